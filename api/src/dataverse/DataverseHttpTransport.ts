@@ -1,0 +1,176 @@
+import { Agent, type Dispatcher } from 'undici';
+import type { TokenProvider } from './auth/TokenProvider';
+import {
+  type DataverseError,
+  dataverseErrorFromResponse,
+  InvalidDataverseInputError,
+  transientErrorFromException,
+  UnauthorizedError,
+} from './DataverseErrors';
+
+/**
+ * One HTTP exchange with Dataverse over Node's global fetch (undici): default OData headers, the
+ * bearer token, a per-request timeout, a keep-alive connection pool, the hooks the resilience layer
+ * uses, and the mapping of failures to DataverseErrors. No retries.
+ */
+
+/** What the hooks see of a request: never headers or tokens. */
+export interface DataverseRequestDescription {
+  /** Client operation, e.g. `create`, `upsert`, `retrieve`, `query`, `batch`, `metadata`. */
+  readonly operation: string;
+  readonly method: string;
+  /** Absolute URL (holds no secret: keys and filters only). */
+  readonly url: string;
+}
+
+export interface DataverseResponseOutcome {
+  /** HTTP status, absent when no answer came. */
+  readonly status: number | undefined;
+  readonly durationMs: number;
+  readonly error: DataverseError | undefined;
+}
+
+/**
+ * Extension points for the resilience layer (circuit breaker, retries) and metrics.
+ * `wrap` receives each exchange as `attempt`; calling it again re-sends the same request (token
+ * fetched anew). `onRequest`/`onResponse` observe every attempt; exceptions they throw are ignored.
+ */
+export interface DataverseClientHooks {
+  readonly wrap?: <T>(request: DataverseRequestDescription, attempt: () => Promise<T>) => Promise<T>;
+  readonly onRequest?: (request: DataverseRequestDescription) => void;
+  readonly onResponse?: (request: DataverseRequestDescription, outcome: DataverseResponseOutcome) => void;
+}
+
+export interface DataverseHttpRequest {
+  readonly operation: string;
+  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  readonly url: URL;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** JSON text (Content-Type JSON is added) — or other text with an explicit Content-Type header. */
+  readonly body?: string;
+  /** Statuses ≥ 400 to hand back instead of throwing (the failed-`$batch` case, ref 5.4). */
+  readonly acceptFailure?: (status: number, contentType: string | undefined) => boolean;
+}
+
+export interface DataverseHttpResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly bodyText: string;
+}
+
+export interface DataverseHttpTransportOptions {
+  readonly tokenProvider: TokenProvider;
+  /** Per-request timeout covering connect, answer and body (default 30 000 ms). */
+  readonly timeoutMs?: number;
+  /** Most open connections to the environment (default 52, Dataverse's concurrent-request limit, ref 6.4). */
+  readonly maxConnections?: number;
+  /** How long an idle connection is kept (default 30 000 ms). */
+  readonly keepAliveTimeoutMs?: number;
+  readonly hooks?: DataverseClientHooks;
+}
+
+/** Sent on every request (ref: pitfalls file "Standard headers"; ref 6.1 `OData-Version: 4.0`). */
+export const DEFAULT_HEADERS: Readonly<Record<string, string>> = {
+  Accept: 'application/json',
+  'OData-MaxVersion': '4.0',
+  'OData-Version': '4.0',
+};
+export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
+export class DataverseHttpTransport {
+  private readonly dispatcher: Dispatcher;
+  private readonly timeoutMs: number;
+  private readonly tokenProvider: TokenProvider;
+  private readonly hooks: DataverseClientHooks;
+
+  constructor(options: DataverseHttpTransportOptions) {
+    this.tokenProvider = options.tokenProvider;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.hooks = options.hooks ?? {};
+    if (!(this.timeoutMs > 0)) throw new InvalidDataverseInputError('timeoutMs must be positive');
+    this.dispatcher = new Agent({
+      connections: options.maxConnections ?? 52,
+      keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
+    });
+  }
+
+  /** Sends the request through the `wrap` hook; resolves for 2xx/304 (and accepted failures). */
+  send(request: DataverseHttpRequest): Promise<DataverseHttpResponse> {
+    const description: DataverseRequestDescription = { operation: request.operation, method: request.method, url: request.url.href };
+    const attempt = () => this.attempt(request, description);
+    return this.hooks.wrap ? this.hooks.wrap(description, attempt) : attempt();
+  }
+
+  /** Closes the connection pool. */
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+
+  private async attempt(request: DataverseHttpRequest, description: DataverseRequestDescription): Promise<DataverseHttpResponse> {
+    const failed = { method: request.method, path: `${request.url.pathname}${request.url.search}` };
+    const headers: Record<string, string> = { ...DEFAULT_HEADERS };
+    if (request.body !== undefined) headers['Content-Type'] = JSON_CONTENT_TYPE;
+    Object.assign(headers, request.headers ?? {});
+    const started = performance.now();
+    observe(() => this.hooks.onRequest?.(description));
+    const finish = (status: number | undefined, error: DataverseError | undefined) =>
+      observe(() => this.hooks.onResponse?.(description, { status, durationMs: performance.now() - started, error }));
+
+    let token: string | undefined;
+    try {
+      token = await this.tokenProvider.getToken();
+    } catch (cause) {
+      const error = new UnauthorizedError({
+        message: `could not get an access token: ${cause instanceof Error ? cause.message : String(cause)}`,
+        request: failed,
+        cause,
+      });
+      finish(undefined, error);
+      throw error;
+    }
+    if (token !== undefined) headers.Authorization = `Bearer ${token}`;
+
+    let status: number;
+    let responseHeaders: Headers;
+    let bodyText: string;
+    try {
+      const init: RequestInit = {
+        method: request.method,
+        headers,
+        body: request.body,
+        signal: AbortSignal.timeout(this.timeoutMs),
+        redirect: 'manual',
+        // undici 7's Agent drives Node 20's bundled fetch (checked); only the type packages differ.
+        dispatcher: this.dispatcher as unknown as RequestInit['dispatcher'],
+      };
+      const response = await fetch(request.url, init);
+      status = response.status;
+      responseHeaders = response.headers;
+      bodyText = await response.text();
+    } catch (cause) {
+      const error = transientErrorFromException(cause, { request: failed });
+      finish(undefined, error);
+      throw error;
+    }
+
+    // 3xx other than 304 (e.g. a redirect to a sign-in page) is not an answer we can use.
+    if (status >= 300 && status !== 304 && !request.acceptFailure?.(status, responseHeaders.get('content-type') ?? undefined)) {
+      const error = dataverseErrorFromResponse(
+        { status, bodyText, header: (name) => responseHeaders.get(name) ?? undefined },
+        { request: failed, requestHeaders: request.headers },
+      );
+      finish(status, error);
+      throw error;
+    }
+    finish(status, undefined);
+    return { status, headers: responseHeaders, bodyText };
+  }
+}
+
+function observe(callback: () => void): void {
+  try {
+    callback();
+  } catch {
+    // observers must not change the outcome of a request
+  }
+}

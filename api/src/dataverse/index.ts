@@ -1,0 +1,12 @@
+/** The Dataverse Web API client: the port (DataverseClient), its HTTP implementation and helpers. */
+export * from './DataverseClient';
+export * from './DataverseErrors';
+export * from './ODataKeyLiteral';
+export * from './ODataIdentifier';
+export * from './ODataQuery';
+export { WebApiClient, type WebApiClientOptions, webApiRoot, idFromEntityUrl } from './WebApiClient';
+export type { DataverseClientHooks, DataverseRequestDescription, DataverseResponseOutcome } from './DataverseHttpTransport';
+export type { BatchPartResponse } from './BatchResponseReader';
+export { EntityMetadataCache } from './EntityMetadataCache';
+export type { TokenProvider } from './auth/TokenProvider';
+export { createTokenProvider, type DataverseAuth, dataverseScope, isLocalEnvironmentUrl } from './auth/createTokenProvider';
