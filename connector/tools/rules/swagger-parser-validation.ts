@@ -1,0 +1,27 @@
+import SwaggerParser from '@apidevtools/swagger-parser';
+import type { RuleFamily } from '../validation/rule-context';
+import { reportDefinition } from '../validation/rule-context';
+
+/**
+ * X01: @apidevtools/swagger-parser 12 validates the definition against the Swagger 2.0 schema and
+ * the spec rules a JSON schema cannot express (duplicate parameters, path parameters, $refs).
+ * It dereferences its argument, so it gets a copy.
+ */
+export const swaggerParserRules: RuleFamily = {
+  name: 'swagger-parser',
+  async check(context) {
+    const definition = context.definition;
+    if (!definition) return;
+    try {
+      await SwaggerParser.validate(structuredClone(definition) as never);
+    } catch (error) {
+      const details = (error as { details?: { instancePath?: string; message?: string }[] }).details;
+      const lines = (error as Error).message.split('\n').map((line) => line.trim()).filter(Boolean);
+      if (Array.isArray(details) && details.length > 0) {
+        for (const detail of details) reportDefinition(context, 'X01', (detail.instancePath ?? '').split('/').filter(Boolean).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')), detail.message ?? lines[0] ?? 'invalid');
+      } else {
+        reportDefinition(context, 'X01', [], lines.slice(0, 6).join(' '));
+      }
+    }
+  },
+};
