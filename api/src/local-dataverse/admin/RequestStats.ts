@@ -1,0 +1,65 @@
+/**
+ * Counts what reached the Web API — HTTP requests and the operations inside `$batch` requests, by
+ * method — and keeps a bounded log of recent requests with their arrival time, so tests can prove
+ * how many round trips a client made and that it waited out a Retry-After.
+ */
+export interface RequestLogEntry {
+  /** Milliseconds since the epoch when the request arrived. */
+  at: number;
+  method: string;
+  path: string;
+  status: number;
+}
+
+export interface StatsSnapshot {
+  http: { total: number; byMethod: Record<string, number> };
+  batchOperations: { total: number; byMethod: Record<string, number> };
+  since: string;
+}
+
+const LOG_LIMIT = 10_000;
+
+export class RequestStats {
+  private http = new Map<string, number>();
+  private batch = new Map<string, number>();
+  private log: RequestLogEntry[] = [];
+  private since = new Date();
+
+  countRequest(method: string): void {
+    this.http.set(method, (this.http.get(method) ?? 0) + 1);
+  }
+
+  countBatchOperation(method: string): void {
+    this.batch.set(method, (this.batch.get(method) ?? 0) + 1);
+  }
+
+  record(entry: RequestLogEntry): void {
+    this.log.push(entry);
+    if (this.log.length > LOG_LIMIT) this.log.splice(0, this.log.length - LOG_LIMIT);
+  }
+
+  snapshot(): StatsSnapshot {
+    return { http: summarize(this.http), batchOperations: summarize(this.batch), since: this.since.toISOString() };
+  }
+
+  requests(sinceMs = 0): RequestLogEntry[] {
+    return this.log.filter((e) => e.at >= sinceMs);
+  }
+
+  reset(): void {
+    this.http = new Map();
+    this.batch = new Map();
+    this.log = [];
+    this.since = new Date();
+  }
+}
+
+function summarize(counts: Map<string, number>) {
+  const byMethod: Record<string, number> = {};
+  let total = 0;
+  for (const [method, n] of counts) {
+    byMethod[method] = n;
+    total += n;
+  }
+  return { total, byMethod };
+}

@@ -1,0 +1,184 @@
+/**
+ * The HTTP front of a local Dataverse instance: reads bodies within a size limit, applies injected
+ * faults, counts requests, serves `/_admin` (loopback only) and hands Web API operations to the
+ * dispatcher. Plain `node:http`: the URL space is small and every answer must be Dataverse-shaped.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { DataverseErrors, DataverseHttpError } from '../errors/DataverseErrorFactory';
+import { executeBatch } from '../batch/BatchHandler';
+import { errorResponse, executeOperation, type DispatchServices } from '../handlers/WebApiDispatcher';
+import type { WebApiRequest, WebApiResponse } from '../handlers/WebApiMessage';
+import { API_PREFIX } from '../odata/ResourcePath';
+import type { RecordStore } from '../persistence/RecordStore';
+import { faultSettingsSchema, FaultInjector } from '../admin/FaultInjector';
+import { RequestStats } from '../admin/RequestStats';
+import { callerIdOf } from './CallerIdentity';
+
+export interface ServerOptions {
+  store: RecordStore;
+  /** Requests with a larger body are refused with 413 (default 16 MiB). */
+  maxBodyBytes?: number;
+  onUnexpectedError?: (error: unknown) => void;
+}
+
+export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+export class LocalDataverseServer {
+  readonly faults = new FaultInjector();
+  readonly stats = new RequestStats();
+  private readonly server: Server;
+  private readonly sockets = new Set<Socket>();
+  private readonly maxBodyBytes: number;
+  private readonly services: DispatchServices;
+
+  constructor(private readonly options: ServerOptions) {
+    this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    this.services = { store: options.store, onUnexpectedError: options.onUnexpectedError };
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((error: unknown) => {
+        options.onUnexpectedError?.(error);
+        if (!res.headersSent) send(res, errorResponse(error, this.services));
+        else res.destroy();
+      });
+    });
+    this.server.keepAliveTimeout = 65_000;
+    this.server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+  }
+
+  listen(port: number, host = '127.0.0.1'): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve((this.server.address() as AddressInfo).port);
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeIdleConnections();
+    // Give in-flight requests a moment, then drop whatever is left (keep-alive clients).
+    const timer = setTimeout(() => this.sockets.forEach((s) => s.destroy()), 2000);
+    await closed;
+    clearTimeout(timer);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://local');
+    if (url.pathname.startsWith('/_admin/')) return this.handleAdmin(req, res, url);
+
+    const arrivedAt = Date.now();
+    const method = req.method ?? 'GET';
+    this.stats.countRequest(method);
+    const fault = this.faults.decide();
+    if (fault.kind === 'drop') {
+      this.stats.record({ at: arrivedAt, method, path: url.pathname, status: 0 });
+      req.socket.destroy();
+      return;
+    }
+    if (fault.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
+    const response = await this.respond(req, url, fault);
+    this.stats.record({ at: arrivedAt, method, path: url.pathname, status: response.status });
+    send(res, response);
+  }
+
+  private async respond(req: IncomingMessage, url: URL, fault: ReturnType<FaultInjector['decide']>): Promise<WebApiResponse> {
+    try {
+      if (fault.kind === 'unavailable') throw DataverseErrors.serviceUnavailable();
+      if (fault.kind === 'throttle') throw DataverseErrors.throttled(fault.retryAfterSeconds);
+      if (!url.pathname.startsWith(API_PREFIX)) throw DataverseErrors.resourceNotFound(url.pathname.split('/').filter(Boolean)[0] ?? '');
+      const body = await readBody(req, this.maxBodyBytes);
+      const host = req.headers.host ?? '127.0.0.1';
+      const rawPath = (req.url ?? '/').split('?')[0]!.slice(API_PREFIX.length);
+      const request: WebApiRequest = {
+        method: req.method ?? 'GET',
+        path: rawPath,
+        query: url.searchParams,
+        headers: req.headers as Record<string, string | undefined>,
+        body,
+        baseUrl: `http://${host}${API_PREFIX}`,
+        callerId: callerIdOf(req.headers.authorization),
+      };
+      if (rawPath === '$batch') {
+        return await executeBatch(request, { ...this.services, onOperation: (m) => this.stats.countBatchOperation(m) });
+      }
+      return (await executeOperation(request, this.services)).response;
+    } catch (error) {
+      if (error instanceof DataverseHttpError) return errorResponse(error, this.services);
+      throw error;
+    }
+  }
+
+  private async handleAdmin(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const json = (status: number, body: unknown) =>
+      send(res, { status, headers: { 'Content-Type': 'application/json' }, body });
+    if (!isLoopback(req.socket.remoteAddress)) return json(403, { error: { code: 'Forbidden', message: '/_admin is for local use only.' } });
+    const route = `${req.method} ${url.pathname}`;
+    switch (route) {
+      case 'GET /_admin/faults':
+        return json(200, this.faults.current);
+      case 'POST /_admin/faults': {
+        let raw: unknown;
+        try {
+          raw = JSON.parse((await readBody(req, 64 * 1024)) ?? '');
+        } catch {
+          return json(400, { error: { code: 'InvalidJson', message: 'The body must be JSON such as {"mode":"throttle","retryAfterSeconds":2}.' } });
+        }
+        const parsed = faultSettingsSchema.safeParse(raw);
+        if (!parsed.success) {
+          const message = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+          return json(400, { error: { code: 'InvalidFault', message } });
+        }
+        this.faults.set(parsed.data);
+        return json(200, parsed.data);
+      }
+      case 'GET /_admin/stats':
+        return json(200, this.stats.snapshot());
+      case 'POST /_admin/stats/reset':
+        this.stats.reset();
+        return json(200, this.stats.snapshot());
+      case 'GET /_admin/requests':
+        return json(200, { value: this.stats.requests(Number(url.searchParams.get('since') ?? 0)) });
+      default:
+        return json(404, { error: { code: 'NotFound', message: `No admin route ${route}.` } });
+    }
+  }
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (declared > limit) {
+    req.resume();
+    throw DataverseErrors.bodyTooLarge(limit);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      req.resume();
+      throw DataverseErrors.bodyTooLarge(limit);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return size === 0 ? undefined : Buffer.concat(chunks).toString('utf8');
+}
+
+function send(res: ServerResponse, response: WebApiResponse): void {
+  const headers: Record<string, string> = { 'OData-Version': '4.0', ...response.headers };
+  let payload: string | undefined;
+  if (response.body !== undefined) payload = typeof response.body === 'string' ? response.body : JSON.stringify(response.body);
+  if (payload !== undefined) headers['Content-Length'] = String(Buffer.byteLength(payload));
+  if (response.status === 413) headers.Connection = 'close';
+  res.writeHead(response.status, headers);
+  res.end(payload);
+}
+
+function isLoopback(address: string | undefined): boolean {
+  return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1' || (address?.startsWith('127.') ?? false);
+}
