@@ -1,8 +1,7 @@
 /**
  * `$filter` for the local Dataverse (ref 4.5): eq ne gt ge lt le, and/or/not, parentheses,
  * contains/startswith/endswith, column-to-column comparisons, `eq null`. String comparisons are
- * case-insensitive as in Dataverse; a comparison with a null operand is false (the row is excluded)
- * except `eq null` / `ne null`.
+ * case-insensitive as in Dataverse; null follows SQL's three-valued logic (see `evaluate`).
  */
 import { DataverseErrors } from '../errors/DataverseErrorFactory';
 import { literalValue, tokenize, type LiteralValue, type Token } from './ODataLexer';
@@ -100,18 +99,39 @@ export function parseFilter(text: string, columnExists: (name: string) => boolea
 
 type Row = Record<string, unknown>;
 
+/** Whether a row passes the filter: only rows for which it is true (not false, not unknown). */
 export function evaluateFilter(node: FilterNode, row: Row): boolean {
+  return evaluate(node, row) === true;
+}
+
+/**
+ * SQL's three-valued logic, as Dataverse evaluates filters in SQL: a comparison with null is unknown
+ * (`undefined`), `not unknown` stays unknown, `false and unknown` is false, `true or unknown` is true.
+ */
+function evaluate(node: FilterNode, row: Row): boolean | undefined {
   switch (node.kind) {
-    case 'and':
-      return evaluateFilter(node.left, row) && evaluateFilter(node.right, row);
-    case 'or':
-      return evaluateFilter(node.left, row) || evaluateFilter(node.right, row);
-    case 'not':
-      return !evaluateFilter(node.operand, row);
+    case 'and': {
+      const left = evaluate(node.left, row);
+      if (left === false) return false;
+      const right = evaluate(node.right, row);
+      if (right === false) return false;
+      return left === true && right === true ? true : undefined;
+    }
+    case 'or': {
+      const left = evaluate(node.left, row);
+      if (left === true) return true;
+      const right = evaluate(node.right, row);
+      if (right === true) return true;
+      return left === false && right === false ? false : undefined;
+    }
+    case 'not': {
+      const operand = evaluate(node.operand, row);
+      return operand === undefined ? undefined : !operand;
+    }
     case 'function': {
       const value = row[node.column];
-      if (typeof value !== 'string') return false;
-      const haystack = value.toLowerCase();
+      if (value === null || value === undefined) return undefined;
+      const haystack = String(value).toLowerCase();
       const needle = node.value.toLowerCase();
       if (node.name === 'contains') return haystack.includes(needle);
       if (node.name === 'startswith') return haystack.startsWith(needle);
@@ -120,11 +140,10 @@ export function evaluateFilter(node: FilterNode, row: Row): boolean {
     case 'compare': {
       const left = operandValue(node.left, row);
       const right = operandValue(node.right, row);
-      if (left === null || right === null) {
-        if (node.op === 'eq') return left === right;
-        if (node.op === 'ne') return left !== right;
-        return false;
-      }
+      // `x eq null` / `x ne null` are OData's IS NULL / IS NOT NULL.
+      if (node.right.kind === 'literal' && right === null) return node.op === 'eq' ? left === null : node.op === 'ne' ? left !== null : undefined;
+      if (node.left.kind === 'literal' && left === null) return node.op === 'eq' ? right === null : node.op === 'ne' ? right !== null : undefined;
+      if (left === null || right === null) return undefined;
       const order = compareValues(left, right);
       switch (node.op) {
         case 'eq':
