@@ -250,6 +250,7 @@ export function parseRetryAfter(value: string | undefined, now: number = Date.no
   const text = value.trim();
   if (text === '') return undefined;
   if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  if (!/^[A-Za-z]{3}/.test(text)) return undefined; // HTTP-date forms all start with a day name
   const date = Date.parse(text);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - now);
@@ -335,12 +336,23 @@ export function dataverseErrorFromResponse(response: DataverseFailureResponse, c
 
 /** Wraps a failure to get any answer (connection refused, reset, DNS, timeout) as a TransientError. */
 export function transientErrorFromException(cause: unknown, context: FailureContext): TransientError {
-  const isTimeout = cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError');
-  const reason = cause instanceof Error ? (cause.cause instanceof Error ? cause.cause.message : cause.message) : String(cause);
+  // Duck-typed: errors thrown by fetch may come from another realm (e.g. under jest), so no instanceof.
+  const name = errorField(cause, 'name');
+  const isTimeout = name === 'TimeoutError' || name === 'AbortError';
+  const inner = typeof cause === 'object' && cause !== null ? (cause as { cause?: unknown }).cause : undefined;
+  const reason = [errorField(cause, 'message'), errorField(inner, 'code'), errorField(inner, 'message')]
+    .filter((text, index, all): text is string => Boolean(text) && all.indexOf(text) === index)
+    .join(': ');
   return new TransientError({
-    message: isTimeout ? `no answer within the timeout (${reason})` : `no answer: ${reason}`,
+    message: isTimeout ? `no answer within the timeout (${reason || 'timeout'})` : `no answer: ${reason || String(cause)}`,
     request: context.request,
     batchPart: context.batchPart,
     cause,
   });
+}
+
+function errorField(value: unknown, field: 'name' | 'message' | 'code'): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const text = (value as Record<string, unknown>)[field];
+  return typeof text === 'string' && text !== '' ? text : undefined;
 }
