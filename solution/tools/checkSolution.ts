@@ -36,7 +36,7 @@ export async function checkSolution(pkg: SolutionPackage, options: CheckOptions 
   checkContentTypes(pkg, findings);
   const documents = readSolutionDocuments(pkg, findings);
   checkSolutionManifest(documents, findings);
-  await checkCustomizationsSchema(pkg, findings);
+  if (documents.customizations) await checkCustomizationsSchema(pkg, findings);
   checkRootComponents(documents, findings);
   const accounted = new Set<string>();
   const components = checkCodeComponents(pkg, documents, accounted, findings);
