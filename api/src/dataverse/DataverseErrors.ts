@@ -84,7 +84,7 @@ export abstract class DataverseError extends Error {
       `${details.message} (${[
         details.status === undefined ? 'no response' : `HTTP ${details.status}`,
         details.code || undefined,
-        `${details.request.method} ${details.request.path}`,
+        `${details.request.method} ${truncate(details.request.path, 300)}`,
         details.batchPart ? describeBatchPart(details.batchPart) : undefined,
       ]
         .filter(Boolean)
@@ -237,8 +237,8 @@ export function readErrorBody(bodyText: string): { code: string; message: string
   return { code: '', message: truncate(trimmed) };
 }
 
-function truncate(text: string): string {
-  return text.length > MAX_MESSAGE_LENGTH ? `${text.slice(0, MAX_MESSAGE_LENGTH)}…` : text;
+function truncate(text: string, max: number = MAX_MESSAGE_LENGTH): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
 /**

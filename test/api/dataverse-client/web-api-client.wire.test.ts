@@ -154,6 +154,19 @@ describe('retrieve (ref 4.1–4.3)', () => {
     expect(server.last.rawUrl).toBe(`${API}accounts(${ID})`);
   });
 
+  it('sends a 4000-character and an empty key value intact', async () => {
+    server.responder = () => ({ status: 200, body: {} });
+    // 4000 characters, ~8.6k once encoded (Node's server, like IIS, caps the request line near 16k).
+    const long = `${"'".repeat(100)}${'x/'.repeat(1949)}éé`;
+    expect(long).toHaveLength(4000);
+    await client.retrieve('ec_stubs', { ec_table: long, ec_recordid: '' });
+    const raw = server.last.rawUrl;
+    expect(raw.startsWith(`${API}ec_stubs(ec_table='`)).toBe(true);
+    expect(raw.endsWith(",ec_recordid='')")).toBe(true);
+    const encodedValue = raw.slice(`${API}ec_stubs(ec_table='`.length, -",ec_recordid='')".length - 1);
+    expect(decodeURIComponent(encodedValue).replace(/''/g, "'")).toBe(long);
+  });
+
   it('tryRetrieve resolves undefined for a missing record and rethrows other failures', async () => {
     server.responder = () => ({ status: 404, body: dataverseError('0x80040217', 'Does Not Exist') });
     await expect(client.tryRetrieve('accounts', ID)).resolves.toBeUndefined();
