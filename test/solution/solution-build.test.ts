@@ -1,0 +1,164 @@
+/**
+ * The packer (npm run build:solution): solution/src in the pac layout becomes an importable flat
+ * zip, deterministic, passing the checker in strict mode, carrying the built control and the
+ * connector's exact definition bytes. The control and connector builds are stood in for (see
+ * solutionFixtures.ts) so these tests do not depend on running them.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { unzipSync } from 'fflate';
+
+import { checkSolution } from '../../solution/tools/checkSolution';
+import { writeDeterministicZip } from '../../solution/tools/deterministicZip';
+import { solutionPackageFromZip } from '../../solution/tools/solutionPackage';
+import { packSolution, type PackOptions } from '../../solution/tools/solutionSourcePacker';
+import { toSolutionVersion, versionForFileName } from '../../solution/tools/solutionVersion';
+import { decodeUtf8 } from '../../solution/tools/xmlDocument';
+import { connectorStandIn, errorRules, pendingStubsBuildStandIn, REPOSITORY_ROOT, temporaryDirectory } from './solutionFixtures';
+
+const SOURCE = path.join(REPOSITORY_ROOT, 'solution', 'src');
+const CONTROL = 'ec_DataverseEnsure.PendingStubs';
+
+let controlOutput: string;
+let connectorDirectory: string;
+
+beforeAll(async () => {
+  controlOutput = await pendingStubsBuildStandIn();
+  connectorDirectory = await connectorStandIn();
+});
+
+function options(overrides: Partial<PackOptions> = {}): PackOptions {
+  return {
+    sourceDirectory: SOURCE,
+    version: '0.1.0.0',
+    managed: false,
+    controls: new Map([[CONTROL, { directory: controlOutput }]]),
+    connector: { directory: connectorDirectory },
+    ...overrides,
+  };
+}
+
+async function packZip(overrides: Partial<PackOptions> = {}): Promise<Uint8Array> {
+  return writeDeterministicZip(await packSolution(options(overrides)));
+}
+
+describe('solution version from package.json', () => {
+  test.each([
+    ['0.1.0', '0.1.0.0', '0_1_0_0'],
+    ['2.10.3', '2.10.3.0', '2_10_3_0'],
+  ])('%s becomes %s', (packageVersion, solutionVersion, fileName) => {
+    expect(toSolutionVersion(packageVersion)).toBe(solutionVersion);
+    expect(versionForFileName(toSolutionVersion(packageVersion))).toBe(fileName);
+  });
+
+  test.each(['0.2.0-beta.1', '1.0', 'next'])('%s is refused with an explanation', (packageVersion) => {
+    expect(() => toSolutionVersion(packageVersion)).toThrow(/major\.minor\.patch/);
+  });
+
+  test('the root package.json version maps', async () => {
+    const rootPackage = JSON.parse(await fs.readFile(path.join(REPOSITORY_ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(toSolutionVersion(rootPackage.version)).toMatch(/^\d+\.\d+\.\d+\.0$/);
+  });
+});
+
+describe('packed zips', () => {
+  test.each([
+    [false, '0'],
+    [true, '1'],
+  ])('managed=%p passes the strict check with the connector compared byte for byte', async (managed, managedValue) => {
+    const zip = await packZip({ managed });
+    const result = await checkSolution(solutionPackageFromZip(zip, 'packed'), { strict: true, connectorDirectory });
+    expect(result.findings).toEqual([]);
+    const solutionXml = decodeUtf8(unzipSync(zip)['solution.xml'] as Uint8Array);
+    expect(solutionXml).toContain(`<Managed>${managedValue}</Managed>`);
+    expect(solutionXml).toContain('<Version>0.1.0.0</Version>');
+  });
+
+  test('is the flat layout that imports, with forward slashes only', async () => {
+    const names = Object.keys(unzipSync(await packZip())).sort();
+    expect(names).toEqual([
+      'Connector/ec_dataverseensure_connectionparameters.json',
+      'Connector/ec_dataverseensure_iconblob.Png',
+      'Connector/ec_dataverseensure_openapidefinition.json',
+      'Connector/ec_dataverseensure_policytemplateinstances.json',
+      `Controls/${CONTROL}/ControlManifest.xml`,
+      `Controls/${CONTROL}/bundle.js`,
+      `Controls/${CONTROL}/strings/PendingStubs.1033.resx`,
+      '[Content_Types].xml',
+      'customizations.xml',
+      'solution.xml',
+    ]);
+  });
+
+  test('is byte-identical when built twice', async () => {
+    expect(Buffer.from(await packZip()).equals(Buffer.from(await packZip()))).toBe(true);
+  });
+
+  test('carries the connector definition bytes, its connection parameters, policy templates, icon and brand colour', async () => {
+    const files = unzipSync(await packZip());
+    const definition = await fs.readFile(path.join(connectorDirectory, 'apiDefinition.swagger.json'));
+    expect(Buffer.from(files['Connector/ec_dataverseensure_openapidefinition.json'] as Uint8Array).equals(definition)).toBe(true);
+    expect(Buffer.from(files['Connector/ec_dataverseensure_iconblob.Png'] as Uint8Array).equals(await fs.readFile(path.join(connectorDirectory, 'icon.png')))).toBe(true);
+    const apiProperties = JSON.parse(await fs.readFile(path.join(connectorDirectory, 'apiProperties.json'), 'utf8')) as {
+      properties: { connectionParameters: unknown; policyTemplateInstances: unknown };
+    };
+    expect(JSON.parse(decodeUtf8(files['Connector/ec_dataverseensure_connectionparameters.json'] as Uint8Array))).toEqual(apiProperties.properties.connectionParameters);
+    expect(JSON.parse(decodeUtf8(files['Connector/ec_dataverseensure_policytemplateinstances.json'] as Uint8Array))).toEqual(apiProperties.properties.policyTemplateInstances);
+    expect(decodeUtf8(files['customizations.xml'] as Uint8Array)).toContain('<iconbrandcolor>#0b6a8a</iconbrandcolor>');
+  });
+
+  test('carries the built control manifest and bundle unchanged', async () => {
+    const files = unzipSync(await packZip());
+    for (const file of ['ControlManifest.xml', 'bundle.js']) {
+      expect(Buffer.from(files[`Controls/${CONTROL}/${file}`] as Uint8Array).equals(await fs.readFile(path.join(controlOutput, file)))).toBe(true);
+    }
+  });
+
+  test('configures the control with the data set its manifest declares (form subgrid and table grid)', async () => {
+    const customizations = decodeUtf8(unzipSync(await packZip())['customizations.xml'] as Uint8Array);
+    const manifest = await fs.readFile(path.join(controlOutput, 'ControlManifest.xml'), 'utf8');
+    const dataSet = /<data-set name="([^"]+)"/.exec(manifest)?.[1];
+    expect(dataSet).toBeDefined();
+    const configured = [...customizations.matchAll(/<customControl formFactor="\d" name="ec_DataverseEnsure\.PendingStubs">\s*<parameters>\s*<data-set name="([^"]+)"/g)].map((m) => m[1]);
+    expect(configured.length).toBe(6); // 3 form factors on the form subgrid + 3 as the table's grid
+    expect(new Set(configured)).toEqual(new Set([dataSet]));
+  });
+});
+
+describe('the packer refuses to build without its inputs', () => {
+  test('names npm run build:pcf when the built control is missing', async () => {
+    await expect(packSolution(options({ controls: new Map([[CONTROL, { directory: await temporaryDirectory() }]]) }))).rejects.toThrow(
+      /built code component 'ec_DataverseEnsure\.PendingStubs' is missing.*npm run build:pcf/,
+    );
+  });
+
+  test('names npm run build:connector when the connector files are missing, and never invents them', async () => {
+    await expect(packSolution(options({ connector: { directory: await temporaryDirectory() } }))).rejects.toThrow(
+      /apiDefinition\.swagger\.json, apiProperties\.json, icon\.png are missing.*npm run build:connector/,
+    );
+  });
+
+  test('refuses a control whose namespace and constructor do not give the name solution/src uses', async () => {
+    const directory = await pendingStubsBuildStandIn();
+    const manifestPath = path.join(directory, 'ControlManifest.xml');
+    await fs.writeFile(manifestPath, (await fs.readFile(manifestPath, 'utf8')).replace('namespace="DataverseEnsure"', 'namespace="Contoso"'));
+    await expect(packSolution(options({ controls: new Map([[CONTROL, { directory }]]) }))).rejects.toThrow(/is 'ec_Contoso\.PendingStubs'.*names 'ec_DataverseEnsure\.PendingStubs'/);
+  });
+
+  test('a data set renamed in the control but not in the solution makes the checker fail the build', async () => {
+    const directory = await pendingStubsBuildStandIn();
+    const manifestPath = path.join(directory, 'ControlManifest.xml');
+    await fs.writeFile(manifestPath, (await fs.readFile(manifestPath, 'utf8')).replace(/<data-set name="[^"]+"/, '<data-set name="rows"'));
+    const zip = await packZip({ controls: new Map([[CONTROL, { directory }]]) });
+    const result = await checkSolution(solutionPackageFromZip(zip, 'packed'), { strict: true });
+    expect(errorRules(result)).toEqual(['control-dataset']);
+    expect(result.errors[0]?.message).toContain("its manifest declares 'rows'");
+  });
+
+  test('a development bundle makes the checker fail the build', async () => {
+    const directory = await pendingStubsBuildStandIn();
+    await fs.writeFile(path.join(directory, 'bundle.js'), 'eval("var a = 1;\\n//# sourceURL=webpack://pcf_tools/./PendingStubs/index.ts?");');
+    const zip = await packZip({ controls: new Map([[CONTROL, { directory }]]) });
+    expect(errorRules(await checkSolution(solutionPackageFromZip(zip, 'packed'), { strict: true }))).toEqual(['control-bundle']);
+  });
+});
