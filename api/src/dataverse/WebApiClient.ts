@@ -365,40 +365,59 @@ export function attributeBatchResponses(
   responses: readonly BatchPartResponse[],
   batchStatus: number,
 ): BatchResult {
-  const slots: number[][] = [];
+  // One slot per batch item: a request, or a change set's requests (part indexes, in order).
+  const slots: { readonly changeSet: boolean; readonly members: number[] }[] = [];
   let next = 0;
   for (const item of items) {
     const size = isChangeSet(item) ? item.changeSet.length : 1;
-    slots.push(Array.from({ length: size }, (_, i) => next + i));
+    slots.push({ changeSet: isChangeSet(item), members: Array.from({ length: size }, (_, i) => next + i) });
     next += size;
   }
-  const slotOf = (partIndex: number): number => slots.findIndex((slot) => slot.includes(partIndex));
+  const slotOf = (partIndex: number): number => slots.findIndex((slot) => slot.members.includes(partIndex));
   const byPart = new Map<number, BatchPartResponse>();
   const unattributed: BatchPartResponse[] = [];
   const failedSlots = new Set<number>();
   const orderIsMeaningful = batchStatus === 200 || slots.length === 1;
   let slotPointer = 0;
 
+  // Responses nested in one changesetresponse belong together; a top-level response stands alone.
+  const groups: BatchPartResponse[][] = [];
   for (const response of responses) {
-    const matched = response.contentId === undefined ? undefined : parts.find((part) => part.contentId === response.contentId && !byPart.has(part.index));
-    if (matched) {
-      byPart.set(matched.index, response);
-      slotPointer = Math.max(slotPointer, slotOf(matched.index) + 1);
-      continue;
+    const previous = groups[groups.length - 1];
+    const sameChangeSet = response.changeSetOrdinal !== undefined && previous?.[0]?.changeSetOrdinal === response.changeSetOrdinal;
+    if (sameChangeSet && previous) previous.push(response);
+    else groups.push([response]);
+  }
+
+  for (const group of groups) {
+    const withoutMatch: BatchPartResponse[] = [];
+    let matchedSlot: number | undefined;
+    for (const response of group) {
+      const matched = response.contentId === undefined ? undefined : parts.find((part) => part.contentId === response.contentId && !byPart.has(part.index));
+      if (matched) {
+        byPart.set(matched.index, response);
+        matchedSlot ??= slotOf(matched.index);
+      } else {
+        withoutMatch.push(response);
+      }
     }
-    const slot = orderIsMeaningful ? slots[slotPointer] : undefined;
-    if (slot === undefined) {
-      unattributed.push(response);
-      continue;
+    const slotIndex = matchedSlot ?? (orderIsMeaningful ? slotPointer : undefined);
+    const slot = slotIndex === undefined ? undefined : slots[slotIndex];
+    if (withoutMatch.length > 0) {
+      const free = slot?.members.filter((member) => !byPart.has(member)) ?? [];
+      if (slot && !slot.changeSet && free.length === 1 && withoutMatch.length === 1) {
+        byPart.set(free[0] as number, withoutMatch[0] as BatchPartResponse); // a single request, in order
+      } else if (slot && slot.changeSet && free.length === withoutMatch.length) {
+        // change set members answered one by one, in order (ref 5.3)
+        withoutMatch.forEach((response, i) => byPart.set(free[i] as number, response));
+      } else {
+        // A change set answered by fewer responses than members, none naming its request: its failure
+        // (the set is atomic, ref 5.2) — or nothing to go by in a failed batch (ref 5.4).
+        unattributed.push(...withoutMatch);
+        if (slotIndex !== undefined && withoutMatch.some((response) => response.status >= 400)) failedSlots.add(slotIndex);
+      }
     }
-    if (slot.length === 1 && items[slotPointer] !== undefined && !isChangeSet(items[slotPointer] as BatchItem)) {
-      byPart.set(slot[0] as number, response);
-    } else {
-      // A change set answered by one response without Content-ID: its failure (the set is atomic).
-      unattributed.push(response);
-      if (response.status >= 400) failedSlots.add(slotPointer);
-    }
-    slotPointer += 1;
+    if (slotIndex !== undefined) slotPointer = Math.max(slotPointer, slotIndex + 1);
   }
 
   const errors: DataverseError[] = [];

@@ -234,6 +234,53 @@ describe('attributing responses to requests', () => {
     ]);
   });
 
+  it('matches change set responses without Content-ID by position inside their changesetresponse', () => {
+    const body = crlf(
+      '--batchresponse_n',
+      'Content-Type: multipart/mixed; boundary=changesetresponse_n',
+      '',
+      '--changesetresponse_n',
+      'Content-Type: application/http',
+      'Content-Transfer-Encoding: binary',
+      '',
+      'HTTP/1.1 204 No Content',
+      'OData-EntityId: https://org.example/api/data/v9.2/accounts(00000000-0000-0000-0000-00000000000a)',
+      '',
+      '--changesetresponse_n',
+      'Content-Type: application/http',
+      'Content-Transfer-Encoding: binary',
+      '',
+      'HTTP/1.1 204 No Content',
+      'OData-EntityId: https://org.example/api/data/v9.2/contacts(00000000-0000-0000-0000-00000000000b)',
+      '',
+      '--changesetresponse_n--',
+      '--batchresponse_n',
+      'Content-Type: application/http',
+      'Content-Transfer-Encoding: binary',
+      '',
+      'HTTP/1.1 200 OK',
+      'Content-Type: application/json',
+      '',
+      '{"value":[]}',
+      '--batchresponse_n--',
+    );
+    const items: BatchItem[] = [
+      { changeSet: [{ method: 'POST', target: { entitySet: 'accounts' }, body: {} }, { method: 'POST', target: { entitySet: 'contacts' }, body: {} }] },
+      { method: 'GET', target: { entitySet: 'accounts' } },
+    ];
+    const written = writeBatchRequest(
+      [{ changeSet: [{ method: 'POST', url: 'accounts', body: '{}' }, { method: 'POST', url: 'contacts', body: '{}' }] }, { method: 'GET', url: 'accounts' }],
+      opts,
+    );
+    const result = attributeBatchResponses(items, written.parts, readBatchResponse('multipart/mixed; boundary=batchresponse_n', body), 200);
+    expect(result.ok).toBe(true);
+    expect(result.operations.map((o) => [o.outcome, o.id, o.response?.status])).toEqual([
+      ['succeeded', '00000000-0000-0000-0000-00000000000a', 204],
+      ['succeeded', '00000000-0000-0000-0000-00000000000b', 204],
+      ['succeeded', undefined, 200],
+    ]);
+  });
+
   it('maps the failed batch (status 400, one response) to the only request and types its error', () => {
     const items: BatchItem[] = [{ method: 'POST', target: { entitySet: 'tasks' }, body: { subject: 'x' } }];
     const written = writeBatchRequest([{ method: 'POST', url: 'tasks', body: '{"subject":"x"}' }], opts);
