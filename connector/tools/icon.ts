@@ -30,11 +30,26 @@ function distanceToSegment([px, py]: Point, [ax, ay]: Point, [bx, by]: Point): n
   return Math.hypot(px - (ax + t * dx), py - (ay + t * dy));
 }
 
-function insideGlyph(point: Point): boolean {
+/** Signed distance from the glyph's outline: negative inside the ring or the check mark. */
+function glyphDistance(point: Point): number {
   const radius = Math.hypot(point[0] - CENTER[0], point[1] - CENTER[1]);
-  if (radius <= RING_OUTER && radius >= RING_INNER) return true;
-  for (let i = 0; i + 1 < CHECK.length; i++) if (distanceToSegment(point, CHECK[i]!, CHECK[i + 1]!) <= CHECK_HALF_WIDTH) return true;
-  return false;
+  let distance = Math.max(radius - RING_OUTER, RING_INNER - radius);
+  for (let i = 0; i + 1 < CHECK.length; i++) distance = Math.min(distance, distanceToSegment(point, CHECK[i]!, CHECK[i + 1]!) - CHECK_HALF_WIDTH);
+  return distance;
+}
+
+/** Share of the pixel the glyph covers; only pixels near an edge are sub-sampled. */
+function coverageOf(x: number, y: number): number {
+  const center = glyphDistance([x + 0.5, y + 0.5]);
+  if (center > 1) return 0;
+  if (center < -1) return 1;
+  let covered = 0;
+  for (let sy = 0; sy < SUPERSAMPLING; sy++) {
+    for (let sx = 0; sx < SUPERSAMPLING; sx++) {
+      if (glyphDistance([x + (sx + 0.5) / SUPERSAMPLING, y + (sy + 0.5) / SUPERSAMPLING]) <= 0) covered++;
+    }
+  }
+  return covered / (SUPERSAMPLING * SUPERSAMPLING);
 }
 
 /** The icon as PNG bytes. */
@@ -42,16 +57,9 @@ export function renderIcon(background = BRAND_COLOR, glyph = GLYPH_COLOR): Buffe
   const png = new PNG({ width: ICON_SIZE, height: ICON_SIZE });
   const back = rgbOf(background);
   const fore = rgbOf(glyph);
-  const samples = SUPERSAMPLING * SUPERSAMPLING;
   for (let y = 0; y < ICON_SIZE; y++) {
     for (let x = 0; x < ICON_SIZE; x++) {
-      let covered = 0;
-      for (let sy = 0; sy < SUPERSAMPLING; sy++) {
-        for (let sx = 0; sx < SUPERSAMPLING; sx++) {
-          if (insideGlyph([x + (sx + 0.5) / SUPERSAMPLING, y + (sy + 0.5) / SUPERSAMPLING])) covered++;
-        }
-      }
-      const coverage = covered / samples;
+      const coverage = coverageOf(x, y);
       const offset = (y * ICON_SIZE + x) * 4;
       for (let channel = 0; channel < 3; channel++) {
         png.data[offset + channel] = Math.round(back[channel]! * (1 - coverage) + fore[channel]! * coverage);

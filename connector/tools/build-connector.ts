@@ -1,0 +1,107 @@
+/**
+ * `npm run build:connector [-- --out <folder>] [--sources <glob>] [--test-connection <operationId>]`: generates the
+ * custom connector from the API's swagger-jsdoc annotations (api/src/**\/*.ts), the single source:
+ * apiDefinition.swagger.json, apiProperties.json, settings.json and icon.png in connector/, written
+ * deterministically, then validated offline. Exits 1 when the annotations hold no operation (nothing
+ * is written) or when the validator reports an error.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { countOperations, readApiAnnotations } from './api-annotations';
+import { buildApiProperties } from './api-properties';
+import { baseDefinition, postProcessDefinition, serializeDefinition, DEFAULT_METADATA, type ConnectorMetadata } from './connector-definition';
+import { renderIcon } from './icon';
+import { formatReport, summarize } from './report';
+import { buildSettings } from './settings';
+import { stableJson } from './stable-json';
+import { CONNECTOR_FILES } from './validation/connector-folder';
+import type { Finding } from './validation/finding';
+import { validateConnectorFolder } from './validation/validate-connector-files';
+
+export const REPOSITORY_ROOT = resolve(__dirname, '..', '..');
+export const DEFAULT_API_SOURCES = ['api/src/**/*.ts'];
+export const DEFAULT_OUTPUT = join(REPOSITORY_ROOT, 'connector');
+
+export class NoOperationsError extends Error {
+  constructor(where: string) {
+    super(`no operations found in ${where} — annotate routes with @swagger/@openapi`);
+    this.name = 'NoOperationsError';
+  }
+}
+
+export interface BuildOptions {
+  /** Globs of annotated source files, relative to `root`. */
+  readonly apiSources?: readonly string[];
+  readonly root?: string;
+  readonly outputFolder?: string;
+  readonly metadata?: ConnectorMetadata;
+  readonly testConnectionOperationId?: string;
+}
+
+/** The generated files as bytes/text, before anything is written. */
+export interface GeneratedConnector {
+  readonly [CONNECTOR_FILES.definition]: string;
+  readonly [CONNECTOR_FILES.properties]: string;
+  readonly [CONNECTOR_FILES.settings]: string;
+  readonly [CONNECTOR_FILES.icon]: Buffer;
+}
+
+export function generateConnector(options: BuildOptions = {}): GeneratedConnector {
+  const root = options.root ?? REPOSITORY_ROOT;
+  const sources = options.apiSources ?? DEFAULT_API_SOURCES;
+  const raw = readApiAnnotations(sources.map((pattern) => join(root, pattern).replace(/\\/g, '/')), baseDefinition(options.metadata ?? DEFAULT_METADATA));
+  if (countOperations(raw) === 0) throw new NoOperationsError(sources.map((s) => s.replace(/\/\*\*.*$/, '')).join(', '));
+  const definition = postProcessDefinition(raw, options.testConnectionOperationId !== undefined ? { testConnectionOperationId: options.testConnectionOperationId } : {});
+  return {
+    [CONNECTOR_FILES.definition]: serializeDefinition(definition),
+    [CONNECTOR_FILES.properties]: stableJson(buildApiProperties()),
+    [CONNECTOR_FILES.settings]: stableJson(buildSettings()),
+    [CONNECTOR_FILES.icon]: renderIcon(),
+  };
+}
+
+/** Generates, writes and validates; returns the validator's findings. */
+export async function buildConnector(options: BuildOptions = {}): Promise<readonly Finding[]> {
+  const generated = generateConnector(options);
+  const folder = options.outputFolder ?? DEFAULT_OUTPUT;
+  mkdirSync(folder, { recursive: true });
+  for (const [name, content] of Object.entries(generated)) writeFileSync(join(folder, name), content);
+  return validateConnectorFolder(folder);
+}
+
+function optionValue(args: readonly string[], name: string): string | undefined {
+  const index = args.indexOf(name);
+  return index >= 0 ? args[index + 1] : undefined;
+}
+
+export async function runBuildConnector(args: readonly string[]): Promise<number> {
+  const out = optionValue(args, '--out');
+  const testConnection = optionValue(args, '--test-connection');
+  const sources = optionValue(args, '--sources');
+  const outputFolder = resolve(out ?? DEFAULT_OUTPUT);
+  try {
+    const findings = await buildConnector({
+      outputFolder,
+      ...(sources !== undefined ? { apiSources: [sources] } : {}),
+      ...(testConnection !== undefined ? { testConnectionOperationId: testConnection } : {}),
+    });
+    console.log(formatReport(outputFolder, findings));
+    return summarize(findings).errors > 0 ? 1 : 0;
+  } catch (error) {
+    if (error instanceof NoOperationsError) {
+      console.error(`build:connector: ${error.message}; nothing was written.`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+if (require.main === module) {
+  runBuildConnector(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(2);
+    },
+  );
+}

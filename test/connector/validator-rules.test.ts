@@ -1,0 +1,249 @@
+import { PNG } from 'pngjs';
+import { formatFinding } from '../../connector/tools/report';
+import { RULES, type RuleId } from '../../connector/tools/validation/rule-catalog';
+import { validateConnectorFiles } from '../../connector/tools/validation/validate-connector-files';
+import { loadEditable, toConnectorFiles, type EditableConnector, type Json } from './connector-fixtures';
+
+/**
+ * One deliberately broken copy of the compliant fixture per rule: each mutation must make the
+ * validator report that rule, at that JSON path, with the checklist's severity.
+ */
+interface Mutation {
+  readonly ruleId: RuleId;
+  readonly breaks: string;
+  readonly mutate: (connector: EditableConnector) => void;
+  /** File and JSON path the finding must name. */
+  readonly file?: string;
+  readonly path: string;
+  /** Source code the finding must carry, when the rule has several. */
+  readonly source?: string;
+}
+
+const STUB = '/v1/stubs/{stubId}';
+const STUBS = '/v1/stubs';
+const ENSURE = '/v1/instances/{instance}/tables/{table}/ensure';
+const SUBSCRIPTIONS = '/v1/subscriptions';
+
+const op = (definition: Json, path: string, method = 'get'): Json => definition.paths[path][method];
+const param = (definition: Json, path: string, name: string, method = 'get'): Json =>
+  op(definition, path, method).parameters.find((p: Json) => p.name === name);
+
+function pngOfSize(width: number, height: number): Buffer {
+  const png = new PNG({ width, height });
+  png.data.fill(0x40);
+  return PNG.sync.write(png);
+}
+
+const MUTATIONS: Mutation[] = [
+  { ruleId: 'R01', breaks: 'OpenAPI 3 instead of Swagger 2.0', mutate: ({ definition }) => (definition.swagger = '3.0'), path: 'swagger' },
+  { ruleId: 'R02', breaks: 'missing title', mutate: ({ definition }) => delete definition.info.title, path: 'info.title' },
+  { ruleId: 'R03', breaks: 'title over 30 characters', mutate: ({ definition }) => (definition.info.title = 'Dataverse Ensure For Every Record'), path: 'info.title' },
+  { ruleId: 'R04', breaks: 'title with "API"', mutate: ({ definition }) => (definition.info.title = 'Dataverse Ensure API'), path: 'info.title' },
+  { ruleId: 'R05', breaks: 'title ending in punctuation', mutate: ({ definition }) => (definition.info.title = 'Dataverse Ensure!'), path: 'info.title' },
+  { ruleId: 'R06', breaks: 'description under 30 characters', mutate: ({ definition }) => (definition.info.description = 'Ensures records.'), path: 'info.description' },
+  { ruleId: 'R07', breaks: 'description naming Power Automate', mutate: ({ definition }) => (definition.info.description += ' Use it from Power Automate.'), path: 'info.description' },
+  { ruleId: 'R08', breaks: 'host with scheme and path', mutate: ({ definition }) => (definition.host = 'https://ensure.example.com/api'), path: 'host' },
+  { ruleId: 'R10', breaks: 'basePath without leading slash', mutate: ({ definition }) => (definition.basePath = 'v1'), path: 'basePath' },
+  { ruleId: 'R11', breaks: 'empty schemes', mutate: ({ definition }) => (definition.schemes = []), path: 'schemes' },
+  {
+    ruleId: 'R13',
+    breaks: 'metadata without Privacy policy',
+    mutate: ({ definition }) => (definition['x-ms-connector-metadata'] = definition['x-ms-connector-metadata'].filter((m: Json) => m.propertyName !== 'Privacy policy')),
+    path: 'x-ms-connector-metadata',
+  },
+  { ruleId: 'R14', breaks: 'contact without email', mutate: ({ definition }) => delete definition.info.contact.email, path: 'info.contact.email' },
+  {
+    ruleId: 'R15',
+    breaks: 'path redefined with other capitalization',
+    mutate: ({ definition }) => (definition.paths['/v1/Stubs'] = { get: { ...structuredClone(op(definition, STUBS)), operationId: 'ListStubsAgain' } }),
+    path: 'paths./v1/Stubs',
+    source: 'S1 PathRedefined',
+  },
+  { ruleId: 'R17', breaks: 'operation without operationId', mutate: ({ definition }) => delete op(definition, STUB).operationId, path: `paths.${STUB}.get.operationId` },
+  { ruleId: 'R18', breaks: 'operationId with a dash', mutate: ({ definition }) => (op(definition, STUB).operationId = 'Get-Stub'), path: `paths.${STUB}.get.operationId` },
+  { ruleId: 'R19', breaks: 'operation without summary', mutate: ({ definition }) => delete op(definition, STUB).summary, path: `paths.${STUB}.get.summary` },
+  { ruleId: 'R20', breaks: 'summary over 80 characters', mutate: ({ definition }) => (op(definition, STUB).summary = `Get stub ${'x'.repeat(80)}`), path: `paths.${STUB}.get.summary` },
+  { ruleId: 'R21', breaks: 'summary with a slash', mutate: ({ definition }) => (op(definition, STUB).summary = 'Get stub or record'.replace(' or ', '/')), path: `paths.${STUB}.get.summary` },
+  { ruleId: 'R23', breaks: 'summary with a comma', mutate: ({ definition }) => (op(definition, STUB).summary = 'Get stub, quickly'), path: `paths.${STUB}.get.summary` },
+  { ruleId: 'R24', breaks: 'operation without description', mutate: ({ definition }) => delete op(definition, STUB).description, path: `paths.${STUB}.get.description` },
+  { ruleId: 'R25', breaks: 'description not ending in punctuation', mutate: ({ definition }) => (op(definition, STUB).description = 'Returns one stub record'), path: `paths.${STUB}.get.description` },
+  { ruleId: 'R26', breaks: 'description equal to summary', mutate: ({ definition }) => (op(definition, STUB).description = op(definition, STUB).summary), path: `paths.${STUB}.get.description` },
+  { ruleId: 'R27', breaks: 'no responses', mutate: ({ definition }) => (op(definition, STUB).responses = {}), path: `paths.${STUB}.get.responses` },
+  {
+    ruleId: 'R28',
+    breaks: 'default-only responses',
+    mutate: ({ definition }) => (op(definition, STUB).responses = { default: { description: 'Anything.' } }),
+    path: `paths.${STUB}.get.responses`,
+  },
+  {
+    ruleId: 'R29',
+    breaks: 'default response with a schema',
+    mutate: ({ definition }) => (op(definition, STUB).responses.default.schema = { type: 'object' }),
+    path: `paths.${STUB}.get.responses.default.schema`,
+  },
+  { ruleId: 'R30', breaks: 'visible action without 200 schema', mutate: ({ definition }) => delete op(definition, STUB).responses['200'].schema, path: `paths.${STUB}.get.responses` },
+  {
+    ruleId: 'R31',
+    breaks: 'two success responses with schemas',
+    mutate: ({ definition }) => (op(definition, STUB).responses['203'] = structuredClone(op(definition, STUB).responses['200'])),
+    path: `paths.${STUB}.get.responses`,
+  },
+  { ruleId: 'R32', breaks: 'optional path parameter', mutate: ({ definition }) => (param(definition, STUB, 'stubId').required = false), path: `paths.${STUB}.get.parameters[0].required` },
+  {
+    ruleId: 'R33',
+    breaks: 'two body parameters',
+    mutate: ({ definition }) => op(definition, ENSURE, 'post').parameters.push({ name: 'second', in: 'body', schema: { type: 'object' } }),
+    path: `paths.${ENSURE}.post.parameters`,
+  },
+  {
+    ruleId: 'R34',
+    breaks: 'parameter named connectionId',
+    mutate: ({ definition }) =>
+      op(definition, STUBS).parameters.push({ name: 'connectionId', in: 'query', type: 'string', 'x-ms-summary': 'Connection', description: 'Not allowed.' }),
+    path: `paths.${STUBS}.get.parameters[5].name`,
+  },
+  { ruleId: 'R35', breaks: 'body parameter without schema', mutate: ({ definition }) => delete param(definition, ENSURE, 'body', 'post').schema, path: `paths.${ENSURE}.post.parameters[2]` },
+  { ruleId: 'R36', breaks: 'visible parameter without x-ms-summary', mutate: ({ definition }) => delete param(definition, STUBS, 'state')['x-ms-summary'], path: `paths.${STUBS}.get.parameters[2].x-ms-summary` },
+  { ruleId: 'R37', breaks: 'visible parameter without description', mutate: ({ definition }) => delete param(definition, STUBS, 'state').description, path: `paths.${STUBS}.get.parameters[2].description` },
+  {
+    ruleId: 'R39',
+    breaks: 'GET with a body',
+    mutate: ({ definition }) => op(definition, STUBS).parameters.push({ name: 'body', in: 'body', schema: { type: 'object' } }),
+    path: `paths.${STUBS}.get.parameters`,
+  },
+  {
+    ruleId: 'R40',
+    breaks: 'notification URL neither internal nor under an internal parent',
+    mutate: ({ definition }) => delete param(definition, SUBSCRIPTIONS, 'body', 'post').schema.properties.callbackUrl['x-ms-visibility'],
+    path: `paths.${SUBSCRIPTIONS}.post.parameters[0].schema.properties.callbackUrl.x-ms-notification-url`,
+    source: 'S1 NotificationUrlNotInternal',
+  },
+  { ruleId: 'R41', breaks: 'duplicate operationId', mutate: ({ definition }) => (op(definition, STUB).operationId = 'ListStubs'), path: `paths.${STUB}.get.operationId` },
+  { ruleId: 'R42', breaks: 'webhook connector without DELETE', mutate: ({ definition }) => delete definition.paths['/v1/subscriptions/{subscriptionId}'], path: 'paths' },
+  { ruleId: 'R43', breaks: 'unknown x-ms-trigger', mutate: ({ definition }) => (op(definition, SUBSCRIPTIONS, 'post')['x-ms-trigger'] = 'many'), path: `paths.${SUBSCRIPTIONS}.post.x-ms-trigger` },
+  {
+    ruleId: 'R44',
+    breaks: 'dynamic values calling a missing operation',
+    mutate: ({ definition }) => (param(definition, STUBS, 'table')['x-ms-dynamic-values'].operationId = 'ListTablez'),
+    path: `paths.${STUBS}.get.parameters[1].x-ms-dynamic-values.operationId`,
+  },
+  {
+    ruleId: 'R45',
+    breaks: 'dynamic values referencing a body property without x-ms-dynamic-list',
+    mutate: ({ definition }) => delete param(definition, SUBSCRIPTIONS, 'body', 'post').schema.properties.table['x-ms-dynamic-list'],
+    path: `paths.${SUBSCRIPTIONS}.post.parameters[0].schema.properties.table.x-ms-dynamic-values.parameters.instance`,
+  },
+  {
+    ruleId: 'R46',
+    breaks: '$ref to a missing definition',
+    mutate: ({ definition }) => (op(definition, STUB).responses['200'].schema.$ref = '#/definitions/Missing'),
+    path: `paths.${STUB}.get.responses.200.schema.$ref`,
+  },
+  { ruleId: 'R47', breaks: 'required property not defined', mutate: ({ definition }) => definition.definitions.Reference.required.push('nope'), path: 'definitions.Reference.required' },
+  { ruleId: 'R48', breaks: 'unsupported MIME type', mutate: ({ definition }) => (definition.consumes = ['application/xml']), path: 'consumes[0]' },
+  { ruleId: 'R49', breaks: 'security requirement not defined', mutate: ({ definition }) => (definition.security = [{ other_key: [] }]), path: 'security[0].other_key' },
+  {
+    ruleId: 'R50',
+    breaks: 'default brand colour',
+    mutate: ({ properties }) => (properties.properties.iconBrandColor = '#007ee5'),
+    file: 'apiProperties.json',
+    path: 'properties.iconBrandColor',
+  },
+  { ruleId: 'R51', breaks: 'no publisher', mutate: ({ properties }) => delete properties.properties.publisher, file: 'apiProperties.json', path: 'properties.publisher' },
+  {
+    ruleId: 'R52',
+    breaks: 'apiProperties field outside the schema and its allow-list',
+    mutate: ({ properties }) => (properties.properties.brandName = 'Ensure'),
+    file: 'apiProperties.json',
+    path: 'properties',
+  },
+  { ruleId: 'R53', breaks: 'unknown x-ms extension', mutate: ({ definition }) => (definition['x-ms-unknown'] = true), path: '' },
+  {
+    ruleId: 'R54',
+    breaks: 'definition of 1 MB',
+    mutate: ({ definition }) => (definition.definitions.Stub.description = 'x'.repeat(1024 * 1024)),
+    path: '',
+  },
+  { ruleId: 'R55', breaks: 'custom code without Script class', mutate: (connector) => (connector.script = 'public class Other { }'), file: 'script.csx', path: '' },
+  { ruleId: 'R56', breaks: '202 without Location', mutate: ({ definition }) => delete op(definition, ENSURE, 'post').responses['202'].headers.Location, path: `paths.${ENSURE}.post.responses.202.headers` },
+  {
+    ruleId: 'X01',
+    breaks: 'duplicate parameter (swagger-parser)',
+    mutate: ({ definition }) => op(definition, STUBS).parameters.push(structuredClone(param(definition, STUBS, 'state'))),
+    path: '',
+  },
+  { ruleId: 'X02', breaks: 'icon of the wrong size', mutate: (connector) => (connector.icon = pngOfSize(100, 100)), file: 'icon.png', path: '' },
+  { ruleId: 'X03', breaks: 'settings environment not a GUID', mutate: ({ settings }) => (settings.environment = 'production'), file: 'settings.json', path: 'environment' },
+  {
+    ruleId: 'X04',
+    breaks: 'policy template using an undeclared connection parameter',
+    mutate: ({ properties }) => (properties.properties.policyTemplateInstances[0].parameters['x-ms-apimTemplateParameter.urlTemplate'] = "@connectionParameters('baseUrl')"),
+    file: 'apiProperties.json',
+    path: 'properties.policyTemplateInstances[0].parameters.x-ms-apimTemplateParameter.urlTemplate',
+  },
+  { ruleId: 'X05', breaks: 'definition that is not JSON', mutate: (connector) => (connector.definitionText = '{ "swagger": "2.0", '), path: '' },
+  { ruleId: 'X06', breaks: 'no icon', mutate: (connector) => delete connector.icon, file: 'icon.png', path: '' },
+];
+
+describe('validator catches each rule on a broken copy of the compliant fixture', () => {
+  it('covers every rule of the catalog', () => {
+    expect(MUTATIONS.map((m) => m.ruleId).sort()).toEqual(Object.keys(RULES).sort());
+  });
+
+  it.each(MUTATIONS.map((m) => [m.ruleId, m.breaks, m] as const))('%s: %s', async (ruleId, _breaks, mutation) => {
+    const connector = loadEditable();
+    mutation.mutate(connector);
+    const findings = await validateConnectorFiles(toConnectorFiles(connector));
+    const matching = findings.filter((f) => f.ruleId === ruleId && f.file === (mutation.file ?? 'apiDefinition.swagger.json'));
+    expect(matching.length).toBeGreaterThan(0);
+    if (mutation.path !== '') expect(matching.map((f) => f.path)).toContain(mutation.path);
+    if (mutation.source) expect(matching.map((f) => f.source)).toContain(mutation.source);
+    expect(matching.every((f) => f.severity === RULES[ruleId].severity)).toBe(true);
+    expect(formatFinding(matching[0]!)).toContain(`${ruleId} ${matching[0]!.source}`);
+  });
+});
+
+describe('"E new / W old" rules', () => {
+  it('R13 is an error for a new connector and a warning with the legacy option', async () => {
+    const connector = loadEditable();
+    connector.definition['x-ms-connector-metadata'] = [];
+    const files = toConnectorFiles(connector);
+    const strict = await validateConnectorFiles(files);
+    const legacy = await validateConnectorFiles(files, { legacy: true });
+    expect(strict.filter((f) => f.ruleId === 'R13').every((f) => f.severity === 'error')).toBe(true);
+    expect(legacy.filter((f) => f.ruleId === 'R13').every((f) => f.severity === 'warning')).toBe(true);
+    expect(legacy.filter((f) => f.ruleId === 'R13')).toHaveLength(3);
+  });
+});
+
+describe('schema allow-lists (R52, R53) accept what certified connectors legitimately use', () => {
+  it('tolerates scriptOperations, connectionParameterSets, GlobalPerConnector and on-behalf-of login settings', async () => {
+    const connector = loadEditable();
+    connector.properties.properties.scriptOperations = ['GetStub'];
+    connector.properties.properties.connectionParameterSets = { uiDefinition: { displayName: 'Authentication' }, values: [] };
+    connector.properties.properties.connectionParameters.token = {
+      type: 'oauthSetting',
+      oAuthSettings: {
+        identityProvider: 'aad',
+        clientId: 'client',
+        scopes: [],
+        redirectMode: 'GlobalPerConnector',
+        redirectUrl: 'https://global.consent.azure-apim.net/redirect',
+        properties: { IsFirstParty: 'False', IsOnbehalfofLoginSupported: true, AzureActiveDirectoryResourceId: 'api://ensure' },
+        customParameters: { resourceUri: { value: 'api://ensure' }, loginUri: { value: 'https://login.microsoftonline.com' }, tenantId: { value: 'common' }, enableOnbehalfOfLogin: { value: 'false' } },
+      },
+    };
+    connector.script = 'using System;\nusing Newtonsoft.Json;\npublic class Script : ScriptBase { public override Task<HttpResponseMessage> ExecuteAsync() { return null; } }';
+    const findings = await validateConnectorFiles(toConnectorFiles(connector));
+    expect(findings.filter((f) => f.ruleId === 'R52' || f.ruleId === 'R55').map(formatFinding)).toEqual([]);
+  });
+
+  it('tolerates x-ms-openai-data, info.x-ms-keywords and x-ms-editor', async () => {
+    const connector = loadEditable();
+    connector.definition['x-ms-openai-data'] = { 'openai-enabled': true };
+    connector.definition.info['x-ms-keywords'] = ['dataverse'];
+    connector.definition.definitions.Stub['x-ms-editor'] = 'dictionary';
+    const findings = await validateConnectorFiles(toConnectorFiles(connector));
+    expect(findings.filter((f) => f.ruleId === 'R53').map(formatFinding)).toEqual([]);
+  });
+});
