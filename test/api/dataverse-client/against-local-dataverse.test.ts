@@ -11,6 +11,8 @@ import {
   NotFoundError,
   RecordNotFoundByKeyError,
   ResourceNotFoundError,
+  ThrottledError,
+  TransientError,
 } from '../../../api/src/dataverse/DataverseErrors';
 import { formatODataLiteral, recordBindPath } from '../../../api/src/dataverse/ODataKeyLiteral';
 import { filterEquals } from '../../../api/src/dataverse/ODataQuery';
@@ -266,5 +268,37 @@ describe('EntityDefinitions metadata', () => {
     expect(stub).toMatchObject({ logicalName: 'ec_stub', primaryIdAttribute: 'ec_stubid', primaryNameAttribute: 'ec_name' });
     expect(stub.keys).toEqual([{ logicalName: 'ec_stub_record', keyAttributes: ['ec_table', 'ec_recordid'] }]);
     await expect(client.getEntityMetadata('nosuchtable')).rejects.toBeInstanceOf(ResourceNotFoundError);
+  });
+});
+
+describe('faults map to the errors the resilience layer acts on (ref 6.4)', () => {
+  async function setFault(settings: Record<string, unknown>): Promise<void> {
+    const response = await fetch(`${dataverse.url}/_admin/faults`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(settings) });
+    expect(response.status).toBe(200);
+  }
+
+  afterEach(async () => setFault({ mode: 'none' }));
+
+  it('throttle → ThrottledError with Retry-After in ms and the service-protection limit', async () => {
+    await setFault({ mode: 'throttle', retryAfterSeconds: 7 });
+    const error = await client.query('accounts', { top: 1 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ThrottledError);
+    expect(error).toMatchObject({ status: 429, retryAfterMs: 7000 });
+    expect((error as ThrottledError).limit).toBeDefined();
+  });
+
+  it('unavailable → TransientError 503; down → TransientError without status; slow beyond the timeout → TransientError', async () => {
+    await setFault({ mode: 'unavailable' });
+    await expect(client.retrieve('accounts', randomUUID())).rejects.toMatchObject({ kind: 'Transient', status: 503 });
+    await setFault({ mode: 'down' });
+    const dropped = await client.retrieve('accounts', randomUUID()).catch((e: unknown) => e);
+    expect(dropped).toBeInstanceOf(TransientError);
+    expect((dropped as TransientError).status).toBeUndefined();
+    await setFault({ mode: 'slow', latencyMs: 1000 });
+    const impatient = new WebApiClient({ url: dataverse.url, timeoutMs: 200 });
+    const slow = await impatient.query('accounts', { top: 1 }).catch((e: unknown) => e);
+    await impatient.close();
+    expect(slow).toBeInstanceOf(TransientError);
+    expect((slow as TransientError).message).toMatch(/timeout/);
   });
 });
