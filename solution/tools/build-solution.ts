@@ -42,7 +42,11 @@ function runScriptIfPresent(pkg: RootPackageJson, script: string): void {
     return;
   }
   console.log(`build:solution: npm run ${script}`);
-  execFileSync('npm', ['run', script], { cwd: REPOSITORY_ROOT, stdio: 'inherit' });
+  try {
+    execFileSync('npm', ['run', script], { cwd: REPOSITORY_ROOT, stdio: 'inherit' });
+  } catch {
+    throw new SolutionPackError(`npm run ${script} failed (see its output above): fix it, then run npm run build:solution again`);
+  }
 }
 
 export async function buildSolutionZips(version: string): Promise<string[]> {
