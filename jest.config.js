@@ -14,5 +14,25 @@ module.exports = {
       testMatch: ['<rootDir>/test/{api,local-dataverse,connector,solution,e2e}/**/*.test.ts'],
       transform: { '^.+\\.tsx?$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
     },
+    {
+      // The PCF controls' unit tests: React components, context/dataset mocks, pure mappings (jsdom).
+      displayName: 'pcf-control',
+      testEnvironment: 'jsdom',
+      roots: ['<rootDir>/test/pcf-control'],
+      testMatch: ['<rootDir>/test/pcf-control/**/*.test.ts?(x)'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/pcf-control/(build|browser)/'],
+      setupFilesAfterEnv: ['<rootDir>/test/pcf-control/setup/jest.setup.ts'],
+      transform: { '^.+\\.tsx?$': ['ts-jest', { tsconfig: '<rootDir>/test/pcf-control/tsconfig.json' }] },
+    },
+    {
+      // The PCF controls' production output: built manifests, bundle sizes, and the pcf-start harness
+      // in headless Chromium. Its global setup builds both controls first when their output is stale.
+      displayName: 'pcf-control-build',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/test/pcf-control'],
+      testMatch: ['<rootDir>/test/pcf-control/{build,browser}/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/pcf-control/setup/globalSetup.js',
+      transform: { '^.+\\.tsx?$': ['ts-jest', { tsconfig: '<rootDir>/test/pcf-control/tsconfig.json' }] },
+    },
   ],
 };

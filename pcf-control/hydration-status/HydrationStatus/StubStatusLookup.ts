@@ -1,0 +1,107 @@
+/**
+ * Is the current record a stub? Reads its `ec_stub` row by (`ec_table`, `ec_recordid`) through the
+ * smallest slice of `context.webAPI`. Never throws: a missing table, a missing privilege or any other
+ * failure answers `{ kind: 'unavailable' }`, which the badge shows as nothing.
+ */
+import { StubColumn, StubState, StubTable, toStubState } from '../../shared/StubTable';
+
+export interface StubStatusReader {
+  retrieveMultipleRecords(
+    entityType: string,
+    options?: string,
+    maxPageSize?: number,
+  ): Promise<{ entities: Record<string, unknown>[] }>;
+}
+
+export interface StubFacts {
+  createdOn?: Date;
+  attempts?: number;
+  lastError?: string;
+  sourceInstance?: string;
+  hydrationRequestedOn?: Date;
+}
+
+export type StubStatus =
+  | { kind: 'neverStub' }
+  | ({ kind: 'pending' } & StubFacts)
+  | ({ kind: 'abandoned' } & StubFacts)
+  | { kind: 'hydrated'; hydratedOn?: Date; secondsToHydrate?: number }
+  | { kind: 'unavailable'; reason: string };
+
+/** OData string literal: single quotes doubled, then percent-encoded (DESIGN.md conventions). */
+export function odataString(value: string): string {
+  return encodeURIComponent(`'${value.replace(/'/g, "''")}'`);
+}
+
+/** A GUID as Dataverse writes it in `ec_recordid`: lower case, no braces. */
+export function normalizeRecordId(id: string): string {
+  return id.trim().replace(/^\{|\}$/g, '').toLowerCase();
+}
+
+export function stubQuery(table: string, recordId: string): string {
+  const columns = [
+    StubColumn.state,
+    StubColumn.createdOn,
+    StubColumn.attempts,
+    StubColumn.lastError,
+    StubColumn.sourceInstance,
+    StubColumn.hydrationRequestedOn,
+    StubColumn.hydratedOn,
+    StubColumn.secondsToHydrate,
+  ];
+  return (
+    `?$select=${columns.join(',')}` +
+    `&$filter=${StubColumn.table} eq ${odataString(table)} and ${StubColumn.recordId} eq ${odataString(normalizeRecordId(recordId))}` +
+    `&$top=1`
+  );
+}
+
+function dateValue(value: unknown): Date | undefined {
+  if (value instanceof Date) return value;
+  if (typeof value !== 'string' || value === '') return undefined;
+  const parsed = new Date(value);
+  return Number.isNaN(parsed.getTime()) ? undefined : parsed;
+}
+
+function numberValue(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+function textValue(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+export function stubStatusOf(row: Record<string, unknown> | undefined): StubStatus {
+  if (!row) return { kind: 'neverStub' };
+  const state = toStubState(row[StubColumn.state]);
+  if (state === StubState.Hydrated) {
+    return {
+      kind: 'hydrated',
+      hydratedOn: dateValue(row[StubColumn.hydratedOn]),
+      secondsToHydrate: numberValue(row[StubColumn.secondsToHydrate]),
+    };
+  }
+  const facts: StubFacts = {
+    createdOn: dateValue(row[StubColumn.createdOn]),
+    attempts: numberValue(row[StubColumn.attempts]),
+    lastError: textValue(row[StubColumn.lastError]),
+    sourceInstance: textValue(row[StubColumn.sourceInstance]),
+    hydrationRequestedOn: dateValue(row[StubColumn.hydrationRequestedOn]),
+  };
+  return state === StubState.Abandoned ? { kind: 'abandoned', ...facts } : { kind: 'pending', ...facts };
+}
+
+export async function lookupStubStatus(
+  reader: StubStatusReader | undefined,
+  table: string | undefined,
+  recordId: string | undefined,
+): Promise<StubStatus> {
+  if (!reader || !table || !recordId) return { kind: 'unavailable', reason: 'no record' };
+  if (table === StubTable.logicalName) return { kind: 'neverStub' };
+  try {
+    const response = await reader.retrieveMultipleRecords(StubTable.logicalName, stubQuery(table, recordId));
+    return stubStatusOf(response?.entities?.[0]);
+  } catch (error) {
+    return { kind: 'unavailable', reason: error instanceof Error ? error.message : String(error) };
+  }
+}

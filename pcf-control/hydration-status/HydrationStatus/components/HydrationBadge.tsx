@@ -1,0 +1,88 @@
+/**
+ * The badge itself: a function of the stub status. Nothing for records that never were stubs (or
+ * when the status cannot be read); the stub's state as an icon *and* text otherwise.
+ */
+import * as React from 'react';
+import { mergeStyleSets } from '@fluentui/react';
+import { formatDuration } from '../../../shared/RelativeAge';
+import type { HydrationStatusStrings } from '../HydrationStatusStrings';
+import type { StubStatus } from '../StubStatusLookup';
+
+export interface HydrationBadgeProps {
+  status: StubStatus | undefined;
+  strings: HydrationStatusStrings;
+  formatDateTime(date: Date): string;
+}
+
+const styles = mergeStyleSets({
+  badge: {
+    display: 'inline-flex',
+    alignItems: 'flex-start',
+    gap: 8,
+    padding: '6px 10px',
+    borderRadius: 4,
+    borderLeft: '4px solid',
+    fontSize: 14,
+    lineHeight: '20px',
+    maxWidth: '100%',
+    boxSizing: 'border-box',
+  },
+  pending: { backgroundColor: '#fff4ce', borderColor: '#8a5300', color: '#323130' },
+  abandoned: { backgroundColor: '#fde7e9', borderColor: '#a4262c', color: '#323130' },
+  hydrated: { backgroundColor: '#dff6dd', borderColor: '#107c10', color: '#323130' },
+  headline: { fontWeight: 600 },
+  detail: { display: 'block', fontSize: 12, color: '#484644', overflowWrap: 'anywhere' },
+});
+
+const iconPaths = {
+  pending: 'M8 1a7 7 0 1 0 0 14A7 7 0 0 0 8 1zm0 1.5a5.5 5.5 0 1 1 0 11 5.5 5.5 0 0 1 0-11zM7.25 4v4.4l3 1.8.75-1.25-2.25-1.35V4z',
+  abandoned: 'M8 1a7 7 0 1 0 0 14A7 7 0 0 0 8 1zm0 1.5c1.3 0 2.5.45 3.45 1.2l-7.75 7.75A5.5 5.5 0 0 1 8 2.5zm4.3 2.05A5.5 5.5 0 0 1 4.55 12.3z',
+  hydrated: 'M8 1a7 7 0 1 0 0 14A7 7 0 0 0 8 1zm3.2 4.2 1.05 1.05L7 11.5 3.75 8.25 4.8 7.2 7 9.4z',
+};
+
+function BadgeIcon({ kind }: { kind: keyof typeof iconPaths }) {
+  return (
+    <svg width={16} height={16} viewBox="0 0 16 16" aria-hidden="true" focusable="false" data-icon={kind} style={{ flexShrink: 0, marginTop: 2, fill: 'currentColor' }}>
+      <path fillRule="evenodd" d={iconPaths[kind]} />
+    </svg>
+  );
+}
+
+export const HydrationBadge: React.FC<HydrationBadgeProps> = ({ status, strings, formatDateTime }) => {
+  if (!status || status.kind === 'neverStub' || status.kind === 'unavailable') return null;
+
+  const when = (date: Date | undefined) => (date ? formatDateTime(date) : '');
+  let headline: string;
+  const details: string[] = [];
+  if (status.kind === 'hydrated') {
+    headline =
+      status.secondsToHydrate !== undefined
+        ? strings.get('Badge_Hydrated', when(status.hydratedOn), formatDuration(status.secondsToHydrate, strings))
+        : strings.get('Badge_HydratedNoDuration', when(status.hydratedOn));
+  } else {
+    headline = strings.get(status.kind === 'pending' ? 'Badge_Pending' : 'Badge_Abandoned', when(status.createdOn));
+    if (status.attempts !== undefined) details.push(strings.get('Badge_Attempts', status.attempts));
+    if (status.hydrationRequestedOn) details.push(strings.get('Badge_HydrationRequested', when(status.hydrationRequestedOn)));
+    if (status.sourceInstance) details.push(strings.get('Badge_SourceInstance', status.sourceInstance));
+    if (status.lastError) details.push(strings.get('Badge_LastError', status.lastError));
+  }
+
+  return (
+    <div
+      role="status"
+      aria-label={strings.get('Badge_Label')}
+      className={`${styles.badge} ${styles[status.kind]}`}
+      data-hydration-status={status.kind}
+    >
+      <BadgeIcon kind={status.kind} />
+      <div>
+        <span className={styles.headline}>{headline}</span>
+        {details.map((detail) => (
+          <span key={detail} className={styles.detail}>
+            {detail}
+          </span>
+        ))}
+      </div>
+    </div>
+  );
+};

@@ -1,0 +1,43 @@
+/**
+ * Names from `ControlManifest.Input.xml`, written once. Each property-set is bound by the maker to
+ * an `ec_stub` column; when a view does not map one, the control falls back to the column of the
+ * same meaning in `ec_stub` (DESIGN.md).
+ */
+import { StubColumn } from '../../shared/StubTable';
+
+export const DATASET_NAME = 'stubs';
+
+export const InputProperty = {
+  staleAfterMinutes: 'staleAfterMinutes',
+} as const;
+
+export const DEFAULT_STALE_AFTER_MINUTES = 60;
+
+export const PropertySet = {
+  stubTable: 'stubTable',
+  recordName: 'recordName',
+  recordKey: 'recordKey',
+  recordId: 'recordId',
+  stubState: 'stubState',
+  createdOn: 'createdOn',
+  attempts: 'attempts',
+  lastError: 'lastError',
+  hydrationRequestedOn: 'hydrationRequestedOn',
+  hydratedOn: 'hydratedOn',
+} as const;
+
+export type PropertySetName = (typeof PropertySet)[keyof typeof PropertySet];
+
+/** The ec_stub column each property-set means when the view does not say otherwise. */
+export const DefaultColumnOfPropertySet: Record<PropertySetName, string> = {
+  stubTable: StubColumn.table,
+  recordName: StubColumn.recordName,
+  recordKey: StubColumn.key,
+  recordId: StubColumn.recordId,
+  stubState: StubColumn.state,
+  createdOn: StubColumn.createdOn,
+  attempts: StubColumn.attempts,
+  lastError: StubColumn.lastError,
+  hydrationRequestedOn: StubColumn.hydrationRequestedOn,
+  hydratedOn: StubColumn.hydratedOn,
+};

@@ -1,0 +1,60 @@
+/**
+ * Header numbers over the whole `ec_stub` table (not only the page on screen): FetchXML aggregate
+ * counts and one ordered read, through `context.webAPI.retrieveMultipleRecords`.
+ * Any failure (no privilege, offline harness) answers `undefined`; the caller then counts the page.
+ */
+import { StubColumn, StubState, StubTable } from '../../shared/StubTable';
+import type { StubSummary } from './components/PendingStubsGrid.types';
+import { dateOf, numberOf } from './StubValues';
+
+export interface StubReader {
+  retrieveMultipleRecords(
+    entityType: string,
+    options?: string,
+    maxPageSize?: number,
+  ): Promise<{ entities: Record<string, unknown>[] }>;
+}
+
+function countFetchXml(conditions: string): string {
+  return (
+    `<fetch aggregate="true"><entity name="${StubTable.logicalName}">` +
+    `<attribute name="${StubColumn.id}" alias="stubcount" aggregate="count"/>` +
+    `<filter type="and">${conditions}</filter></entity></fetch>`
+  );
+}
+
+async function count(reader: StubReader, conditions: string): Promise<number> {
+  const response = await reader.retrieveMultipleRecords(
+    StubTable.logicalName,
+    `?fetchXml=${encodeURIComponent(countFetchXml(conditions))}`,
+  );
+  const value = numberOf(response.entities[0]?.['stubcount']);
+  if (value === undefined) throw new Error('aggregate count missing');
+  return value;
+}
+
+export async function loadStubSummary(reader: StubReader): Promise<StubSummary | undefined> {
+  try {
+    const pending = `<condition attribute="${StubColumn.state}" operator="eq" value="${StubState.Pending}"/>`;
+    const hydratedLastDay =
+      `<condition attribute="${StubColumn.state}" operator="eq" value="${StubState.Hydrated}"/>` +
+      `<condition attribute="${StubColumn.hydratedOn}" operator="last-x-hours" value="24"/>`;
+    const [pendingCount, hydratedLast24h, oldest] = await Promise.all([
+      count(reader, pending),
+      count(reader, hydratedLastDay),
+      reader.retrieveMultipleRecords(
+        StubTable.logicalName,
+        `?$select=${StubColumn.createdOn}&$filter=${StubColumn.state} eq ${StubState.Pending}` +
+          `&$orderby=${StubColumn.createdOn} asc&$top=1`,
+      ),
+    ]);
+    return {
+      scope: 'all',
+      pendingCount,
+      hydratedLast24h,
+      oldestPendingCreatedOn: dateOf(oldest.entities[0]?.[StubColumn.createdOn]),
+    };
+  } catch {
+    return undefined;
+  }
+}
