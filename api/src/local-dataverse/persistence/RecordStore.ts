@@ -1,8 +1,8 @@
 /**
  * The records of one local Dataverse instance: in memory for fast reads and queries, with a journal
  * for durability. Writes run one unit of work at a time (`write`): the unit reads and stages changes
- * synchronously, the journal persists them as one transaction, and only then do they become visible.
- * A unit that throws leaves no trace — this is what makes a `$batch` change set atomic.
+ * synchronously; a unit that throws leaves no trace — this is what makes a `$batch` change set
+ * atomic — and one that succeeds is persisted in a single journal transaction before it is answered.
  */
 import { DataverseErrors } from '../errors/DataverseErrorFactory';
 import type { Schema, Table } from '../schema/TableSchema';
@@ -23,7 +23,12 @@ export interface RecordReader {
 export class RecordStore implements RecordReader {
   private readonly tables = new Map<string, TableData>();
   private version = 0;
-  private queue: Promise<unknown> = Promise.resolve();
+  private unflushed: RecordChange[] = [];
+  private flushing: Promise<void> | undefined;
+  private queuedFlush: Promise<void> | undefined;
+  private failure: Error | undefined;
+  /** Told when the journal fails (the instance should then stop). */
+  onFatal?: (error: unknown) => void;
 
   private constructor(
     readonly schema: Schema,
@@ -67,28 +72,57 @@ export class RecordStore implements RecordReader {
   }
 
   /**
-   * Runs `unit` alone against the current state and commits what it staged. Returns its result once
-   * the changes are durable; if it throws (or the journal fails) nothing changes.
+   * Runs `unit` alone against the current state and applies what it staged. Returns its result once
+   * the changes are durable; if it throws nothing changes.
+   *
+   * Units run synchronously, so they never interleave. Their changes are applied in memory at once and
+   * persisted by group commit: while one journal transaction is in flight, the changes of the units
+   * that follow gather into the next one. A unit is acknowledged only when its changes (and any it
+   * read) are on disk; a reader may see a write a few milliseconds before that. A journal failure is
+   * fatal: the store refuses further writes, and the process must restart to reload from disk.
    */
   write<T>(unit: (tx: WriteTransaction) => T): Promise<T> {
-    const run = async () => {
-      const tx = new WriteTransaction(this, () => ++this.version);
-      const result = unit(tx);
-      const changes = tx.changes();
-      if (changes.length > 0) {
-        await this.journal.persist(changes);
-        for (const change of changes) this.apply(change);
-      }
-      return result;
-    };
-    const result = this.queue.then(run, run);
-    this.queue = result.catch(() => undefined);
-    return result;
+    if (this.failure) return Promise.reject(this.failure);
+    const tx = new WriteTransaction(this, () => ++this.version);
+    let result: T;
+    try {
+      result = unit(tx);
+    } catch (error) {
+      // A refusal may rest on writes not yet durable (a 412 for a record just created): answer it after them.
+      return this.durable().then(() => Promise.reject(error));
+    }
+    const changes = tx.changes();
+    for (const change of changes) this.apply(change);
+    this.unflushed.push(...changes);
+    return this.durable().then(() => result);
+  }
+
+  /** Resolves once every change applied so far is persisted. */
+  durable(): Promise<void> {
+    if (this.unflushed.length === 0) return this.flushing ?? Promise.resolve();
+    this.queuedFlush ??= (this.flushing ?? Promise.resolve()).then(() => this.flush());
+    return this.queuedFlush;
   }
 
   async close(): Promise<void> {
-    await this.queue;
+    await this.durable().catch(() => undefined);
     await this.journal.close();
+  }
+
+  private flush(): Promise<void> {
+    this.queuedFlush = undefined;
+    const latest = new Map<string, RecordChange>();
+    for (const change of this.unflushed) latest.set(`${change.table}/${change.id}`, change);
+    this.unflushed = [];
+    const persisting = this.journal.persist([...latest.values()]).catch((error: unknown) => {
+      this.failure = DataverseErrors.internal(`the local Dataverse could not persist its data and must be restarted (${(error as Error).message})`);
+      this.onFatal?.(error);
+      throw this.failure;
+    });
+    this.flushing = persisting;
+    return persisting.finally(() => {
+      if (this.flushing === persisting) this.flushing = undefined;
+    });
   }
 
   schemaTable(table: string): Table {
