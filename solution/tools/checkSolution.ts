@@ -3,6 +3,7 @@
  * Dataverse environment. Each rule lives in checks/; this file runs them in order.
  */
 import { checkCodeComponents, checkDataSetBindings } from './checks/codeComponents';
+import { checkColumnDefinitions } from './checks/columnDefinitions';
 import { checkReferencedFiles, checkUnaccountedEntries } from './checks/componentFiles';
 import { checkRootComponents } from './checks/componentDefinitions';
 import { checkConnectorDefinition } from './checks/connectorDefinition';
@@ -43,6 +44,7 @@ export async function checkSolution(pkg: SolutionPackage, options: CheckOptions 
   checkDataSetBindings(documents, components, findings);
   checkReferencedFiles(pkg, documents, accounted, findings);
   checkUnaccountedEntries(pkg, accounted, findings);
+  checkColumnDefinitions(documents, findings);
   checkPublisherPrefix(documents, findings);
   checkJsonFiles(pkg, findings);
   if (options.connectorDirectory) await checkConnectorDefinition(pkg, documents, options.connectorDirectory, findings);

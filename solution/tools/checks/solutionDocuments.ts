@@ -17,6 +17,8 @@ export interface RootComponent {
 }
 
 export interface SolutionDocuments {
+  /** `<ImportExportXml>` of solution.xml, when it parsed. */
+  readonly solution: XmlElement | undefined;
   /** `<SolutionManifest>` of solution.xml, when it parsed. */
   readonly manifest: XmlElement | undefined;
   /** `<ImportExportXml>` of customizations.xml, when it parsed. */
@@ -67,6 +69,7 @@ export function readSolutionDocuments(pkg: SolutionPackage, findings: Findings):
       }))
     : [];
   return {
+    solution: solutionRoot,
     manifest,
     customizations,
     customizationPrefix: textOf(publisher ? childAt(publisher, 'CustomizationPrefix') : undefined),

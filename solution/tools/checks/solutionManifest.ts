@@ -36,14 +36,12 @@ export function checkSolutionVersion(version: string | undefined, findings: Find
 
 export function checkSolutionManifest(documents: SolutionDocuments, findings: Findings): void {
   const manifest = documents.manifest;
+  if (!documents.solution) return; // unreadable solution.xml is reported where it is parsed
   if (!manifest) {
-    if (documents.customizations !== undefined || documents.rootComponents.length === 0) {
-      findings.error('solution-manifest', 'solution.xml has no <SolutionManifest> under <ImportExportXml>');
-    }
+    findings.error('solution-manifest', 'solution.xml has no <SolutionManifest> under <ImportExportXml>');
     return;
   }
-  const root = manifest.parentNode as typeof manifest | null;
-  if (root && !root.getAttribute('SolutionPackageVersion')) {
+  if (!documents.solution.getAttribute('SolutionPackageVersion')) {
     findings.warning('solution-manifest', 'solution.xml <ImportExportXml> has no SolutionPackageVersion attribute: exports write SolutionPackageVersion="9.2"');
   }
 
