@@ -118,6 +118,34 @@ const MUTATIONS: Mutation[] = [
     path: `paths.${SUBSCRIPTIONS}.post.parameters[0].schema.properties.callbackUrl.x-ms-notification-url`,
     source: 'S1 NotificationUrlNotInternal',
   },
+  {
+    ruleId: 'R40',
+    breaks: 'notification URL not required',
+    mutate: ({ definition }) => (param(definition, SUBSCRIPTIONS, 'body', 'post').schema.required = ['instance']),
+    path: `paths.${SUBSCRIPTIONS}.post.parameters[0].schema.properties.callbackUrl.x-ms-notification-url`,
+    source: 'S1 NotificationUrlNotRequired',
+  },
+  {
+    ruleId: 'R40',
+    breaks: 'notification URL not a string',
+    mutate: ({ definition }) => (param(definition, SUBSCRIPTIONS, 'body', 'post').schema.properties.callbackUrl.type = 'object'),
+    path: `paths.${SUBSCRIPTIONS}.post.parameters[0].schema.properties.callbackUrl.x-ms-notification-url`,
+    source: 'S1 NotificationUrlNotString',
+  },
+  {
+    ruleId: 'R40',
+    breaks: 'webhook trigger without notification URL',
+    mutate: ({ definition }) => delete param(definition, SUBSCRIPTIONS, 'body', 'post').schema.properties.callbackUrl['x-ms-notification-url'],
+    path: `paths.${SUBSCRIPTIONS}.post.parameters`,
+    source: 'S1 WebhookOperationsMissingNotificationUrlProperty',
+  },
+  {
+    ruleId: 'R32',
+    breaks: 'path template variable without parameter',
+    mutate: ({ definition }) => (op(definition, STUB).parameters = []),
+    path: `paths.${STUB}.get.parameters`,
+    source: 'S1 OperationMissingPathParameter',
+  },
   { ruleId: 'R41', breaks: 'duplicate operationId', mutate: ({ definition }) => (op(definition, STUB).operationId = 'ListStubs'), path: `paths.${STUB}.get.operationId` },
   { ruleId: 'R42', breaks: 'webhook connector without DELETE', mutate: ({ definition }) => delete definition.paths['/v1/subscriptions/{subscriptionId}'], path: 'paths' },
   { ruleId: 'R43', breaks: 'unknown x-ms-trigger', mutate: ({ definition }) => (op(definition, SUBSCRIPTIONS, 'post')['x-ms-trigger'] = 'many'), path: `paths.${SUBSCRIPTIONS}.post.x-ms-trigger` },
@@ -126,6 +154,47 @@ const MUTATIONS: Mutation[] = [
     breaks: 'dynamic values calling a missing operation',
     mutate: ({ definition }) => (param(definition, STUBS, 'table')['x-ms-dynamic-values'].operationId = 'ListTablez'),
     path: `paths.${STUBS}.get.parameters[1].x-ms-dynamic-values.operationId`,
+  },
+  {
+    ruleId: 'R44',
+    breaks: 'dynamic values reading a property the called operation does not return',
+    mutate: ({ definition }) => (param(definition, STUBS, 'table')['x-ms-dynamic-values']['value-path'] = 'name'),
+    path: `paths.${STUBS}.get.parameters[1].x-ms-dynamic-values.value-path`,
+    source: 'S1 InvokedOperationShouldProduceProperty',
+  },
+  {
+    ruleId: 'R44',
+    breaks: 'dynamic values collection that is not an array',
+    mutate: ({ definition }) => (param(definition, STUBS, 'table')['x-ms-dynamic-values']['value-collection'] = 'value/0'),
+    path: `paths.${STUBS}.get.parameters[1].x-ms-dynamic-values.value-collection`,
+    source: 'S1 InvokedOperationShouldProduceArray',
+  },
+  {
+    ruleId: 'R44',
+    breaks: 'dynamic schema not passing a required parameter of the called operation',
+    mutate: ({ definition }) => delete param(definition, ENSURE, 'body', 'post').schema.properties.columns['x-ms-dynamic-schema'].parameters.table,
+    path: `paths.${ENSURE}.post.parameters[2].schema.properties.columns.x-ms-dynamic-schema.parameters`,
+    source: 'S1 OperationMissingRequiredProperty',
+  },
+  {
+    ruleId: 'R44',
+    breaks: 'dynamic values passing a parameter the called operation does not have',
+    mutate: ({ definition }) => (param(definition, STUBS, 'table')['x-ms-dynamic-values'].parameters.region = 'eu'),
+    path: `paths.${STUBS}.get.parameters[1].x-ms-dynamic-values.parameters.region`,
+    source: 'S1 OperationParameterNameNotFound',
+  },
+  {
+    ruleId: 'R44',
+    breaks: 'dynamic values referencing a parameter the operation does not have',
+    mutate: ({ definition }) => (param(definition, STUBS, 'table')['x-ms-dynamic-values'].parameters.instance = { parameter: 'environment' }),
+    path: `paths.${STUBS}.get.parameters[1].x-ms-dynamic-values.parameters.instance`,
+    source: 'S1 ParameterReferenceNotFound',
+  },
+  {
+    ruleId: 'R44',
+    breaks: 'testConnection on a missing operation',
+    mutate: ({ definition }) => (definition['x-ms-capabilities'].testConnection.operationId = 'Ping'),
+    path: 'x-ms-capabilities.testConnection.operationId',
   },
   {
     ruleId: 'R45',
@@ -187,7 +256,7 @@ const MUTATIONS: Mutation[] = [
 
 describe('validator catches each rule on a broken copy of the compliant fixture', () => {
   it('covers every rule of the catalog', () => {
-    expect(MUTATIONS.map((m) => m.ruleId).sort()).toEqual(Object.keys(RULES).sort());
+    expect([...new Set(MUTATIONS.map((m) => m.ruleId))].sort()).toEqual(Object.keys(RULES).sort());
   });
 
   it.each(MUTATIONS.map((m) => [m.ruleId, m.breaks, m] as const))('%s: %s', async (ruleId, _breaks, mutation) => {

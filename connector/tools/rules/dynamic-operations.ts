@@ -1,5 +1,6 @@
 import type { JsonPath } from '../validation/finding';
 import { reportDefinition, type RuleContext, type RuleFamily } from '../validation/rule-context';
+import { lookUpItems, lookUpPath, successSchema } from '../validation/response-paths';
 import { isObject, operationsOf, parametersOf, walkJson, walkSchema, type JsonObject, type OperationEntry } from '../validation/swagger-model';
 
 /** The extensions that make the designer call another operation of the same definition. */
@@ -79,10 +80,53 @@ function checkCall(
       reportDefinition(context, 'R44', [...path, 'parameters'], `${operationId} requires parameter "${parameter.name}", which ${extension} does not supply.`, 'OperationMissingRequiredProperty');
     }
   }
+  checkResponsePaths(context, definition, extension, call, path, target);
   if (extension === 'x-ms-dynamic-schema' && !isObject(holder['x-ms-dynamic-properties'])) {
     const valuePath = call['value-path'];
     if (typeof valuePath === 'string' && /(^|\/)properties$/.test(valuePath)) {
       reportDefinition(context, 'R45', [...path, 'value-path'], `value-path "${valuePath}" points to schema properties; define x-ms-dynamic-properties pointing to the schema object.`, 'DynamicPropertiesExtensionRequiredForPropertiesValuePath');
+    }
+  }
+}
+
+/** Which path strings of each extension point into the called operation's response. */
+const RESPONSE_PATHS: Record<DynamicExtension, { collection?: string; item: readonly string[]; root: readonly string[] }> = {
+  'x-ms-dynamic-values': { collection: 'value-collection', item: ['value-path', 'value-title'], root: [] },
+  'x-ms-dynamic-list': { collection: 'itemsPath', item: ['itemValuePath', 'itemTitlePath'], root: [] },
+  'x-ms-dynamic-schema': { item: [], root: ['value-path'] },
+  'x-ms-dynamic-properties': { item: [], root: ['itemValuePath'] },
+};
+
+/**
+ * S1 InvokedOperationShouldProduceArray / InvokedOperationShouldProduceProperty: the paths an
+ * extension reads from the called operation's response exist in its success schema (where that
+ * schema declares its properties; free-form objects are not second-guessed).
+ */
+function checkResponsePaths(context: RuleContext, definition: JsonObject, extension: DynamicExtension, call: JsonObject, path: JsonPath, target: OperationEntry): void {
+  const root = successSchema(definition, target);
+  if (!root) return;
+  const paths = RESPONSE_PATHS[extension];
+  const label = String(target.operation['operationId']);
+  for (const key of paths.root) {
+    const value = call[key];
+    if (typeof value !== 'string') continue;
+    const found = lookUpPath(definition, root, value);
+    if (found.kind === 'missing') reportDefinition(context, 'R44', [...path, key], `${label}'s response has no property at "${value}".`, 'InvokedOperationShouldProduceProperty');
+  }
+  if (paths.collection === undefined) return;
+  const collectionPath = call[paths.collection];
+  const items = lookUpItems(definition, root, typeof collectionPath === 'string' ? collectionPath : undefined);
+  const at = [...path, typeof collectionPath === 'string' ? paths.collection : 'operationId'];
+  if (items.kind === 'notArray' || items.kind === 'missing') {
+    reportDefinition(context, 'R44', at, `${label}'s response has no array at "${typeof collectionPath === 'string' ? collectionPath : '(root)'}".`, 'InvokedOperationShouldProduceArray');
+    return;
+  }
+  if (items.kind !== 'found') return;
+  for (const key of paths.item) {
+    const value = call[key];
+    if (typeof value !== 'string') continue;
+    if (lookUpPath(definition, items.schema, value).kind === 'missing') {
+      reportDefinition(context, 'R44', [...path, key], `the items of ${label}'s response have no property at "${value}".`, 'InvokedOperationShouldProduceProperty');
     }
   }
 }

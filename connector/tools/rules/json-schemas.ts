@@ -66,21 +66,41 @@ function describe(error: ErrorObject): string {
   return error.message ?? error.keyword;
 }
 
+/** How many of a failed oneOf's branch problems a finding quotes. */
+const QUOTED_BRANCH_PROBLEMS = 3;
+
+function withinPath(path: string, root: string): boolean {
+  return path === root || path.startsWith(`${root}/`);
+}
+
 /**
- * Reports schema errors once per place. A failing oneOf/anyOf also reports every branch's
- * errors; the branch errors say more, so the combinator's own error is kept only when it is alone.
+ * Reports schema errors once per place. A failing oneOf/anyOf reports every branch's errors, most
+ * of them about branches the value never meant to match; they are folded into one finding at the
+ * oneOf's place that quotes the deepest few.
  */
 function reportErrors(context: RuleContext, ruleId: RuleId, file: string, data: unknown, errors: readonly ErrorObject[]): void {
   const combinators = new Set(['oneOf', 'anyOf']);
-  const specific = errors.filter((error) => !combinators.has(error.keyword));
-  const chosen = specific.length > 0 ? specific : errors;
+  const failedChoices = errors
+    .filter((error) => combinators.has(error.keyword))
+    .map((error) => error.instancePath)
+    .filter((path, index, all) => all.indexOf(path) === index && !all.some((other) => other !== path && withinPath(path, other)));
   const seen = new Set<string>();
-  for (const error of chosen) {
-    const message = `${describe(error)} (schema ${error.schemaPath})`;
+  for (const path of failedChoices) {
+    const problems = errors
+      .filter((error) => !combinators.has(error.keyword) && withinPath(error.instancePath, path))
+      .sort((a, b) => b.instancePath.length - a.instancePath.length)
+      .map((error) => `${error.instancePath.slice(path.length).replace(/^\//, '') || '(here)'}: ${describe(error)}`)
+      .filter((problem, index, all) => all.indexOf(problem) === index);
+    const quoted = problems.slice(0, QUOTED_BRANCH_PROBLEMS).join('; ');
+    const more = problems.length > QUOTED_BRANCH_PROBLEMS ? ` (and ${problems.length - QUOTED_BRANCH_PROBLEMS} more)` : '';
+    context.findings.report(ruleId, file, instancePathSegments(data, path), `matches none of the allowed forms; closest problems: ${quoted}${more}`);
+  }
+  for (const error of errors) {
+    if (combinators.has(error.keyword) || failedChoices.some((path) => withinPath(error.instancePath, path))) continue;
     const key = `${error.instancePath}|${describe(error)}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    context.findings.report(ruleId, file, instancePathSegments(data, error.instancePath), message);
+    context.findings.report(ruleId, file, instancePathSegments(data, error.instancePath), `${describe(error)} (schema ${error.schemaPath})`);
   }
 }
 

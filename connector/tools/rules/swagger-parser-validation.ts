@@ -1,6 +1,7 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
 import type { RuleFamily } from '../validation/rule-context';
 import { reportDefinition } from '../validation/rule-context';
+import { instancePathSegments } from './json-schemas';
 
 /**
  * X01: @apidevtools/swagger-parser 12 validates the definition against the Swagger 2.0 schema and
@@ -18,7 +19,10 @@ export const swaggerParserRules: RuleFamily = {
       const details = (error as { details?: { instancePath?: string; message?: string }[] }).details;
       const lines = (error as Error).message.split('\n').map((line) => line.trim()).filter(Boolean);
       if (Array.isArray(details) && details.length > 0) {
-        for (const detail of details) reportDefinition(context, 'X01', (detail.instancePath ?? '').split('/').filter(Boolean).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')), detail.message ?? lines[0] ?? 'invalid');
+        // Schema failures: R53 reports them one by one against the connector schema; here one summary.
+        const first = details[0]!;
+        const path = instancePathSegments(definition, first.instancePath ?? '');
+        reportDefinition(context, 'X01', path, `not a valid Swagger 2.0 document (${details.length} schema problem(s); first: ${first.message ?? lines[0] ?? 'invalid'}).`);
       } else {
         reportDefinition(context, 'X01', [], lines.slice(0, 6).join(' '));
       }
