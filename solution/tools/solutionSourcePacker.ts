@@ -90,7 +90,8 @@ function fillSection(customizations: string, section: string, items: readonly st
   if (!placeholder.test(customizations)) {
     throw new SolutionPackError(`Other/Customizations.xml has no empty <${section} /> to fill: keep the skeleton pac solution unpack writes`);
   }
-  return customizations.replace(placeholder, `<${section}>\n${items.join('\n')}\n  </${section}>`);
+  const indented = items.map((item) => item.replace(/^/gm, '    '));
+  return customizations.replace(placeholder, `<${section}>\n${indented.join('\n')}\n  </${section}>`);
 }
 
 async function entityBlocks(sourceDirectory: string): Promise<string[]> {
