@@ -1,0 +1,149 @@
+/**
+ * The contract between the HTTP layer (routes, validation, auth) and the pattern itself (core).
+ * The HTTP layer validates shapes with zod and calls these methods; the core talks to Dataverse
+ * through the `DataverseClient` port and throws `ApiError`s the HTTP layer maps to statuses.
+ */
+
+/** A record key as users give it: `{"accountid": "<guid>"}` (primary id) or an alternate key's columns. */
+export type RecordKeyInput = Readonly<Record<string, string | number>>;
+
+export interface EnsureInput {
+  table: string;
+  key: RecordKeyInput;
+  /** Written to the stub's name column; defaults to the key as text. */
+  name?: string;
+  /** Extra columns for the stub (on top of the table's configured stub defaults). */
+  columns?: Record<string, unknown>;
+}
+
+export type EnsureOutcome = 'created-stub' | 'exists' | 'exists-as-stub';
+
+export interface EnsureResult {
+  id: string;
+  table: string;
+  outcome: EnsureOutcome;
+}
+
+export interface ReferenceInput {
+  table: string;
+  key: RecordKeyInput;
+  name?: string;
+}
+
+export interface SubmitInput {
+  table: string;
+  /** When given, the record is upserted at this key; otherwise created. */
+  key?: RecordKeyInput;
+  /** Column values; may contain Dataverse-native `"<nav>@odata.bind": "/accounts(...)"` entries. */
+  record: Record<string, unknown>;
+  /** Explicit references by navigation property: `{ "parentcustomerid_account": { table, key, name } }`. */
+  references?: Record<string, ReferenceInput>;
+}
+
+export interface StubCreated {
+  table: string;
+  id: string;
+  key: RecordKeyInput;
+}
+
+export interface SubmitResult {
+  id: string;
+  table: string;
+  operation: 'created' | 'updated';
+  stubsCreated: StubCreated[];
+}
+
+export interface HydrateInput {
+  table: string;
+  key: RecordKeyInput;
+  record: Record<string, unknown>;
+}
+
+export interface HydrateResult {
+  id: string;
+  table: string;
+  operation: 'created' | 'updated';
+  /** True when an `ec_stub` row was Pending and is now Hydrated. */
+  wasStub: boolean;
+  secondsToHydrate?: number;
+}
+
+export type StubState = 'Pending' | 'Hydrated' | 'Abandoned';
+
+export interface StubQuery {
+  state?: StubState;
+  table?: string;
+  olderThanSeconds?: number;
+  /** Page size, 1–5000 (default 50). */
+  top?: number;
+  /** Opaque token from a previous page's `nextSkipToken`. */
+  skipToken?: string;
+}
+
+export interface Stub {
+  /** The `ec_stub` row id. */
+  id: string;
+  table: string;
+  recordId: string;
+  key: string;
+  name: string | null;
+  sourceInstance: string | null;
+  state: StubState;
+  attempts: number;
+  lastError: string | null;
+  hydrationRequestedOn: string | null;
+  hydratedOn: string | null;
+  secondsToHydrate: number | null;
+  origin: string | null;
+  createdOn: string;
+}
+
+export interface StubPage {
+  value: Stub[];
+  nextSkipToken?: string;
+}
+
+export interface InstanceInfo {
+  name: string;
+  url: string;
+  /** The instance records are expected to come from (replication source), if any. */
+  source?: string;
+  role: 'source' | 'target' | 'standalone';
+  reachable: boolean;
+  /** Why it is not reachable (no secrets). */
+  error?: string;
+}
+
+export interface TableInfo {
+  logicalName: string;
+  entitySetName: string;
+  primaryIdAttribute: string;
+  primaryNameAttribute?: string;
+  keys: Array<{ name: string; attributes: string[] }>;
+}
+
+/** JSON Schema (draft-04 subset, as Swagger 2.0 / connectors use) of a table's writable columns. */
+export interface TableJsonSchema {
+  type: 'object';
+  properties: Record<string, { type: string; format?: string; maxLength?: number; enum?: unknown[]; title?: string; description?: string; 'x-ms-summary'?: string }>;
+  required?: string[];
+}
+
+/** Who is calling: recorded as `ec_origin` on stubs. */
+export interface CallContext {
+  /** Flow name / run id from Power Automate's headers, else the API client's identity. */
+  origin: string;
+  requestId?: string;
+}
+
+export interface EnsureService {
+  ensure(instance: string, input: EnsureInput, context: CallContext): Promise<EnsureResult>;
+  submit(instance: string, input: SubmitInput, context: CallContext): Promise<SubmitResult>;
+  hydrate(instance: string, input: HydrateInput, context: CallContext): Promise<HydrateResult>;
+  listStubs(instance: string, query: StubQuery): Promise<StubPage>;
+  /** `undefined` when the record never was a stub. */
+  getStub(instance: string, table: string, recordId: string): Promise<Stub | undefined>;
+  instances(): Promise<InstanceInfo[]>;
+  tables(instance: string): Promise<TableInfo[]>;
+  tableSchema(instance: string, table: string): Promise<TableJsonSchema>;
+}
