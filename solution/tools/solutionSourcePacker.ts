@@ -195,7 +195,8 @@ interface ApiProperties {
   };
 }
 
-async function connectorFiles(connectorXml: string, source: ConnectorSource, entries: Map<string, Uint8Array>): Promise<string> {
+async function connectorFiles(sourceXml: string, source: ConnectorSource, entries: Map<string, Uint8Array>): Promise<string> {
+  let connectorXml = sourceXml;
   const required = ['apiDefinition.swagger.json', 'apiProperties.json', 'icon.png'];
   const missing: string[] = [];
   for (const file of required) if (!(await exists(path.join(source.directory, file)))) missing.push(file);
@@ -207,7 +208,15 @@ async function connectorFiles(connectorXml: string, source: ConnectorSource, ent
   const apiProperties = JSON.parse(await readText(path.join(source.directory, 'apiProperties.json'))) as ApiProperties;
   const properties = apiProperties.properties ?? {};
   entries.set(fileOf('openapidefinition'), new Uint8Array(await fs.readFile(path.join(source.directory, 'apiDefinition.swagger.json'))));
-  entries.set(fileOf('connectionparameters'), encoder.encode(JSON.stringify(properties.connectionParameters ?? {}, null, 2)));
+  // A connector without authentication has no connection parameters: it must then carry no
+  // connectionparameters file at all ("Nullable object must have a value" on import otherwise).
+  const connectionParameters = properties.connectionParameters;
+  const hasConnectionParameters = typeof connectionParameters === 'object' && connectionParameters !== null && Object.keys(connectionParameters).length > 0;
+  if (hasConnectionParameters) {
+    entries.set(fileOf('connectionparameters'), encoder.encode(JSON.stringify(connectionParameters, null, 2)));
+  } else {
+    connectorXml = connectorXml.replace(/\s*<connectionparameters>[^<]*<\/connectionparameters>/, '');
+  }
   entries.set(fileOf('policytemplateinstances'), encoder.encode(JSON.stringify(properties.policyTemplateInstances ?? [], null, 2)));
   entries.set(fileOf('iconblob'), new Uint8Array(await fs.readFile(path.join(source.directory, 'icon.png'))));
   const brandColor = properties.iconBrandColor;

@@ -107,6 +107,19 @@ describe('packed zips', () => {
     expect(decodeUtf8(files['customizations.xml'] as Uint8Array)).toContain('<iconbrandcolor>#0b6a8a</iconbrandcolor>');
   });
 
+  test('a connector without connection parameters (no authentication) carries no connectionparameters file', async () => {
+    const directory = await connectorStandIn();
+    const apiPropertiesPath = path.join(directory, 'apiProperties.json');
+    const apiProperties = JSON.parse(await fs.readFile(apiPropertiesPath, 'utf8')) as { properties: Record<string, unknown> };
+    delete apiProperties.properties.connectionParameters;
+    await fs.writeFile(apiPropertiesPath, JSON.stringify(apiProperties));
+    const zip = await packZip({ connector: { directory } });
+    const files = unzipSync(zip);
+    expect(Object.keys(files)).not.toContain('Connector/ec_dataverseensure_connectionparameters.json');
+    expect(decodeUtf8(files['customizations.xml'] as Uint8Array)).not.toContain('<connectionparameters>');
+    expect((await checkSolution(solutionPackageFromZip(zip, 'packed'), { strict: true, connectorDirectory: directory })).findings).toEqual([]);
+  });
+
   test('carries the built control manifest and bundle unchanged', async () => {
     const files = unzipSync(await packZip());
     for (const file of ['ControlManifest.xml', 'bundle.js']) {
