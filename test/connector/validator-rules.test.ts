@@ -203,10 +203,39 @@ const MUTATIONS: Mutation[] = [
     path: `paths.${SUBSCRIPTIONS}.post.parameters[0].schema.properties.table.x-ms-dynamic-values.parameters.instance`,
   },
   {
+    ruleId: 'R45',
+    breaks: 'dynamic values reference naming both a parameter and a body property',
+    mutate: ({ definition }) => {
+      const body = param(definition, SUBSCRIPTIONS, 'body', 'post');
+      body.schema.properties.table['x-ms-dynamic-values'].parameters.instance = { parameter: 'body' };
+      body.schema.properties.body = { type: 'string', 'x-ms-summary': 'Body', description: 'Ambiguous on purpose.' };
+      delete body.schema.properties.table['x-ms-dynamic-list'];
+    },
+    path: `paths.${SUBSCRIPTIONS}.post.parameters[0].schema.properties.table.x-ms-dynamic-values.parameters.instance`,
+    source: 'S1 DynamicListExtensionRequiredForAmbiguousReferences',
+  },
+  {
     ruleId: 'R46',
     breaks: '$ref to a missing definition',
     mutate: ({ definition }) => (op(definition, STUB).responses['200'].schema.$ref = '#/definitions/Missing'),
     path: `paths.${STUB}.get.responses.200.schema.$ref`,
+  },
+  {
+    ruleId: 'R46',
+    breaks: 'definition containing itself through required properties',
+    mutate: ({ definition }) => {
+      definition.definitions.Stub.properties.parent = { $ref: '#/definitions/Stub' };
+      definition.definitions.Stub.required = ['parent'];
+    },
+    path: 'definitions.Stub',
+    source: 'S1 RequiredLoopInSchemaNotAllowed',
+  },
+  {
+    ruleId: 'R46',
+    breaks: '$ref with a sibling key',
+    mutate: ({ definition }) => (op(definition, STUB).responses['200'].schema.description = 'The stub.'),
+    path: `paths.${STUB}.get.responses.200.schema`,
+    source: 'S1 AdditionalPropertyNotAllowedAdjacentToRef',
   },
   { ruleId: 'R47', breaks: 'required property not defined', mutate: ({ definition }) => definition.definitions.Reference.required.push('nope'), path: 'definitions.Reference.required' },
   { ruleId: 'R48', breaks: 'unsupported MIME type', mutate: ({ definition }) => (definition.consumes = ['application/xml']), path: 'consumes[0]' },

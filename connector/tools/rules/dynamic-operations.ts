@@ -63,6 +63,12 @@ function checkCall(
       if (!sourceParameters.includes(referenced)) {
         reportDefinition(context, 'R44', at, `parameterReference "${reference}" does not start with a parameter of ${source!.label}.`, 'ParameterReferenceNotFound');
       }
+    } else if (sourceParameters.includes(reference) && sourceBody.has(reference)) {
+      const companion = extension === 'x-ms-dynamic-values' ? 'x-ms-dynamic-list' : 'x-ms-dynamic-properties';
+      if (!isObject(holder[companion])) {
+        const code = extension === 'x-ms-dynamic-values' ? 'DynamicListExtensionRequiredForAmbiguousReferences' : 'DynamicPropertiesExtensionRequiredForAmbiguousReferences';
+        reportDefinition(context, 'R45', at, `"${reference}" names both a parameter and a body property; define ${companion} with an unambiguous parameterReference.`, code);
+      }
     } else if (!sourceParameters.includes(reference)) {
       if (sourceBody.has(reference)) {
         const companion = extension === 'x-ms-dynamic-values' ? 'x-ms-dynamic-list' : 'x-ms-dynamic-properties';

@@ -7,9 +7,42 @@ const REFERENCE_KINDS: Record<string, { prefix: string; code: string; loopCode: 
   responses: { prefix: '#/responses/', code: 'ResponseReferenceNotValid', loopCode: 'ResponseRefLoopNotAllowed' },
 };
 
+/** The definitions a schema must contain through required properties (following `$ref`s and allOf). */
+function requiredReferences(schema: unknown): string[] {
+  if (!isObject(schema)) return [];
+  if (typeof schema['$ref'] === 'string') return schema['$ref'].startsWith('#/definitions/') ? [schema['$ref'].slice('#/definitions/'.length)] : [];
+  const found: string[] = [];
+  if (Array.isArray(schema['allOf'])) for (const part of schema['allOf']) found.push(...requiredReferences(part));
+  const required = Array.isArray(schema['required']) ? schema['required'] : [];
+  const properties = isObject(schema['properties']) ? schema['properties'] : {};
+  for (const name of required) if (typeof name === 'string') found.push(...requiredReferences(properties[name]));
+  return found;
+}
+
+/** Definitions that contain themselves through required properties: no finite value exists. */
+export function requiredLoops(definitions: Record<string, unknown>): string[] {
+  const loops: string[] = [];
+  for (const start of Object.keys(definitions)) {
+    const seen = new Set<string>();
+    const queue = requiredReferences(definitions[start]);
+    while (queue.length > 0) {
+      const name = queue.shift()!;
+      if (name === start) {
+        loops.push(start);
+        break;
+      }
+      if (seen.has(name)) continue;
+      seen.add(name);
+      queue.push(...requiredReferences(definitions[name]));
+    }
+  }
+  return loops;
+}
+
 /**
  * R46: `$ref` points into #/definitions, #/parameters or #/responses and resolves there; no keys
- * beside `$ref`; a top-level definition, parameter or response is not itself a `$ref`.
+ * beside `$ref`; a top-level definition, parameter or response is not itself a `$ref`; no
+ * definition contains itself through required properties (S1 RequiredLoopInSchemaNotAllowed).
  */
 export const referenceRules: RuleFamily = {
   name: 'references',
@@ -33,6 +66,11 @@ export const referenceRules: RuleFamily = {
         reportDefinition(context, 'R46', path, `no other properties may stand beside $ref (found ${siblings.join(', ')}).`, 'AdditionalPropertyNotAllowedAdjacentToRef');
       }
     });
+    if (isObject(definition['definitions'])) {
+      for (const name of requiredLoops(definition['definitions'])) {
+        reportDefinition(context, 'R46', ['definitions', name], `definitions.${name} contains itself through required properties.`, 'RequiredLoopInSchemaNotAllowed');
+      }
+    }
     for (const [section, kind] of Object.entries(REFERENCE_KINDS)) {
       const entries = definition[section];
       if (!isObject(entries)) continue;
