@@ -33,6 +33,16 @@ async function count(reader: StubReader, conditions: string): Promise<number> {
   return value;
 }
 
+// async, so that a Web API that throws synchronously gives a rejected promise like the others
+// (a throw while building the Promise.all array would leave the other promises' rejections unhandled).
+async function oldestPending(reader: StubReader): Promise<{ entities: Record<string, unknown>[] }> {
+  return reader.retrieveMultipleRecords(
+    StubTable.logicalName,
+    `?$select=${StubColumn.createdOn}&$filter=${StubColumn.state} eq ${StubState.Pending}` +
+      `&$orderby=${StubColumn.createdOn} asc&$top=1`,
+  );
+}
+
 export async function loadStubSummary(reader: StubReader): Promise<StubSummary | undefined> {
   try {
     const pending = `<condition attribute="${StubColumn.state}" operator="eq" value="${StubState.Pending}"/>`;
@@ -42,11 +52,7 @@ export async function loadStubSummary(reader: StubReader): Promise<StubSummary |
     const [pendingCount, hydratedLast24h, oldest] = await Promise.all([
       count(reader, pending),
       count(reader, hydratedLastDay),
-      reader.retrieveMultipleRecords(
-        StubTable.logicalName,
-        `?$select=${StubColumn.createdOn}&$filter=${StubColumn.state} eq ${StubState.Pending}` +
-          `&$orderby=${StubColumn.createdOn} asc&$top=1`,
-      ),
+      oldestPending(reader),
     ]);
     return {
       scope: 'all',

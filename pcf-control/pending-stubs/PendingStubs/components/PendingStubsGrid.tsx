@@ -168,7 +168,6 @@ export const PendingStubsGrid: React.FC<PendingStubsGridProps> = (props) => {
           selectionPreservedOnEmptyClick
           checkboxVisibility={CheckboxVisibility.always}
           layoutMode={DetailsListLayoutMode.justified}
-          getKey={(item: StubRow) => item.id}
           setKey="stubs"
           onItemInvoked={(item?: StubRow) => item && latest.current.onOpenRecord(item)}
           onColumnHeaderClick={onColumnHeaderClick}
