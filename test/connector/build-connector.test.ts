@@ -78,6 +78,12 @@ describe('build:connector', () => {
     expect(existsSync(join(folder, 'apiDefinition.swagger.json'))).toBe(false);
   });
 
+  it('refuses OpenAPI 3 annotations, which a Swagger 2.0 connector cannot carry', () => {
+    expect(() => generateConnector({ root: ROOT, apiSources: ['test/connector/fixtures/openapi3-api/*.ts'] })).toThrow(
+      /must be Swagger 2\.0 .*found requestBody in POST \/v1\/records/,
+    );
+  });
+
   it('the CLI exits 1 with the clear message and writes nothing when no route is annotated', async () => {
     const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
     try {
