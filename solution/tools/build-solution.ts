@@ -24,6 +24,7 @@ export const CONNECTOR_DIRECTORY = path.join(REPOSITORY_ROOT, 'connector');
 /** Where pcf-scripts writes each code component of this repository (DESIGN.md names). */
 export const CONTROL_OUTPUTS: ReadonlyMap<string, string> = new Map([
   ['ec_DataverseEnsure.PendingStubs', path.join(REPOSITORY_ROOT, 'pcf-control', 'pending-stubs', 'out', 'controls', 'PendingStubs')],
+  ['ec_DataverseEnsure.HydrationStatus', path.join(REPOSITORY_ROOT, 'pcf-control', 'hydration-status', 'out', 'controls', 'HydrationStatus')],
 ]);
 const SOLUTION_UNIQUE_NAME = 'DataverseEnsure';
 

@@ -14,25 +14,32 @@ import { solutionPackageFromZip } from '../../solution/tools/solutionPackage';
 import { packSolution, type PackOptions } from '../../solution/tools/solutionSourcePacker';
 import { toSolutionVersion, versionForFileName } from '../../solution/tools/solutionVersion';
 import { decodeUtf8 } from '../../solution/tools/xmlDocument';
-import { connectorStandIn, errorRules, pendingStubsBuildStandIn, REPOSITORY_ROOT, temporaryDirectory } from './solutionFixtures';
+import { connectorStandIn, controlBuildStandIns, errorRules, pendingStubsBuildStandIn, REPOSITORY_ROOT, temporaryDirectory } from './solutionFixtures';
 
 const SOURCE = path.join(REPOSITORY_ROOT, 'solution', 'src');
 const CONTROL = 'ec_DataverseEnsure.PendingStubs';
 
+let controls: Map<string, { directory: string }>;
 let controlOutput: string;
 let connectorDirectory: string;
 
 beforeAll(async () => {
-  controlOutput = await pendingStubsBuildStandIn();
+  controls = await controlBuildStandIns();
+  controlOutput = (controls.get(CONTROL) as { directory: string }).directory;
   connectorDirectory = await connectorStandIn();
 });
+
+/** The controls with PendingStubs' build replaced. */
+function withPendingStubs(directory: string): Map<string, { directory: string }> {
+  return new Map([...controls, [CONTROL, { directory }]]);
+}
 
 function options(overrides: Partial<PackOptions> = {}): PackOptions {
   return {
     sourceDirectory: SOURCE,
     version: '0.1.0.0',
     managed: false,
-    controls: new Map([[CONTROL, { directory: controlOutput }]]),
+    controls,
     connector: { directory: connectorDirectory },
     ...overrides,
   };
@@ -81,6 +88,9 @@ describe('packed zips', () => {
       'Connector/ec_dataverseensure_iconblob.Png',
       'Connector/ec_dataverseensure_openapidefinition.json',
       'Connector/ec_dataverseensure_policytemplateinstances.json',
+      'Controls/ec_DataverseEnsure.HydrationStatus/ControlManifest.xml',
+      'Controls/ec_DataverseEnsure.HydrationStatus/bundle.js',
+      'Controls/ec_DataverseEnsure.HydrationStatus/strings/HydrationStatus.1033.resx',
       `Controls/${CONTROL}/ControlManifest.xml`,
       `Controls/${CONTROL}/bundle.js`,
       `Controls/${CONTROL}/strings/PendingStubs.1033.resx`,
@@ -140,7 +150,7 @@ describe('packed zips', () => {
 
 describe('the packer refuses to build without its inputs', () => {
   test('names npm run build:pcf when the built control is missing', async () => {
-    await expect(packSolution(options({ controls: new Map([[CONTROL, { directory: await temporaryDirectory() }]]) }))).rejects.toThrow(
+    await expect(packSolution(options({ controls: withPendingStubs(await temporaryDirectory()) }))).rejects.toThrow(
       /built code component 'ec_DataverseEnsure\.PendingStubs' is missing.*npm run build:pcf/,
     );
   });
@@ -155,14 +165,14 @@ describe('the packer refuses to build without its inputs', () => {
     const directory = await pendingStubsBuildStandIn();
     const manifestPath = path.join(directory, 'ControlManifest.xml');
     await fs.writeFile(manifestPath, (await fs.readFile(manifestPath, 'utf8')).replace('namespace="DataverseEnsure"', 'namespace="Contoso"'));
-    await expect(packSolution(options({ controls: new Map([[CONTROL, { directory }]]) }))).rejects.toThrow(/is 'ec_Contoso\.PendingStubs'.*names 'ec_DataverseEnsure\.PendingStubs'/);
+    await expect(packSolution(options({ controls: withPendingStubs(directory) }))).rejects.toThrow(/is 'ec_Contoso\.PendingStubs'.*names 'ec_DataverseEnsure\.PendingStubs'/);
   });
 
   test('a data set renamed in the control but not in the solution makes the checker fail the build', async () => {
     const directory = await pendingStubsBuildStandIn();
     const manifestPath = path.join(directory, 'ControlManifest.xml');
     await fs.writeFile(manifestPath, (await fs.readFile(manifestPath, 'utf8')).replace(/<data-set name="[^"]+"/, '<data-set name="rows"'));
-    const zip = await packZip({ controls: new Map([[CONTROL, { directory }]]) });
+    const zip = await packZip({ controls: withPendingStubs(directory) });
     const result = await checkSolution(solutionPackageFromZip(zip, 'packed'), { strict: true });
     expect(errorRules(result)).toEqual(['control-dataset']);
     expect(result.errors[0]?.message).toContain("its manifest declares 'rows'");
@@ -171,7 +181,7 @@ describe('the packer refuses to build without its inputs', () => {
   test('a development bundle makes the checker fail the build', async () => {
     const directory = await pendingStubsBuildStandIn();
     await fs.writeFile(path.join(directory, 'bundle.js'), 'eval("var a = 1;\\n//# sourceURL=webpack://pcf_tools/./PendingStubs/index.ts?");');
-    const zip = await packZip({ controls: new Map([[CONTROL, { directory }]]) });
+    const zip = await packZip({ controls: withPendingStubs(directory) });
     expect(errorRules(await checkSolution(solutionPackageFromZip(zip, 'packed'), { strict: true }))).toEqual(['control-bundle']);
   });
 });

@@ -81,13 +81,13 @@ export async function temporaryDirectory(): Promise<string> {
 }
 
 /**
- * A stand-in for pcf-scripts' production output of PendingStubs: the control's committed
+ * A stand-in for pcf-scripts' production output of one of our controls: the control's committed
  * ControlManifest.Input.xml with the code path a build writes (bundle.js), a one-line minified
  * bundle, and the control's string resources. Built from the control's source so a renamed data set
  * or namespace shows up here.
  */
-export async function pendingStubsBuildStandIn(): Promise<string> {
-  const source = path.join(REPOSITORY_ROOT, 'pcf-control', 'pending-stubs', 'PendingStubs');
+export async function controlBuildStandIn(projectFolder: string, constructorName: string): Promise<string> {
+  const source = path.join(REPOSITORY_ROOT, 'pcf-control', projectFolder, constructorName);
   const directory = await temporaryDirectory();
   const manifest = (await fs.readFile(path.join(source, 'ControlManifest.Input.xml'), 'utf8')).replace(/<code path="[^"]*"/, '<code path="bundle.js"');
   await fs.writeFile(path.join(directory, 'ControlManifest.xml'), manifest);
@@ -98,6 +98,18 @@ export async function pendingStubsBuildStandIn(): Promise<string> {
     await fs.copyFile(path.join(source, relative), path.join(directory, relative));
   }
   return directory;
+}
+
+export async function pendingStubsBuildStandIn(): Promise<string> {
+  return controlBuildStandIn('pending-stubs', 'PendingStubs');
+}
+
+/** Both code components of the solution, built (stood in for). */
+export async function controlBuildStandIns(): Promise<Map<string, { directory: string }>> {
+  return new Map([
+    ['ec_DataverseEnsure.PendingStubs', { directory: await pendingStubsBuildStandIn() }],
+    ['ec_DataverseEnsure.HydrationStatus', { directory: await controlBuildStandIn('hydration-status', 'HydrationStatus') }],
+  ]);
 }
 
 /**

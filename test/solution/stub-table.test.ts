@@ -10,7 +10,7 @@ import { unzipSync } from 'fflate';
 import { writeDeterministicZip } from '../../solution/tools/deterministicZip';
 import { packSolution } from '../../solution/tools/solutionSourcePacker';
 import { childAt, childElements, decodeUtf8, descendants, parseXml, textOf, type XmlElement } from '../../solution/tools/xmlDocument';
-import { connectorStandIn, pendingStubsBuildStandIn, REPOSITORY_ROOT } from './solutionFixtures';
+import { connectorStandIn, controlBuildStandIns, REPOSITORY_ROOT } from './solutionFixtures';
 
 const SOURCE = path.join(REPOSITORY_ROOT, 'solution', 'src');
 
@@ -108,7 +108,7 @@ describe('the ec_stub table matches DESIGN.md', () => {
       sourceDirectory: SOURCE,
       version: '0.1.0.0',
       managed: true,
-      controls: new Map([['ec_DataverseEnsure.PendingStubs', { directory: await pendingStubsBuildStandIn() }]]),
+      controls: await controlBuildStandIns(),
       connector: { directory: await connectorStandIn() },
     });
     const files = unzipSync(writeDeterministicZip(entries));
