@@ -163,6 +163,17 @@ export interface EntityMetadata {
   readonly primaryNameAttribute: string | undefined;
   readonly keys: readonly EntityKeyMetadata[];
   readonly manyToOne: readonly LookupMetadata[];
+  /** Columns with their Dataverse type (`String`, `Lookup`, `Picklist`…) and writability. */
+  readonly attributes: readonly AttributeMetadata[];
+}
+
+export interface AttributeMetadata {
+  readonly logicalName: string;
+  /** Dataverse `AttributeType`, e.g. `String`, `Memo`, `Integer`, `Money`, `DateTime`, `Picklist`, `Lookup`. */
+  readonly attributeType: string;
+  readonly validForCreate: boolean;
+  readonly validForUpdate: boolean;
+  readonly displayName: string | undefined;
 }
 
 export interface EntityKeyMetadata {

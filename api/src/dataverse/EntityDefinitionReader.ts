@@ -1,15 +1,17 @@
-import type { EntityKeyMetadata, EntityMetadata, LookupMetadata } from './DataverseClient';
+import type { AttributeMetadata, EntityKeyMetadata, EntityMetadata, LookupMetadata } from './DataverseClient';
 import { DataverseRequestError } from './DataverseErrors';
 
 /**
  * Query options for `EntityDefinitions(LogicalName='<table>')` (Dataverse metadata Web API):
- * the names the client needs, the alternate keys with their columns, and the ManyToOne
- * relationships — each lookup column with its single-valued navigation property and target table.
+ * the names the client needs, the alternate keys with their columns, the ManyToOne relationships —
+ * each lookup column with its single-valued navigation property and target table — and the columns
+ * with their types and whether they can be written (for the API's table schema).
  */
 export const ENTITY_DEFINITION_QUERY =
   '$select=LogicalName,EntitySetName,PrimaryIdAttribute,PrimaryNameAttribute' +
   '&$expand=Keys($select=LogicalName,KeyAttributes),' +
-  'ManyToOneRelationships($select=SchemaName,ReferencingAttribute,ReferencedEntity,ReferencedAttribute,ReferencingEntityNavigationPropertyName)';
+  'ManyToOneRelationships($select=SchemaName,ReferencingAttribute,ReferencedEntity,ReferencedAttribute,ReferencingEntityNavigationPropertyName),' +
+  'Attributes($select=LogicalName,AttributeType,IsValidForCreate,IsValidForUpdate,DisplayName)';
 
 function text(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
@@ -39,5 +41,13 @@ export function readEntityDefinition(json: Record<string, unknown>): EntityMetad
     if (!referencingAttribute || !navigationProperty || !referencedEntity) return [];
     return [{ schemaName: text(r.SchemaName), referencingAttribute, navigationProperty, referencedEntity, referencedAttribute: text(r.ReferencedAttribute) }];
   });
-  return { logicalName, entitySetName, primaryIdAttribute, primaryNameAttribute: text(json.PrimaryNameAttribute), keys, manyToOne };
+  const attributes: AttributeMetadata[] = (Array.isArray(json.Attributes) ? json.Attributes : []).flatMap((attribute: unknown) => {
+    const a = attribute as Record<string, unknown>;
+    const name = text(a?.LogicalName);
+    const type = text(a?.AttributeType);
+    if (!name || !type) return [];
+    const label = (a.DisplayName as { UserLocalizedLabel?: { Label?: unknown } } | undefined)?.UserLocalizedLabel?.Label;
+    return [{ logicalName: name, attributeType: type, validForCreate: a.IsValidForCreate === true, validForUpdate: a.IsValidForUpdate === true, displayName: text(label) }];
+  });
+  return { logicalName, entitySetName, primaryIdAttribute, primaryNameAttribute: text(json.PrimaryNameAttribute), keys, manyToOne, attributes };
 }

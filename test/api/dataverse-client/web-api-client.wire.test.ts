@@ -47,6 +47,10 @@ function accountDefinition() {
         ReferencingEntityNavigationPropertyName: 'primarycontactid',
       },
     ],
+    Attributes: [
+      { LogicalName: 'name', AttributeType: 'String', IsValidForCreate: true, IsValidForUpdate: true, DisplayName: { UserLocalizedLabel: { Label: 'Account Name', LanguageCode: 1033 } } },
+      { LogicalName: 'createdon', AttributeType: 'DateTime', IsValidForCreate: false, IsValidForUpdate: false, DisplayName: { UserLocalizedLabel: null } },
+    ],
   };
 }
 
@@ -385,7 +389,7 @@ describe('$batch over HTTP (ref 5.1–5.4)', () => {
 });
 
 describe('EntityDefinitions metadata', () => {
-  it('asks for names, keys and ManyToOne relationships once, then serves from the cache (by logical or set name)', async () => {
+  it('asks for names, keys, ManyToOne relationships and attributes once, then serves from the cache (by logical or set name)', async () => {
     server.responder = () => ({ status: 200, body: accountDefinition() });
     const metadata = await client.getEntityMetadata('account');
     expect(metadata).toEqual({
@@ -395,6 +399,10 @@ describe('EntityDefinitions metadata', () => {
       primaryNameAttribute: 'name',
       keys: [{ logicalName: 'ec_accountnumber', keyAttributes: ['accountnumber'] }],
       manyToOne: [{ schemaName: 'account_primary_contact', referencingAttribute: 'primarycontactid', navigationProperty: 'primarycontactid', referencedEntity: 'contact', referencedAttribute: 'contactid' }],
+      attributes: [
+        { logicalName: 'name', attributeType: 'String', validForCreate: true, validForUpdate: true, displayName: 'Account Name' },
+        { logicalName: 'createdon', attributeType: 'DateTime', validForCreate: false, validForUpdate: false, displayName: undefined },
+      ],
     });
     expect(server.last.rawUrl).toBe(`${API}EntityDefinitions(LogicalName='account')?${ENTITY_DEFINITION_QUERY}`);
     expect(await client.getEntityMetadata('account')).toBe(metadata);
