@@ -280,6 +280,18 @@ const MUTATIONS: Mutation[] = [
     path: 'properties.policyTemplateInstances[0].parameters.x-ms-apimTemplateParameter.urlTemplate',
   },
   { ruleId: 'X05', breaks: 'definition that is not JSON', mutate: (connector) => (connector.definitionText = '{ "swagger": "2.0", '), path: '' },
+  {
+    ruleId: 'X07',
+    breaks: 'response property without x-ms-summary',
+    mutate: ({ definition }) => delete definition.definitions.Stub.properties.state['x-ms-summary'],
+    path: 'definitions.Stub.properties.state.x-ms-summary',
+  },
+  {
+    ruleId: 'X07',
+    breaks: 'request body property without x-ms-summary',
+    mutate: ({ definition }) => delete param(definition, ENSURE, 'body', 'post').schema.properties.key['x-ms-summary'],
+    path: `paths.${ENSURE}.post.parameters[2].schema.properties.key.x-ms-summary`,
+  },
   { ruleId: 'X06', breaks: 'no icon', mutate: (connector) => delete connector.icon, file: 'icon.png', path: '' },
 ];
 

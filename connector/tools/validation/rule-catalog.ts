@@ -92,6 +92,7 @@ export const RULES = {
   X03: rule('X03', 'error', 'paconn-settings.schema.json', 'settings.json valid against the paconn settings schema'),
   X04: rule('X04', 'error', 'S7 policyTemplateInstances', 'policy templates refer to existing connection parameters'),
   X05: rule('X05', 'error', 'paconn-cli', 'connector files present and parseable JSON'),
+  X07: rule('X07', 'warning', 'S3', 'visible body and response properties have an x-ms-summary'),
   X06: rule('X06', 'warning', 'paconn-cli', 'icon.png present (the platform shows a default icon otherwise)'),
 } as const satisfies Record<string, RuleDefinition>;
 

@@ -12,6 +12,7 @@ import { mimeTypeRules } from '../rules/mime-types';
 import { operationStringRules } from '../rules/operation-strings';
 import { parameterRules } from '../rules/parameters';
 import { pathRules } from '../rules/paths';
+import { propertySummaryRules } from '../rules/property-summaries';
 import { referenceRules } from '../rules/references';
 import { responseRules } from '../rules/responses';
 import { schemaRequiredRules } from '../rules/schema-required';
@@ -34,6 +35,7 @@ export const RULE_FAMILIES: readonly RuleFamily[] = [
   pathRules,
   operationStringRules,
   parameterRules,
+  propertySummaryRules,
   responseRules,
   webhookRules,
   extensionValueRules,
