@@ -3,6 +3,7 @@
  * a message that names the offending field where there is one, and never a secret or stack trace.
  */
 export type ApiErrorCode =
+  | 'InvalidRequest'
   | 'UnknownInstance'
   | 'TableNotAllowed'
   | 'InvalidKey'

@@ -1,9 +1,52 @@
 /**
- * Wires the pattern (ensure / submit / hydrate / stubs) for a set of Dataverse instances.
- * The HTTP layer builds the `CoreInstance`s from configuration and calls the returned service.
+ * The pattern itself. `ensure` creates a stub for a missing record and never touches an existing one;
+ * `submit` ensures a record's references then writes it; `hydrate` writes the full data replication
+ * brings and marks the stub Hydrated. Every write to a stub goes with its `ec_stub` row in one change
+ * set, so a stub is never left untracked.
+ *
+ * Round trips (what `npm run bench` measures): a submit whose references are all known to the
+ * existence cache is one request; otherwise one existence query (one `$batch` of GETs, one per table)
+ * plus one change set holding the missing stubs, their rows and the record — atomic, so a record that
+ * Dataverse rejects leaves no stub behind.
  */
-import type { DataverseClient } from '../dataverse';
-import type { EnsureService } from './EnsureService';
+import { randomUUID } from 'node:crypto';
+import {
+  DuplicateRecordError,
+  filterEquals,
+  NotFoundError,
+  recordBindPath,
+  type BatchOperation,
+  type BatchResult,
+  type DataverseClient,
+  type DataverseError,
+  type EntityMetadata,
+} from '../dataverse';
+import { ApiError } from './ApiError';
+import { parseBindPath } from './BindReferences';
+import { toApiError } from './DataverseFailures';
+import type {
+  CallContext,
+  EnsureInput,
+  EnsureResult,
+  EnsureService,
+  HydrateInput,
+  HydrateResult,
+  InstanceInfo,
+  RecordKeyInput,
+  StubCreated,
+  StubPage,
+  StubQuery,
+  SubmitInput,
+  SubmitResult,
+  TableInfo,
+  TableJsonSchema,
+  Stub,
+} from './EnsureService';
+import { ExistenceCache } from './ExistenceCache';
+import { KeyedLock } from './KeyedLock';
+import { keysFilter, keyText, referenceId, resolveKey, rowMatchesKey, toEntityKey, type ResolvedKey } from './RecordKeys';
+import { clip, hydratedRowUpdate, newStubRow, STUB_COLUMNS, STUB_ENTITY_SET, STUB_TABLE, StubStateValue, stubRowKey, toStub } from './StubTracking';
+import { tableJsonSchema } from './TableJsonSchema';
 
 export interface StubDefaults {
   /** Column that receives the stub's name; default the table's primary name column (contact: lastname). */
@@ -28,6 +71,8 @@ export interface EnsureCoreOptions {
   instances: CoreInstance[];
   /** Existence cache: bounded, with TTL. Defaults: 10,000 entries, 300 s. */
   existenceCache?: { maxEntries?: number; ttlSeconds?: number };
+  /** How long a reachability probe may take (ms, default 5000). */
+  probeTimeoutMs?: number;
 }
 
 export interface EnsureCore extends EnsureService {
@@ -35,6 +80,557 @@ export interface EnsureCore extends EnsureService {
 }
 
 export function createEnsureCore(options: EnsureCoreOptions): EnsureCore {
-  void options;
-  throw new Error('createEnsureCore: being written');
+  return new EnsureCoreService(options);
 }
+
+/** A referenced record, resolved against its table's metadata. */
+interface Reference {
+  meta: EntityMetadata;
+  key: ResolvedKey;
+  name?: string;
+  columns?: Record<string, unknown>;
+  /** Cache/lock identity. */
+  id: string;
+}
+
+/** A stub to create: the reference plus the GUID it will carry. */
+interface StubPlan extends Reference {
+  recordId: string;
+}
+
+class ChangeSetFailure extends Error {
+  constructor(
+    readonly part: 'stub' | 'row' | 'record',
+    readonly index: number,
+    readonly error: DataverseError,
+  ) {
+    super(`change set failed at ${part} ${index}: ${error.message}`);
+  }
+}
+
+const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+class EnsureCoreService implements EnsureCore {
+  private readonly instancesByName = new Map<string, CoreInstance>();
+  private readonly cache: ExistenceCache;
+  private readonly locks = new KeyedLock();
+  private readonly probeTimeoutMs: number;
+
+  constructor(options: EnsureCoreOptions) {
+    for (const instance of options.instances) {
+      if (this.instancesByName.has(instance.name)) throw new Error(`instance '${instance.name}' is configured twice`);
+      this.instancesByName.set(instance.name, instance);
+    }
+    for (const instance of options.instances) {
+      if (instance.source && !this.instancesByName.has(instance.source)) {
+        throw new Error(`instance '${instance.name}' names source '${instance.source}', which is not configured`);
+      }
+    }
+    this.cache = new ExistenceCache(options.existenceCache);
+    this.probeTimeoutMs = options.probeTimeoutMs ?? 5000;
+  }
+
+  // ---- ensure ---------------------------------------------------------------------------------
+
+  async ensure(instanceName: string, input: EnsureInput, context: CallContext): Promise<EnsureResult> {
+    const instance = this.instance(instanceName);
+    return this.guard(instance, async () => {
+      const meta = await this.table(instance, input.table, 'body.table');
+      const key = resolveKey(meta, input.key, 'body.key');
+      const columns = this.stubColumns(instance, meta, input.columns, 'body.columns');
+      const reference: Reference = { meta, key, name: input.name, columns, id: referenceId(instance.name, meta.logicalName, key) };
+      const release = await this.locks.acquire([reference.id]);
+      try {
+        for (let attempt = 0; ; attempt++) {
+          const existing = await this.findRecordId(instance, reference);
+          if (existing) {
+            this.cache.remember(reference.id, existing);
+            const row = await instance.client.tryRetrieve(STUB_ENTITY_SET, stubRowKey(meta.logicalName, existing), { select: ['ec_stubstate'] });
+            const isStub = row !== undefined && row.ec_stubstate !== StubStateValue.Hydrated;
+            return { id: existing, table: meta.logicalName, outcome: isStub ? 'exists-as-stub' : 'exists' };
+          }
+          const plan: StubPlan = { ...reference, recordId: await this.stubRecordId(instance, reference) };
+          try {
+            await this.writeChangeSet(instance, [plan], undefined, context);
+          } catch (error) {
+            // Created meanwhile by someone else (another replica, replication): look again, once.
+            if (error instanceof ChangeSetFailure && error.part === 'stub' && error.error instanceof DuplicateRecordError && attempt === 0) continue;
+            throw error instanceof ChangeSetFailure ? error.error : error;
+          }
+          this.cache.remember(reference.id, plan.recordId);
+          return { id: plan.recordId, table: meta.logicalName, outcome: 'created-stub' };
+        }
+      } finally {
+        release();
+      }
+    });
+  }
+
+  // ---- submit ---------------------------------------------------------------------------------
+
+  async submit(instanceName: string, input: SubmitInput, context: CallContext): Promise<SubmitResult> {
+    const instance = this.instance(instanceName);
+    return this.guard(instance, async () => {
+      const meta = await this.table(instance, input.table, 'body.table');
+      const recordKey = input.key ? resolveKey(meta, input.key, 'body.key') : undefined;
+      const { record, references } = await this.resolveReferences(instance, meta, input);
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await this.submitOnce(instance, meta, recordKey, record, references, context);
+        } catch (error) {
+          if (attempt > 0 || !(error instanceof ChangeSetFailure || error instanceof NotFoundError)) throw unwrap(error);
+          const failure = error instanceof ChangeSetFailure ? error.error : error;
+          if (error instanceof ChangeSetFailure && error.part === 'stub' && failure instanceof DuplicateRecordError) continue; // created meanwhile
+          if (failure instanceof NotFoundError && (!(error instanceof ChangeSetFailure) || error.part === 'record')) {
+            // A reference the cache believed in is gone (deleted): forget and check again, once.
+            for (const reference of references) this.cache.forget(reference.id);
+            continue;
+          }
+          throw unwrap(error);
+        }
+      }
+    });
+  }
+
+  private async submitOnce(
+    instance: CoreInstance,
+    meta: EntityMetadata,
+    recordKey: ResolvedKey | undefined,
+    record: Record<string, unknown>,
+    references: Reference[],
+    context: CallContext,
+  ): Promise<SubmitResult> {
+    const unknown = references.filter((r) => this.cache.get(r.id) === undefined);
+    const release = await this.locks.acquire(unknown.map((r) => r.id));
+    try {
+      // Another submit may have created them while we waited.
+      const stillUnknown = unknown.filter((r) => this.cache.get(r.id) === undefined);
+      const found = await this.findRecordIds(instance, stillUnknown);
+      const missing = stillUnknown.filter((r) => !found.has(r.id));
+      for (const [id, recordId] of found) this.cache.remember(id, recordId);
+      const plans: StubPlan[] = [];
+      for (const reference of missing) plans.push({ ...reference, recordId: await this.stubRecordId(instance, reference) });
+      const recordOperation = this.recordOperation(meta, recordKey, record);
+      let written: { id: string; operation: 'created' | 'updated' };
+      if (plans.length === 0) {
+        written = await this.writeRecord(instance, meta, recordKey, record);
+      } else {
+        const result = await this.writeChangeSet(instance, plans, recordOperation, context);
+        written = recordOutcome(meta, result, recordOperation);
+        for (const plan of plans) this.cache.remember(plan.id, plan.recordId);
+      }
+      const stubsCreated: StubCreated[] = plans.map((p) => ({ table: p.meta.logicalName, id: p.recordId, key: originalKey(p) }));
+      return { id: written.id, table: meta.logicalName, operation: written.operation, stubsCreated };
+    } finally {
+      release();
+    }
+  }
+
+  /** References come explicitly or as `<nav>@odata.bind`; both become checked binds written by the client. */
+  private async resolveReferences(instance: CoreInstance, meta: EntityMetadata, input: SubmitInput): Promise<{ record: Record<string, unknown>; references: Reference[] }> {
+    const record: Record<string, unknown> = {};
+    const byId = new Map<string, Reference>();
+    const add = (reference: Reference) => {
+      const existing = byId.get(reference.id);
+      if (!existing || (existing.name === undefined && reference.name !== undefined)) byId.set(reference.id, reference);
+    };
+    const lookupFor = (nav: string, field: string) => {
+      const lookup = meta.manyToOne.find((l) => l.navigationProperty === nav);
+      if (!lookup) {
+        const navs = meta.manyToOne.map((l) => l.navigationProperty).join(', ');
+        throw new ApiError(400, 'InvalidReference', `${field}: '${nav}' is not a lookup navigation property of ${meta.logicalName} (it has: ${navs || 'none'}).`, field);
+      }
+      return lookup;
+    };
+    for (const [property, value] of Object.entries(input.record)) {
+      const field = `body.record.${property}`;
+      if (!property.endsWith('@odata.bind')) {
+        if (property.includes('@')) throw new ApiError(400, 'InvalidRecord', `${field}: only column values and '<navigation property>@odata.bind' entries are accepted.`, field);
+        record[property] = value;
+        continue;
+      }
+      const nav = property.slice(0, -'@odata.bind'.length);
+      const lookup = lookupFor(nav, field);
+      if (value === null) {
+        record[property] = null; // disassociate
+        continue;
+      }
+      const parsed = parseBindPath(value, field);
+      const target = await this.tableBySet(instance, parsed.entitySet, field);
+      if (target.logicalName !== lookup.referencedEntity) {
+        throw new ApiError(400, 'InvalidReference', `${field} binds a ${target.logicalName}, but '${nav}' refers to ${lookup.referencedEntity}.`, field);
+      }
+      const key: ResolvedKey = '$id' in parsed.key ? { kind: 'id', id: String(parsed.key.$id) } : resolveKey(target, parsed.key as RecordKeyInput, field);
+      const reference: Reference = { meta: target, key, id: referenceId(instance.name, target.logicalName, key) };
+      record[property] = recordBindPath(target.entitySetName, toEntityKey(key));
+      add(reference);
+    }
+    for (const [nav, explicit] of Object.entries(input.references ?? {})) {
+      const field = `body.references.${nav}`;
+      const lookup = lookupFor(nav, field);
+      if (`${nav}@odata.bind` in input.record) {
+        throw new ApiError(400, 'InvalidReference', `${field}: '${nav}' is given both here and as '${nav}@odata.bind' in body.record; give it once.`, field);
+      }
+      const target = await this.table(instance, explicit.table, `${field}.table`);
+      if (target.logicalName !== lookup.referencedEntity) {
+        throw new ApiError(400, 'InvalidReference', `${field}.table is ${target.logicalName}, but '${nav}' refers to ${lookup.referencedEntity}.`, `${field}.table`);
+      }
+      const key = resolveKey(target, explicit.key, `${field}.key`);
+      record[`${nav}@odata.bind`] = recordBindPath(target.entitySetName, toEntityKey(key));
+      add({ meta: target, key, name: explicit.name, id: referenceId(instance.name, target.logicalName, key) });
+    }
+    return { record, references: [...byId.values()] };
+  }
+
+  private recordOperation(meta: EntityMetadata, key: ResolvedKey | undefined, record: Record<string, unknown>): BatchOperation {
+    return key
+      ? { method: 'PATCH', target: { entitySet: meta.entitySetName, key: toEntityKey(key) }, body: record, returnRepresentation: true, query: { select: [meta.primaryIdAttribute] }, contentId: 'record' }
+      : { method: 'POST', target: { entitySet: meta.entitySetName }, body: record, contentId: 'record' };
+  }
+
+  private async writeRecord(instance: CoreInstance, meta: EntityMetadata, key: ResolvedKey | undefined, record: Record<string, unknown>) {
+    if (!key) {
+      const result = await instance.client.create(meta.entitySetName, record);
+      return { id: result.id!, operation: 'created' as const };
+    }
+    const result = await instance.client.upsert(meta.entitySetName, toEntityKey(key), record, { returnRepresentation: true, select: [meta.primaryIdAttribute] });
+    return { id: String(result.record?.[meta.primaryIdAttribute] ?? result.id), operation: result.outcome === 'created' ? ('created' as const) : ('updated' as const) };
+  }
+
+  // ---- hydrate --------------------------------------------------------------------------------
+
+  async hydrate(instanceName: string, input: HydrateInput, _context: CallContext): Promise<HydrateResult> {
+    const instance = this.instance(instanceName);
+    return this.guard(instance, async () => {
+      const meta = await this.table(instance, input.table, 'body.table');
+      const key = resolveKey(meta, input.key, 'body.key');
+      const { record } = await this.resolveReferences(instance, meta, { table: input.table, record: input.record });
+      const reference: Reference = { meta, key, id: referenceId(instance.name, meta.logicalName, key) };
+      const release = await this.locks.acquire([reference.id]);
+      try {
+        const recordId = key.kind === 'id' ? key.id : await this.findRecordId(instance, reference);
+        const row = recordId
+          ? await instance.client.tryRetrieve(STUB_ENTITY_SET, stubRowKey(meta.logicalName, recordId), { select: ['ec_stubid', 'ec_stubstate', 'createdon'] })
+          : undefined;
+        const pending = row !== undefined && row.ec_stubstate !== StubStateValue.Hydrated;
+        const recordOperation = this.recordOperation(meta, key, record);
+        let written: { id: string; operation: 'created' | 'updated' };
+        let secondsToHydrate: number | undefined;
+        if (!pending) {
+          written = await this.writeRecord(instance, meta, key, record);
+        } else {
+          const update = hydratedRowUpdate(String(row.createdon), new Date());
+          secondsToHydrate = update.ec_secondstohydrate as number | undefined;
+          const result = await instance.client.executeBatch([
+            {
+              changeSet: [
+                recordOperation,
+                // If-Match on the row's ETag: a concurrent hydration or reconciler update is not overwritten.
+                { method: 'PATCH', target: { entitySet: STUB_ENTITY_SET, key: stubRowKey(meta.logicalName, recordId!) }, body: update, condition: { etag: String(row['@odata.etag']) }, contentId: 'row' },
+              ],
+            },
+          ]);
+          throwIfFailed(result, () => 'record');
+          written = recordOutcome(meta, result, recordOperation);
+        }
+        this.cache.remember(reference.id, written.id);
+        return { id: written.id, table: meta.logicalName, operation: written.operation, wasStub: pending, ...(secondsToHydrate === undefined ? {} : { secondsToHydrate }) };
+      } finally {
+        release();
+      }
+    });
+  }
+
+  // ---- stubs ----------------------------------------------------------------------------------
+
+  async listStubs(instanceName: string, query: StubQuery): Promise<StubPage> {
+    const instance = this.instance(instanceName);
+    return this.guard(instance, async () => {
+      const top = query.top ?? 50;
+      if (!Number.isInteger(top) || top < 1 || top > 5000) throw new ApiError(400, 'InvalidRequest', 'query.top must be a whole number from 1 to 5000.', 'query.top');
+      let page;
+      if (query.skipToken) {
+        page = await instance.client.queryNextPage(this.decodeSkipToken(instance, query.skipToken), { maxPageSize: top });
+      } else {
+        const filters: string[] = [];
+        if (query.state) filters.push(filterEquals('ec_stubstate', StubStateValue[query.state]));
+        if (query.table) {
+          this.allowTable(instance, query.table, 'query.table');
+          filters.push(filterEquals('ec_table', query.table));
+        }
+        if (query.olderThanSeconds !== undefined) {
+          const before = new Date(Date.now() - query.olderThanSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+          filters.push(`createdon le ${before}`);
+        }
+        page = await instance.client.query(STUB_ENTITY_SET, {
+          select: [...STUB_COLUMNS],
+          ...(filters.length > 0 ? { filter: filters.join(' and ') } : {}),
+          orderBy: [{ column: 'createdon' }],
+          maxPageSize: top,
+        });
+      }
+      return { value: page.records.map(toStub), ...(page.nextLink ? { nextSkipToken: Buffer.from(page.nextLink).toString('base64url') } : {}) };
+    });
+  }
+
+  async getStub(instanceName: string, table: string, recordId: string): Promise<Stub | undefined> {
+    const instance = this.instance(instanceName);
+    return this.guard(instance, async () => {
+      this.allowTable(instance, table, 'path.table');
+      if (!GUID.test(recordId)) throw new ApiError(400, 'InvalidKey', 'path.id must be the GUID of the stubbed record.', 'path.id');
+      const row = await instance.client.tryRetrieve(STUB_ENTITY_SET, stubRowKey(table, recordId.toLowerCase()), { select: [...STUB_COLUMNS] });
+      return row ? toStub(row) : undefined;
+    });
+  }
+
+  // ---- instances and tables -------------------------------------------------------------------
+
+  async instances(): Promise<InstanceInfo[]> {
+    const targets = new Set([...this.instancesByName.values()].map((i) => i.source).filter(Boolean));
+    return Promise.all(
+      [...this.instancesByName.values()].map(async (instance) => {
+        const probe = await this.probe(instance);
+        const role = instance.source ? 'target' : targets.has(instance.name) ? 'source' : 'standalone';
+        return { name: instance.name, url: instance.url, ...(instance.source ? { source: instance.source } : {}), role, ...probe } satisfies InstanceInfo;
+      }),
+    );
+  }
+
+  async tables(instanceName: string): Promise<TableInfo[]> {
+    const instance = this.instance(instanceName);
+    return this.guard(instance, async () =>
+      Promise.all(
+        instance.tables.map(async (table) => {
+          const meta = await instance.client.getEntityMetadata(table);
+          return {
+            logicalName: meta.logicalName,
+            entitySetName: meta.entitySetName,
+            primaryIdAttribute: meta.primaryIdAttribute,
+            ...(meta.primaryNameAttribute ? { primaryNameAttribute: meta.primaryNameAttribute } : {}),
+            keys: meta.keys.map((k) => ({ name: k.logicalName, attributes: [...k.keyAttributes] })),
+          };
+        }),
+      ),
+    );
+  }
+
+  async tableSchema(instanceName: string, table: string): Promise<TableJsonSchema> {
+    const instance = this.instance(instanceName);
+    return this.guard(instance, async () => tableJsonSchema(await this.table(instance, table, 'path.table')));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(
+      [...this.instancesByName.values()].map(async (instance) => {
+        const closable = instance.client as DataverseClient & { close?: () => Promise<void> };
+        await closable.close?.();
+      }),
+    );
+  }
+
+  // ---- building blocks ------------------------------------------------------------------------
+
+  private instance(name: string): CoreInstance {
+    const instance = this.instancesByName.get(name);
+    if (!instance) {
+      throw new ApiError(404, 'UnknownInstance', `path.instance: no instance named '${name}' (configured: ${[...this.instancesByName.keys()].join(', ')}).`, 'path.instance');
+    }
+    return instance;
+  }
+
+  private allowTable(instance: CoreInstance, table: string, field: string): void {
+    if (!instance.tables.includes(table)) {
+      throw new ApiError(400, 'TableNotAllowed', `${field}: table '${clip(table, 100)}' is not allowed on instance '${instance.name}' (allowed: ${instance.tables.join(', ')}).`, field);
+    }
+  }
+
+  private async table(instance: CoreInstance, table: string, field: string): Promise<EntityMetadata> {
+    this.allowTable(instance, table, field);
+    return instance.client.getEntityMetadata(table);
+  }
+
+  private async tableBySet(instance: CoreInstance, entitySet: string, field: string): Promise<EntityMetadata> {
+    for (const table of instance.tables) {
+      const meta = await instance.client.getEntityMetadata(table);
+      if (meta.entitySetName === entitySet) return meta;
+    }
+    throw new ApiError(400, 'TableNotAllowed', `${field}: entity set '${entitySet}' is not a table allowed on instance '${instance.name}'.`, field);
+  }
+
+  /** The skip token is the Dataverse nextLink, opaque to callers; it must point back at this instance's stubs. */
+  private decodeSkipToken(instance: CoreInstance, token: string): string {
+    const link = Buffer.from(token, 'base64url').toString('utf8');
+    if (!link.startsWith(`${instance.client.webApiUrl}${STUB_ENTITY_SET}?`)) {
+      throw new ApiError(400, 'InvalidRequest', 'query.skipToken is not a token this API returned; pass nextSkipToken unchanged.', 'query.skipToken');
+    }
+    return link;
+  }
+
+  /** Reachable when the instance answers a one-row read of ec_stub (which also proves the solution is imported). */
+  private async probe(instance: CoreInstance): Promise<{ reachable: boolean; error?: string }> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${this.probeTimeoutMs} ms`)), this.probeTimeoutMs);
+    });
+    try {
+      await Promise.race([instance.client.query(STUB_ENTITY_SET, { select: ['ec_stubid'], top: 1 }), timeout]);
+      return { reachable: true };
+    } catch (error) {
+      const mapped = toApiError(error, instance.name);
+      return { reachable: false, error: mapped instanceof Error ? mapped.message : 'unreachable' };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Runs a call, turning the client's errors into the API's. */
+  private async guard<T>(instance: CoreInstance, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      throw toApiError(unwrap(error), instance.name);
+    }
+  }
+
+  /** Stub columns: configured defaults, then the caller's; never the primary id or a bind. */
+  private stubColumns(instance: CoreInstance, meta: EntityMetadata, columns: Record<string, unknown> | undefined, field: string): Record<string, unknown> | undefined {
+    if (!columns) return undefined;
+    for (const column of Object.keys(columns)) {
+      if (column.includes('@') || column === meta.primaryIdAttribute) {
+        throw new ApiError(400, 'InvalidRecord', `${field}.${column}: a stub carries plain column values only (no ids, no binds).`, `${field}.${column}`);
+      }
+    }
+    void instance;
+    return columns;
+  }
+
+  /** The GUID of the record a reference names, or undefined (one GET). */
+  private async findRecordId(instance: CoreInstance, reference: Reference): Promise<string | undefined> {
+    const row = await instance.client.tryRetrieve(reference.meta.entitySetName, toEntityKey(reference.key), { select: [reference.meta.primaryIdAttribute] });
+    return row ? String(row[reference.meta.primaryIdAttribute]).toLowerCase() : undefined;
+  }
+
+  /** Which references exist: one query per table, all in one round trip. */
+  private async findRecordIds(instance: CoreInstance, references: Reference[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    if (references.length === 0) return found;
+    const byTable = new Map<string, Reference[]>();
+    for (const reference of references) byTable.set(reference.meta.logicalName, [...(byTable.get(reference.meta.logicalName) ?? []), reference]);
+    const queries = [...byTable.values()].map((group) => {
+      const meta = group[0]!.meta;
+      const keyColumns = new Set(group.flatMap((r) => (r.key.kind === 'alternate' ? Object.keys(r.key.values) : [])));
+      return {
+        group,
+        meta,
+        options: { select: [meta.primaryIdAttribute, ...keyColumns], filter: keysFilter(meta, group.map((r) => r.key), filterEquals), maxPageSize: 5000 },
+      };
+    });
+    const rowsPerQuery: Array<Record<string, unknown>[]> = [];
+    if (queries.length === 1) {
+      rowsPerQuery.push((await instance.client.query(queries[0]!.meta.entitySetName, queries[0]!.options)).records);
+    } else {
+      const result = await instance.client.executeBatch(queries.map((q) => ({ method: 'GET', target: { entitySet: q.meta.entitySetName }, query: q.options }) satisfies BatchOperation));
+      if (result.errors.length > 0) throw result.errors[0]!;
+      for (const operation of result.operations) rowsPerQuery.push(((operation.response?.body as { value?: Record<string, unknown>[] } | undefined)?.value) ?? []);
+    }
+    queries.forEach((query, i) => {
+      for (const reference of query.group) {
+        const row = rowsPerQuery[i]!.find((r) => rowMatchesKey(query.meta, r, reference.key));
+        if (row) found.set(reference.id, String(row[query.meta.primaryIdAttribute]).toLowerCase());
+      }
+    });
+    return found;
+  }
+
+  /**
+   * The GUID a new stub carries: the referenced GUID itself, or — for an alternate key — the GUID the
+   * source instance uses, so replication's own upsert lands on the stub. A source that is not
+   * configured or not reachable does not block: the stub then gets a new GUID.
+   */
+  private async stubRecordId(instance: CoreInstance, reference: Reference): Promise<string> {
+    if (reference.key.kind === 'id') return reference.key.id;
+    const source = instance.source ? this.instancesByName.get(instance.source) : undefined;
+    if (source) {
+      try {
+        const meta = await source.client.getEntityMetadata(reference.meta.logicalName);
+        const row = await source.client.tryRetrieve(meta.entitySetName, toEntityKey(reference.key), { select: [meta.primaryIdAttribute] });
+        if (row) return String(row[meta.primaryIdAttribute]).toLowerCase();
+      } catch {
+        // unreachable or throttled source: fall back to a new GUID
+      }
+    }
+    return randomUUID();
+  }
+
+  private stubBody(instance: CoreInstance, plan: StubPlan): Record<string, unknown> {
+    const defaults = instance.stubDefaults[plan.meta.logicalName] ?? {};
+    const nameColumn = defaults.nameColumn ?? plan.meta.primaryNameAttribute;
+    const body: Record<string, unknown> = { ...(defaults.columns ?? {}), ...(plan.columns ?? {}) };
+    if (plan.key.kind === 'alternate') Object.assign(body, plan.key.values);
+    if (nameColumn) body[nameColumn] = plan.name ?? clip(defaultName(plan.key), 100);
+    return body;
+  }
+
+  /** One change set: each stub (create-only, by GUID) with its ec_stub row, then the record if any. */
+  private async writeChangeSet(instance: CoreInstance, plans: StubPlan[], recordOperation: BatchOperation | undefined, context: CallContext): Promise<BatchResult> {
+    const operations: BatchOperation[] = [];
+    plans.forEach((plan, i) => {
+      operations.push({
+        method: 'PATCH',
+        target: { entitySet: plan.meta.entitySetName, key: plan.recordId },
+        body: this.stubBody(instance, plan),
+        condition: 'createOnly',
+        contentId: `stub${i}`,
+      });
+      operations.push({
+        method: 'PATCH',
+        target: { entitySet: STUB_ENTITY_SET, key: stubRowKey(plan.meta.logicalName, plan.recordId) },
+        body: newStubRow({
+          table: plan.meta.logicalName,
+          recordId: plan.recordId,
+          keyText: keyText(plan.key),
+          name: plan.name ?? defaultName(plan.key),
+          sourceInstance: instance.source,
+          origin: context.origin,
+        }),
+        contentId: `row${i}`,
+      });
+    });
+    if (recordOperation) operations.push(recordOperation);
+    const result = await instance.client.executeBatch([{ changeSet: operations }]);
+    throwIfFailed(result, (contentId) => contentId);
+    return result;
+  }
+}
+
+function throwIfFailed(result: BatchResult, _name: (contentId: string) => string): void {
+  if (result.ok) return;
+  const failed = result.operations.find((o) => o.outcome === 'failed');
+  const error = failed?.error ?? result.errors[0];
+  if (!error) throw new Error(`$batch answered ${result.status} without an error`);
+  const contentId = failed?.contentId ?? error.batchPart?.contentId ?? 'record';
+  const match = /^(stub|row)(\d+)$/.exec(contentId);
+  throw new ChangeSetFailure(match ? (match[1] as 'stub' | 'row') : 'record', match ? Number(match[2]) : 0, error);
+}
+
+function recordOutcome(meta: EntityMetadata, result: BatchResult, operation: BatchOperation): { id: string; operation: 'created' | 'updated' } {
+  const part = result.operations.find((o) => o.contentId === 'record');
+  const body = part?.response?.body as Record<string, unknown> | undefined;
+  const id = String(body?.[meta.primaryIdAttribute] ?? part?.id ?? '').toLowerCase();
+  if (operation.method === 'POST') return { id, operation: 'created' };
+  return { id, operation: part?.response?.status === 201 ? 'created' : 'updated' };
+}
+
+function unwrap(error: unknown): unknown {
+  return error instanceof ChangeSetFailure ? error.error : error;
+}
+
+function defaultName(key: ResolvedKey): string {
+  return key.kind === 'id' ? key.id : Object.values(key.values).join(' ');
+}
+
+function originalKey(plan: StubPlan): RecordKeyInput {
+  return plan.key.kind === 'id' ? { [plan.meta.primaryIdAttribute]: plan.key.id } : plan.key.values;
+}
+
+export { STUB_TABLE };

@@ -1,0 +1,55 @@
+/** Two in-memory local Dataverse instances (a = source, b = target) and the core wired to them over HTTP. */
+import { startLocalDataverse, type LocalDataverse } from '../../../api/src/local-dataverse';
+import { WebApiClient } from '../../../api/src/dataverse';
+import { createEnsureCore, type EnsureCore } from '../../../api/src/core/createEnsureCore';
+import type { CallContext } from '../../../api/src/core/EnsureService';
+
+export const context: CallContext = { origin: 'test:core' };
+
+export class CoreFixture {
+  a!: LocalDataverse;
+  b!: LocalDataverse;
+  clientA!: WebApiClient;
+  clientB!: WebApiClient;
+  core!: EnsureCore;
+
+  async start(): Promise<this> {
+    [this.a, this.b] = await Promise.all([startLocalDataverse({ memory: true }), startLocalDataverse({ memory: true })]);
+    this.clientA = new WebApiClient({ url: this.a.url });
+    this.clientB = new WebApiClient({ url: this.b.url });
+    this.core = createEnsureCore({
+      instances: [
+        { name: 'a', url: this.a.url, client: this.clientA, tables: ['account', 'contact'], stubDefaults: { contact: { nameColumn: 'lastname' } } },
+        { name: 'b', url: this.b.url, client: this.clientB, source: 'a', tables: ['account', 'contact'], stubDefaults: { contact: { nameColumn: 'lastname' } } },
+      ],
+    });
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    await this.core?.close();
+    await Promise.all([this.a?.close(), this.b?.close()]);
+  }
+
+  /** Raw Web API GET on an instance (independent of the product's client). */
+  async get(instance: LocalDataverse, path: string): Promise<{ status: number; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+    const response = await fetch(`${instance.webApiUrl}${path}`);
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  }
+
+  async count(instance: LocalDataverse, entitySet: string, filter?: string): Promise<number> {
+    const response = await this.get(instance, `${entitySet}?$count=true&$select=createdon${filter ? `&$filter=${encodeURIComponent(filter)}` : ''}`);
+    return response.body['@odata.count'];
+  }
+
+  async bRequests(): Promise<{ http: number; operations: number }> {
+    const stats = (await (await fetch(`${this.b.url}/_admin/stats`)).json()) as { http: { total: number }; batchOperations: { total: number } };
+    return { http: stats.http.total, operations: stats.batchOperations.total };
+  }
+
+  async resetStats(): Promise<void> {
+    await fetch(`${this.b.url}/_admin/stats/reset`, { method: 'POST' });
+    await fetch(`${this.a.url}/_admin/stats/reset`, { method: 'POST' });
+  }
+}
