@@ -1,11 +1,12 @@
 /**
- * `npm run build:connector [-- --out <folder>] [--sources <glob>] [--test-connection <operationId>]`: generates the
+ * `npm run build:connector [-- --out <folder>] [--sources <glob>] [--test-connection <operationId>] [--check]`: generates the
  * custom connector from the API's swagger-jsdoc annotations (api/src/**\/*.ts), the single source:
  * apiDefinition.swagger.json, apiProperties.json, settings.json and icon.png in connector/, written
  * deterministically, then validated offline. Exits 1 when the annotations hold no operation (nothing
- * is written) or when the validator reports an error.
+ * is written) or when the validator reports an error. `--check` writes nothing and exits 1 when the
+ * files in the folder differ from what the annotations generate (drift between API and connector).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { countOperations, readApiAnnotations } from './api-annotations';
 import { buildApiProperties } from './api-properties';
@@ -69,6 +70,17 @@ export async function buildConnector(options: BuildOptions = {}): Promise<readon
   return validateConnectorFolder(folder);
 }
 
+/** The generated files whose content differs from (or is missing in) `folder`. */
+export function findDrift(folder: string, options: BuildOptions = {}): string[] {
+  const generated = generateConnector(options);
+  return Object.entries(generated)
+    .filter(([name, content]) => {
+      const file = join(folder, name);
+      return !existsSync(file) || !readFileSync(file).equals(Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8'));
+    })
+    .map(([name]) => name);
+}
+
 function optionValue(args: readonly string[], name: string): string | undefined {
   const index = args.indexOf(name);
   return index >= 0 ? args[index + 1] : undefined;
@@ -80,6 +92,18 @@ export async function runBuildConnector(args: readonly string[]): Promise<number
   const sources = optionValue(args, '--sources');
   const outputFolder = resolve(out ?? DEFAULT_OUTPUT);
   try {
+    if (args.includes('--check')) {
+      const drift = findDrift(outputFolder, {
+        ...(sources !== undefined ? { apiSources: [sources] } : {}),
+        ...(testConnection !== undefined ? { testConnectionOperationId: testConnection } : {}),
+      });
+      if (drift.length === 0) {
+        console.log(`${outputFolder}: up to date with the API's annotations`);
+        return 0;
+      }
+      console.error(`build:connector --check: ${drift.join(', ')} in ${outputFolder} differ from what the API's annotations generate; run npm run build:connector and commit the result.`);
+      return 1;
+    }
     const findings = await buildConnector({
       outputFolder,
       ...(sources !== undefined ? { apiSources: [sources] } : {}),

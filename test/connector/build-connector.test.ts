@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildConnector, generateConnector, NoOperationsError, runBuildConnector } from '../../connector/tools/build-connector';
+import { writeFileSync } from 'node:fs';
+import { buildConnector, findDrift, generateConnector, NoOperationsError, runBuildConnector } from '../../connector/tools/build-connector';
 import { HOST_PLACEHOLDER, postProcessDefinition } from '../../connector/tools/connector-definition';
 import { formatFinding } from '../../connector/tools/report';
 
@@ -76,6 +77,26 @@ describe('build:connector', () => {
     );
     await expect(buildConnector({ root: ROOT, apiSources: ['test/connector/fixtures/certified/**/*.ts'], outputFolder: folder })).rejects.toThrow(NoOperationsError);
     expect(existsSync(join(folder, 'apiDefinition.swagger.json'))).toBe(false);
+  });
+
+  it('finds drift between a built folder and the annotations, and --check exits 1 on it', async () => {
+    await buildConnector({ root: ROOT, apiSources: ANNOTATED, outputFolder: folder });
+    expect(findDrift(folder, { root: ROOT, apiSources: ANNOTATED })).toEqual([]);
+    const logs = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      expect(await runBuildConnector(['--check', '--out', folder, '--sources', ANNOTATED[0]!])).toBe(0);
+      const definitionFile = join(folder, 'apiDefinition.swagger.json');
+      writeFileSync(definitionFile, readFileSync(definitionFile, 'utf8').replace('"List stubs"', '"List all stubs"'));
+      rmSync(join(folder, 'icon.png'));
+      expect(findDrift(folder, { root: ROOT, apiSources: ANNOTATED })).toEqual(['apiDefinition.swagger.json', 'icon.png']);
+      expect(await runBuildConnector(['--check', '--out', folder, '--sources', ANNOTATED[0]!])).toBe(1);
+      expect(errors.mock.calls.flat().join('\n')).toContain('apiDefinition.swagger.json, icon.png');
+      expect(existsSync(join(folder, 'icon.png'))).toBe(false);
+    } finally {
+      logs.mockRestore();
+      errors.mockRestore();
+    }
   });
 
   it('refuses OpenAPI 3 annotations, which a Swagger 2.0 connector cannot carry', () => {
