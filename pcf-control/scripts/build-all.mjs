@@ -60,6 +60,9 @@ function isFresh(control) {
   if (![out.bundle, out.manifest, out.mark].every((path) => existsSync(path))) return false;
   const mark = JSON.parse(readFileSync(out.mark, 'utf8'));
   if (mark.buildMode !== 'production' || mark.succeeded !== true) return false;
+  // the bundle is still the one this wrapper built (not a later dev build or a failed one)
+  const bundle = statSync(out.bundle);
+  if (mark.bundleBytes !== bundle.size || mark.bundleMtimeMs !== bundle.mtimeMs) return false;
   const sources = newestSourceTime([
     out.projectDir,
     join(pcfRoot, 'shared'),
@@ -117,7 +120,17 @@ async function build(control) {
       problems.push(`bundle.js is ${size} bytes, limit ${MAX_BUNDLE_BYTES}: are React and Fluent still platform libraries?`);
     }
   }
-  writeFileSync(out.mark, JSON.stringify({ buildMode: 'production', succeeded: problems.length === 0, at: new Date().toISOString() }));
+  const bundle = existsSync(out.bundle) ? statSync(out.bundle) : undefined;
+  writeFileSync(
+    out.mark,
+    JSON.stringify({
+      buildMode: 'production',
+      succeeded: problems.length === 0,
+      bundleBytes: bundle?.size,
+      bundleMtimeMs: bundle?.mtimeMs,
+      at: new Date().toISOString(),
+    }),
+  );
   return problems;
 }
 
