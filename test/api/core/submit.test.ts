@@ -1,6 +1,7 @@
 /** Submit record: references in both styles, round trips, concurrency, stale cache, hostile input. */
 import { randomUUID } from 'node:crypto';
 import { ApiError } from '../../../api/src/core/ApiError';
+import { createEnsureCore } from '../../../api/src/core/createEnsureCore';
 import { context, CoreFixture } from './coreFixture';
 
 const f = new CoreFixture();
@@ -109,7 +110,6 @@ describe('submit', () => {
 
   test('a stub created elsewhere between check and write (another replica): 412 is success', async () => {
     // A second core (another process in production) with its own cache and locks, racing the first.
-    const { createEnsureCore } = await import('../../../api/src/core/createEnsureCore');
     const other = createEnsureCore({ instances: [{ name: 'b', url: f.b.url, client: f.clientB, tables: ['account', 'contact'], stubDefaults: {} }] });
     const accountId = randomUUID();
     const submit = (core: typeof other, i: number) =>
