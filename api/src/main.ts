@@ -1,36 +1,174 @@
 /**
- * `npm start`: the main job on the embedded default — two local Dataverse instances, `a` (the source)
- * and `b` (the target), persisted under the data folder (DATA_DIR, default .data).
+ * `npm start`: loads the configuration (file + environment, or the embedded default), starts the local
+ * Dataverse instances it declares, connects a Web API client to every instance, wires the core, and
+ * serves the API on HOST:PORT (default 127.0.0.1:3000). When no API key is configured, one is generated
+ * into the data folder and printed once. SIGINT / SIGTERM stop the API, the core and the local
+ * instances, in that order.
  */
-import { join, resolve } from 'node:path';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { describeConfig, generateDataFolderApiKey, loadConfig, ConfigError, type AppConfig } from './config';
+import { createEnsureCore, type CoreInstance, type EnsureCore } from './core/createEnsureCore';
+import { WebApiClient } from './dataverse';
+import { createApp, createLogger } from './http';
 import { startLocalDataverse, type LocalDataverse } from './local-dataverse';
 
-async function main(): Promise<void> {
-  const dataDir = resolve(process.env.DATA_DIR ?? '.data');
-  const ports = { a: Number(process.env.LOCAL_DATAVERSE_A_PORT ?? 5551), b: Number(process.env.LOCAL_DATAVERSE_B_PORT ?? 5552) };
-  const instances: Record<string, LocalDataverse> = {};
-  for (const name of ['a', 'b'] as const) {
-    instances[name] = await startLocalDataverse({
-      port: ports[name],
-      dataDir: join(dataDir, 'local-dataverse', name),
-      onUnexpectedError: (error) => console.error(`local Dataverse ${name}: unexpected error`, error),
-    });
-  }
-  console.log(`Local Dataverse a (source): ${instances.a!.webApiUrl}`);
-  console.log(`Local Dataverse b (target): ${instances.b!.webApiUrl}`);
-  console.log(`Data folder: ${dataDir}. Both accept any or no bearer token: local use only, bound to 127.0.0.1.`);
-  console.log(`Try: curl -s '${instances.b!.webApiUrl}EntityDefinitions?$select=LogicalName,EntitySetName'`);
-  const stop = () => {
-    Promise.all(Object.values(instances).map((i) => i.close())).then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+export interface RunningService {
+  /** `http://<host>:<port>` of the API. */
+  url: string;
+  config: AppConfig;
+  /** The key generated into the data folder by this start, if one was (printed once, kept nowhere). */
+  generatedApiKey?: string;
+  /** Web API URL of every instance, by name. */
+  instanceUrls: Record<string, string>;
+  localInstances: Record<string, LocalDataverse>;
+  close(): Promise<void>;
 }
 
-main().catch((error: unknown) => {
-  console.error(`dataverse-ensure: ${(error as Error).message}`);
-  process.exit(1);
-});
+export interface StartServiceOptions {
+  logger?: Logger;
+}
+
+/** Everything `npm start` runs, without printing or signal handling (the demo runs it in-process). */
+export async function startService(config: AppConfig, options: StartServiceOptions = {}): Promise<RunningService> {
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  let generatedApiKey: string | undefined;
+  if (config.apiKeys.length === 0) {
+    const generated = generateDataFolderApiKey(config.dataDir);
+    config = { ...config, apiKeys: [generated.entry], apiKeySource: 'data folder' };
+    generatedApiKey = generated.key;
+  }
+
+  const localInstances: Record<string, LocalDataverse> = {};
+  const clients: WebApiClient[] = [];
+  let core: EnsureCore | undefined;
+  let server: Server | undefined;
+  const stopAll = async () => {
+    if (server) await new Promise<void>((resolve) => {
+      server!.close(() => resolve());
+      server!.closeAllConnections();
+    });
+    // The core closes the clients it was given; without a core they are closed here.
+    if (core) await core.close();
+    else await Promise.all(clients.map((client) => client.close()));
+    await Promise.all(Object.values(localInstances).map((instance) => instance.close()));
+  };
+
+  try {
+    const instanceUrls: Record<string, string> = {};
+    for (const instance of config.instances) {
+      if (instance.local) {
+        const local = await startLocalDataverse({
+          port: instance.local.port,
+          ...(instance.local.memory ? { memory: true } : { dataDir: instance.local.dataDir }),
+          onUnexpectedError: (error) => logger.error({ err: error, instance: instance.name }, 'local Dataverse: unexpected error'),
+        });
+        localInstances[instance.name] = local;
+        instanceUrls[instance.name] = local.url;
+      } else {
+        instanceUrls[instance.name] = instance.url!;
+      }
+    }
+    const coreInstances: CoreInstance[] = config.instances.map((instance) => {
+      const client = new WebApiClient({ url: instanceUrls[instance.name]!, ...(instance.auth ? { auth: instance.auth } : {}) });
+      clients.push(client);
+      return {
+        name: instance.name,
+        url: instanceUrls[instance.name]!,
+        client,
+        ...(instance.source !== undefined ? { source: instance.source } : {}),
+        tables: instance.tables,
+        stubDefaults: instance.stubDefaults,
+      };
+    });
+    core = createEnsureCore({ instances: coreInstances, ...(config.existenceCache ? { existenceCache: config.existenceCache } : {}) });
+    const app = createApp({ service: core, config, logger });
+    const listening = app.listen(config.port, config.host);
+    server = listening;
+    await new Promise<void>((resolve, reject) => {
+      listening.once('listening', resolve);
+      listening.once('error', reject);
+    });
+    const address = listening.address() as AddressInfo;
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
+    logger.info({ config: describeConfig(config), url }, 'dataverse-ensure started');
+    let closing: Promise<void> | undefined;
+    return {
+      url,
+      config,
+      ...(generatedApiKey !== undefined ? { generatedApiKey } : {}),
+      instanceUrls,
+      localInstances,
+      close: () => (closing ??= stopAll()),
+    };
+  } catch (error) {
+    await stopAll().catch(() => undefined);
+    throw error;
+  }
+}
+
+function printBanner(service: RunningService): void {
+  const lines = [
+    '',
+    `Dataverse Ensure API: ${service.url}/v1  (configuration: ${service.config.source})`,
+    `API docs (Swagger UI): ${service.url}/docs   definition: ${service.url}/swagger.json`,
+    `Health: ${service.url}/health   readiness: ${service.url}/ready`,
+    ...service.config.instances.map((instance) => {
+      const role = instance.source ? `target, source ${instance.source}` : service.config.instances.some((other) => other.source === instance.name) ? 'source' : 'standalone';
+      const where = instance.local ? `local Dataverse ${service.instanceUrls[instance.name]}/api/data/v9.2/` : service.instanceUrls[instance.name];
+      return `Instance ${instance.name} (${role}): ${where}  tables: ${instance.tables.join(', ')}`;
+    }),
+    `Data folder: ${service.config.dataDir}`,
+  ];
+  const target = service.config.instances.find((instance) => instance.source !== undefined) ?? service.config.instances[0]!;
+  const table = target.tables.includes('account') ? 'account' : target.tables[0]!;
+  const keyColumn = table === 'account' ? 'accountnumber' : `${table}id`;
+  if (service.generatedApiKey !== undefined) {
+    lines.push(
+      '',
+      `API key (generated now, shown only this once; its hash is in ${service.config.dataDir}/api-keys.json):`,
+      `  ${service.generatedApiKey}`,
+    );
+  } else {
+    lines.push('', `API keys: ${service.config.apiKeys.map((key) => key.name).join(', ')} (from ${service.config.apiKeySource})`);
+  }
+  const key = service.generatedApiKey ?? '<your API key>';
+  lines.push(
+    '',
+    'Try:',
+    `  curl -s -X POST ${service.url}/v1/instances/${target.name}/ensure \\`,
+    `    -H 'X-API-Key: ${key}' -H 'Content-Type: application/json' \\`,
+    `    -d '{"table":"${table}","key":{"${keyColumn}":"A-100"},"name":"Contoso"}'`,
+    '',
+    'Stop with Ctrl+C.',
+    '',
+  );
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const service = await startService(config);
+  printBanner(service);
+  const stop = (signal: string) => {
+    process.stdout.write(`${signal}: stopping…\n`);
+    service.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(`dataverse-ensure: could not stop cleanly: ${(error as Error).message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof ConfigError ? error.message : `dataverse-ensure: ${(error as Error).message}`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,128 @@
+/**
+ * The configuration file's shape (`dataverse-ensure.config.json`), validated with zod. Secrets have no
+ * place here: client secrets and certificate passwords come from the environment only, and API keys are
+ * stored as SHA-256 hashes. `loadConfig` turns a valid file plus the environment into an `AppConfig`.
+ */
+import { z } from 'zod';
+
+/** Instance names: lower case, so `DVE_INSTANCE_<NAME>_…` environment variables map back to one name. */
+export const INSTANCE_NAME = /^[a-z][a-z0-9_]{0,39}$/;
+/** Dataverse table logical names: lower case letters, digits and `_` (e.g. `account`, `ec_stub`). */
+export const TABLE_LOGICAL_NAME = /^[a-z][a-z0-9_]{0,127}$/;
+/** Column logical names, same rule. */
+export const COLUMN_LOGICAL_NAME = TABLE_LOGICAL_NAME;
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+const API_KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+const httpUrl = z.string().refine(
+  (value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === 'http:' || url.protocol === 'https:') && !url.username && !url.password && !url.search && !url.hash;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be an http(s) URL without credentials, query or fragment' },
+);
+
+const guidText = z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$|^[A-Za-z0-9.-]{1,253}$/, {
+  message: 'must be a GUID or a domain name',
+});
+
+const secretInFile = (name: string, variable: string) =>
+  z.never({ message: `secrets are not read from the file: set ${variable} in the environment instead (${name})` }).optional();
+
+/** How an instance authenticates. Secrets are filled in from the environment by `loadConfig`. */
+export const AuthFileSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('none') }),
+  z.strictObject({
+    kind: z.literal('clientSecret'),
+    tenantId: guidText.optional(),
+    clientId: z.uuid({ message: 'must be a GUID (the application (client) ID)' }).optional(),
+    clientSecret: secretInFile('clientSecret', 'DVE_INSTANCE_<NAME>_CLIENT_SECRET'),
+  }),
+  z.strictObject({
+    kind: z.literal('clientCertificate'),
+    tenantId: guidText.optional(),
+    clientId: z.uuid({ message: 'must be a GUID (the application (client) ID)' }).optional(),
+    certificatePath: z.string().min(1).optional(),
+    certificatePassword: secretInFile('certificatePassword', 'DVE_INSTANCE_<NAME>_CERTIFICATE_PASSWORD'),
+    sendCertificateChain: z.boolean().optional(),
+  }),
+  z.strictObject({
+    kind: z.literal('managedIdentity'),
+    /** A user-assigned managed identity's client id; omitted: system-assigned / DefaultAzureCredential. */
+    clientId: z.uuid({ message: 'must be a GUID (the managed identity client ID)' }).optional(),
+    tenantId: guidText.optional(),
+  }),
+]);
+
+export const StubDefaultsSchema = z.strictObject({
+  nameColumn: z.string().regex(COLUMN_LOGICAL_NAME, { message: 'must be a column logical name (a-z, 0-9, _)' }).optional(),
+  columns: z.record(z.string().regex(COLUMN_LOGICAL_NAME, { message: 'must be a column logical name (a-z, 0-9, _)' }), z.unknown()).optional(),
+});
+
+export const InstanceFileSchema = z
+  .strictObject({
+    /** A real environment (`https://org.crm.dynamics.com`) or any Dataverse-compatible Web API. */
+    url: httpUrl.optional(),
+    /** A local Dataverse started by `npm start` on this port, persisted under DATA_DIR/local-dataverse/<name>. */
+    local: z.strictObject({ port: z.number().int().min(0).max(65535), memory: z.boolean().optional() }).optional(),
+    auth: AuthFileSchema.optional(),
+    /** The instance records are replicated from. */
+    source: z.string().regex(INSTANCE_NAME, { message: 'must be an instance name' }).optional(),
+    /** The allow-list of tables (logical names). */
+    tables: z
+      .array(z.string().regex(TABLE_LOGICAL_NAME, { message: 'must be a table logical name (a-z, 0-9, _)' }))
+      .min(1, { message: 'must list at least one table' }),
+    stubDefaults: z.record(z.string().regex(TABLE_LOGICAL_NAME, { message: 'must be a table logical name' }), StubDefaultsSchema).optional(),
+  })
+  .superRefine((instance, context) => {
+    if ((instance.url === undefined) === (instance.local === undefined)) {
+      context.addIssue({ code: 'custom', message: 'give exactly one of "url" and "local"', path: [] });
+    }
+    for (const table of Object.keys(instance.stubDefaults ?? {})) {
+      if (!instance.tables.includes(table)) context.addIssue({ code: 'custom', message: 'is not in this instance\'s "tables"', path: ['stubDefaults', table] });
+    }
+  });
+
+export const ApiKeyEntrySchema = z.strictObject({
+  name: z.string().regex(API_KEY_NAME, { message: 'must be 1–64 letters, digits, ".", "_" or "-"' }),
+  sha256: z.string().regex(SHA256_HEX, { message: 'must be the lower-case hex SHA-256 of the key (64 characters); keys themselves never go in the file' }),
+});
+
+export const ConfigFileSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    port: z.number().int().min(0).max(65535).optional(),
+    host: z.string().min(1).optional(),
+    dataDir: z.string().min(1).optional(),
+    /** Largest accepted JSON body: bytes, or a size such as "1mb". */
+    bodyLimit: z.union([z.number().int().positive(), z.string().regex(/^\d+(\.\d+)?\s*(b|kb|mb)$/i, { message: 'must be bytes or a size such as "1mb"' })]).optional(),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+    existenceCache: z
+      .strictObject({ maxEntries: z.number().int().positive().optional(), ttlSeconds: z.number().int().positive().optional() })
+      .optional(),
+    apiKeys: z.array(ApiKeyEntrySchema).optional(),
+    instances: z.record(z.string().regex(INSTANCE_NAME, { message: 'instance names are a lower-case letter then a-z, 0-9, _ (at most 40)' }), InstanceFileSchema),
+  })
+  .superRefine((file, context) => {
+    const names = Object.keys(file.instances);
+    if (names.length === 0) context.addIssue({ code: 'custom', message: 'must declare at least one instance', path: ['instances'] });
+    for (const [name, instance] of Object.entries(file.instances)) {
+      if (instance.source === undefined) continue;
+      if (instance.source === name) context.addIssue({ code: 'custom', message: 'an instance cannot be its own source', path: ['instances', name, 'source'] });
+      else if (!names.includes(instance.source)) context.addIssue({ code: 'custom', message: `names no configured instance ("${instance.source}")`, path: ['instances', name, 'source'] });
+    }
+    const keyNames = new Set<string>();
+    (file.apiKeys ?? []).forEach((entry, index) => {
+      if (keyNames.has(entry.name)) context.addIssue({ code: 'custom', message: `duplicate key name "${entry.name}"`, path: ['apiKeys', index, 'name'] });
+      keyNames.add(entry.name);
+    });
+  });
+
+export type ConfigFile = z.infer<typeof ConfigFileSchema>;
+export type InstanceFile = z.infer<typeof InstanceFileSchema>;
+export type AuthFile = z.infer<typeof AuthFileSchema>;
+export type ApiKeyEntry = z.infer<typeof ApiKeyEntrySchema>;

@@ -1,0 +1,82 @@
+/**
+ * The Express application: helmet, request ids, pino-http logs, open health/readiness probes and API
+ * docs, then every `/v1` route behind the API key, JSON bodies limited and checked, and one error
+ * handler. Give it any `EnsureService`: the core in production, a small in-test service in the HTTP
+ * tests.
+ */
+import express, { type Express, type Request } from 'express';
+import helmet from 'helmet';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import swaggerUi from 'swagger-ui-express';
+import type { ApiKeyEntry } from '../config/ConfigSchema';
+import type { EnsureService } from '../core/EnsureService';
+import { apiKeyAuthentication } from './apiKeyAuthentication';
+import { errorHandler, notFoundHandler } from './errorHandler';
+import { jsonBody } from './jsonBody';
+import { openApiDocument } from './openApiDocument';
+import { locals, requestIdMiddleware, WORKFLOW_NAME_HEADER, workflowRunId } from './requestContext';
+import { ensureRouter } from './routes/ensure';
+import { healthRouter } from './routes/health';
+import { hydrateRouter } from './routes/hydrate';
+import { instancesRouter } from './routes/instances';
+import { stubsRouter } from './routes/stubs';
+import { submitRouter } from './routes/submit';
+import { tablesRouter } from './routes/tables';
+
+export const DEFAULT_BODY_LIMIT = '1mb';
+
+/** What the HTTP layer needs from the configuration (an `AppConfig` fits). */
+export interface HttpConfig {
+  apiKeys: readonly ApiKeyEntry[];
+  /** Largest JSON body: bytes or a size such as "1mb" (default 1 MB). */
+  bodyLimit?: number | string;
+}
+
+export interface CreateAppOptions {
+  service: EnsureService;
+  config: HttpConfig;
+  logger: Logger;
+}
+
+export function createApp({ service, config, logger }: CreateAppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.set('query parser', 'simple');
+  app.use(requestIdMiddleware);
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (_request, response) => locals(response as express.Response).requestId,
+      customAttributeKeys: { reqId: 'requestId' },
+      customProps: (request) => {
+        const runId = workflowRunId(request as Request);
+        const workflowName = (request as Request).get(WORKFLOW_NAME_HEADER);
+        return { ...(runId ? { workflowRunId: runId } : {}), ...(workflowName ? { workflowName: workflowName.slice(0, 190) } : {}) };
+      },
+      customLogLevel: (_request, response, error) => (error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info'),
+    }),
+  );
+  // No upgrade-insecure-requests: it would send Swagger UI's own files to https on a plain-http
+  // deployment (local, or behind a TLS-terminating proxy that forwards http).
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
+
+  app.use(healthRouter(service));
+  app.get('/swagger.json', (_request, response) => {
+    response.json(openApiDocument());
+  });
+  app.use('/docs', swaggerUi.serve, swaggerUi.setup(undefined, { swaggerUrl: '/swagger.json', customSiteTitle: 'Dataverse Ensure API' }));
+
+  app.use('/v1', apiKeyAuthentication(config.apiKeys), ...jsonBody(config.bodyLimit ?? DEFAULT_BODY_LIMIT));
+  app.use(instancesRouter(service));
+  app.use(tablesRouter(service));
+  app.use(ensureRouter(service));
+  app.use(submitRouter(service));
+  app.use(hydrateRouter(service));
+  app.use(stubsRouter(service));
+
+  app.use(notFoundHandler);
+  app.use(errorHandler(logger));
+  return app;
+}

@@ -1,0 +1,37 @@
+/**
+ * The last middleware: every error becomes a JSON answer. `HttpError` and the core's `ApiError` keep
+ * their status and body (`Retry-After` when the error carries one); anything else is a 500 with a
+ * generic message and the request id — the details (stack included) go to the log, never to the caller.
+ */
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from 'pino';
+import { ApiError } from '../core/ApiError';
+import { HttpError } from './HttpError';
+import { locals } from './requestContext';
+
+export function notFoundHandler(request: Request, _response: Response, next: NextFunction): void {
+  next(new HttpError(404, 'NotFound', `There is no ${request.method} ${request.path} in this API; see /docs.`));
+}
+
+export function errorHandler(logger: Logger) {
+  return (error: unknown, request: Request, response: Response, next: NextFunction): void => {
+    if (response.headersSent) {
+      next(error);
+      return;
+    }
+    const requestId = locals(response).requestId;
+    if (error instanceof HttpError) {
+      response.status(error.status).json(error.toBody());
+      return;
+    }
+    if (error instanceof ApiError) {
+      if (error.retryAfterSeconds !== undefined) response.setHeader('Retry-After', String(Math.max(0, Math.ceil(error.retryAfterSeconds))));
+      response.status(error.status).json(error.toBody());
+      return;
+    }
+    logger.error({ err: error, requestId, method: request.method, path: request.path }, 'unexpected error');
+    response.status(500).json({
+      error: { code: 'InternalError', message: `An unexpected error occurred. Quote the request id ${requestId} when you report it.`, requestId },
+    });
+  };
+}

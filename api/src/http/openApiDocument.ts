@@ -1,0 +1,33 @@
+/**
+ * The API's Swagger 2.0 document, served at /swagger.json and shown by Swagger UI at /docs. It is read
+ * from the same swagger-jsdoc annotations of `routes/` that `npm run build:connector` turns into the
+ * custom connector, so the two cannot drift. Built once per process.
+ */
+import { join } from 'node:path';
+import swaggerJsdoc from 'swagger-jsdoc';
+
+export const API_VERSION = '1.0.0';
+
+let cached: Record<string, unknown> | undefined;
+
+export function openApiDocument(): Record<string, unknown> {
+  if (cached) return structuredClone(cached);
+  const definition = {
+    swagger: '2.0',
+    info: {
+      title: 'Dataverse Ensure API',
+      version: API_VERSION,
+      description:
+        'Ensure that the records a write refers to exist in the target Dataverse instance: missing ones are created as tracked stubs that replication later hydrates. Every /v1 operation needs an API key in the X-API-Key header.',
+    },
+    basePath: '/',
+    consumes: ['application/json'],
+    produces: ['application/json'],
+    securityDefinitions: { api_key: { type: 'apiKey', in: 'header', name: 'X-API-Key' } },
+    security: [{ api_key: [] }],
+  };
+  const routes = join(__dirname, 'routes').replace(/\\/g, '/');
+  const document = swaggerJsdoc({ definition, apis: [`${routes}/*.ts`, `${routes}/*.js`], failOnErrors: true }) as Record<string, unknown>;
+  cached = document;
+  return structuredClone(document);
+}

@@ -1,0 +1,156 @@
+/** `POST /v1/instances/{instance}/ensure`: make sure a record exists, creating a tracked stub when it does not. */
+import { Router } from 'express';
+import type { EnsureInput, EnsureService } from '../../core/EnsureService';
+import { callContext } from '../requestContext';
+import { EnsureBodySchema, InstanceParamsSchema, NoQuerySchema, parseRequestPart } from '../requestValidation';
+import { completed, sendActionOutcome } from './actionResponse';
+
+/**
+ * @swagger
+ * /v1/instances/{instance}/ensure:
+ *   post:
+ *     operationId: EnsureRecord
+ *     summary: Ensure record
+ *     description: Makes sure a record exists in the instance. When it is missing, creates a stub with only its key and a name, tracked until replication hydrates it; an existing record is never changed.
+ *     x-ms-visibility: important
+ *     parameters:
+ *       - name: instance
+ *         in: path
+ *         required: true
+ *         type: string
+ *         description: The Dataverse instance that must hold the record.
+ *         x-ms-summary: Instance
+ *         x-ms-visibility: important
+ *         x-ms-dynamic-values:
+ *           operationId: ListInstances
+ *           value-collection: value
+ *           value-path: name
+ *           value-title: name
+ *       - name: body
+ *         in: body
+ *         required: true
+ *         description: The record to ensure.
+ *         x-ms-summary: Record to Ensure
+ *         schema:
+ *           type: object
+ *           required: [table, key]
+ *           properties:
+ *             table:
+ *               type: string
+ *               description: The table of the record, such as account.
+ *               x-ms-summary: Table
+ *               x-ms-visibility: important
+ *               x-ms-dynamic-values:
+ *                 operationId: ListTables
+ *                 value-collection: value
+ *                 value-path: logicalName
+ *                 value-title: logicalName
+ *                 parameters:
+ *                   instance:
+ *                     parameter: instance
+ *             key:
+ *               type: object
+ *               description: The record's primary id, or the columns of one of its alternate keys.
+ *               x-ms-summary: Key
+ *               x-ms-visibility: important
+ *               x-ms-dynamic-schema:
+ *                 operationId: GetTableSchema
+ *                 parameters:
+ *                   instance:
+ *                     parameter: instance
+ *                   table:
+ *                     parameter: table
+ *                   part: key
+ *                 value-path: schema
+ *               x-ms-dynamic-properties:
+ *                 operationId: GetTableSchema
+ *                 parameters:
+ *                   instance:
+ *                     parameterReference: instance
+ *                   table:
+ *                     parameterReference: body/table
+ *                   part:
+ *                     value: key
+ *                 itemValuePath: schema
+ *             name:
+ *               type: string
+ *               maxLength: 400
+ *               description: The name the stub gets; by default the key as text.
+ *               x-ms-summary: Stub Name
+ *               x-ms-visibility: advanced
+ *             columns:
+ *               type: object
+ *               description: Extra columns for the stub, on top of the table's configured stub defaults.
+ *               x-ms-summary: Stub Columns
+ *               x-ms-visibility: advanced
+ *               x-ms-dynamic-schema:
+ *                 operationId: GetTableSchema
+ *                 parameters:
+ *                   instance:
+ *                     parameter: instance
+ *                   table:
+ *                     parameter: table
+ *                   part: record
+ *                 value-path: schema
+ *               x-ms-dynamic-properties:
+ *                 operationId: GetTableSchema
+ *                 parameters:
+ *                   instance:
+ *                     parameterReference: instance
+ *                   table:
+ *                     parameterReference: body/table
+ *                   part:
+ *                     value: record
+ *                 itemValuePath: schema
+ *     responses:
+ *       200:
+ *         description: The record exists, or a stub was created.
+ *         schema:
+ *           $ref: '#/definitions/EnsureResult'
+ *       400:
+ *         description: The request is not valid; the message names the field.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ *       401:
+ *         description: The API key is missing or wrong.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ *       403:
+ *         description: The table is not allowed for this instance.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ *       404:
+ *         description: The instance is not configured.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ *
+ * definitions:
+ *   EnsureResult:
+ *     type: object
+ *     required: [id, table, outcome]
+ *     properties:
+ *       id:
+ *         type: string
+ *         format: uuid
+ *         description: The record's GUID.
+ *         x-ms-summary: Record ID
+ *       table:
+ *         type: string
+ *         description: The table of the record.
+ *         x-ms-summary: Table
+ *       outcome:
+ *         type: string
+ *         enum: [created-stub, exists, exists-as-stub]
+ *         description: Whether a stub was created, the record already existed, or a stub for it already existed.
+ *         x-ms-summary: Outcome
+ */
+export function ensureRouter(service: EnsureService): Router {
+  const router = Router();
+  router.post('/v1/instances/:instance/ensure', async (request, response) => {
+    const { instance } = parseRequestPart(InstanceParamsSchema, request.params, 'params');
+    parseRequestPart(NoQuerySchema, request.query, 'query');
+    const input: EnsureInput = parseRequestPart(EnsureBodySchema, request.body, 'body');
+    sendActionOutcome(response, completed(await service.ensure(instance, input, callContext(request, response))));
+  });
+  return router;
+}

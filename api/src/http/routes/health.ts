@@ -1,0 +1,26 @@
+/**
+ * `GET /health` (liveness: the process answers) and `GET /ready` (each instance reachable or not:
+ * 200 when all are, else 503). Both are open, for load balancers and orchestrators; they show
+ * instance names and reachability only, no URLs or errors.
+ */
+import { Router } from 'express';
+import type { EnsureService } from '../../core/EnsureService';
+
+export function healthRouter(service: EnsureService): Router {
+  const router = Router();
+  router.get('/health', (_request, response) => {
+    response.json({ status: 'ok' });
+  });
+  router.get('/ready', async (_request, response) => {
+    let instances: Array<{ name: string; reachable: boolean }>;
+    try {
+      instances = (await service.instances()).map(({ name, reachable }) => ({ name, reachable }));
+    } catch {
+      response.status(503).json({ status: 'not-ready', instances: [] });
+      return;
+    }
+    const ready = instances.every((instance) => instance.reachable);
+    response.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready', instances });
+  });
+  return router;
+}

@@ -1,0 +1,162 @@
+/** `POST /v1/instances/{instance}/hydrate`: write a record's full data, marking its stub hydrated. */
+import { Router } from 'express';
+import type { EnsureService, HydrateInput } from '../../core/EnsureService';
+import { callContext } from '../requestContext';
+import { HydrateBodySchema, InstanceParamsSchema, NoQuerySchema, parseRequestPart } from '../requestValidation';
+import { completed, sendActionOutcome } from './actionResponse';
+
+/**
+ * @swagger
+ * /v1/instances/{instance}/hydrate:
+ *   post:
+ *     operationId: HydrateRecord
+ *     summary: Hydrate record
+ *     description: Upserts a record's full data, as replication delivers it. When the record was a stub, its tracking row is marked Hydrated with the time it took.
+ *     x-ms-visibility: important
+ *     parameters:
+ *       - name: instance
+ *         in: path
+ *         required: true
+ *         type: string
+ *         description: The Dataverse instance to write to.
+ *         x-ms-summary: Instance
+ *         x-ms-visibility: important
+ *         x-ms-dynamic-values:
+ *           operationId: ListInstances
+ *           value-collection: value
+ *           value-path: name
+ *           value-title: name
+ *       - name: body
+ *         in: body
+ *         required: true
+ *         description: The record's key and full data.
+ *         x-ms-summary: Record to Hydrate
+ *         schema:
+ *           type: object
+ *           required: [table, key, record]
+ *           properties:
+ *             table:
+ *               type: string
+ *               description: The table of the record, such as account.
+ *               x-ms-summary: Table
+ *               x-ms-visibility: important
+ *               x-ms-dynamic-values:
+ *                 operationId: ListTables
+ *                 value-collection: value
+ *                 value-path: logicalName
+ *                 value-title: logicalName
+ *                 parameters:
+ *                   instance:
+ *                     parameter: instance
+ *             key:
+ *               type: object
+ *               description: The record's primary id, or the columns of one of its alternate keys.
+ *               x-ms-summary: Key
+ *               x-ms-visibility: important
+ *               x-ms-dynamic-schema:
+ *                 operationId: GetTableSchema
+ *                 parameters:
+ *                   instance:
+ *                     parameter: instance
+ *                   table:
+ *                     parameter: table
+ *                   part: key
+ *                 value-path: schema
+ *               x-ms-dynamic-properties:
+ *                 operationId: GetTableSchema
+ *                 parameters:
+ *                   instance:
+ *                     parameterReference: instance
+ *                   table:
+ *                     parameterReference: body/table
+ *                   part:
+ *                     value: key
+ *                 itemValuePath: schema
+ *             record:
+ *               type: object
+ *               description: The record's column values.
+ *               x-ms-summary: Record
+ *               x-ms-visibility: important
+ *               x-ms-dynamic-schema:
+ *                 operationId: GetTableSchema
+ *                 parameters:
+ *                   instance:
+ *                     parameter: instance
+ *                   table:
+ *                     parameter: table
+ *                   part: record
+ *                 value-path: schema
+ *               x-ms-dynamic-properties:
+ *                 operationId: GetTableSchema
+ *                 parameters:
+ *                   instance:
+ *                     parameterReference: instance
+ *                   table:
+ *                     parameterReference: body/table
+ *                   part:
+ *                     value: record
+ *                 itemValuePath: schema
+ *     responses:
+ *       200:
+ *         description: The record was written.
+ *         schema:
+ *           $ref: '#/definitions/HydrateResult'
+ *       400:
+ *         description: The request is not valid; the message names the field.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ *       401:
+ *         description: The API key is missing or wrong.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ *       403:
+ *         description: The table is not allowed for this instance.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ *       404:
+ *         description: The instance is not configured.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ *       422:
+ *         description: Dataverse rejected the record.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ *
+ * definitions:
+ *   HydrateResult:
+ *     type: object
+ *     required: [id, table, operation, wasStub]
+ *     properties:
+ *       id:
+ *         type: string
+ *         format: uuid
+ *         description: The GUID of the record.
+ *         x-ms-summary: Record ID
+ *       table:
+ *         type: string
+ *         description: The table of the record.
+ *         x-ms-summary: Table
+ *       operation:
+ *         type: string
+ *         enum: [created, updated]
+ *         description: Whether the record was created or updated.
+ *         x-ms-summary: Operation
+ *       wasStub:
+ *         type: boolean
+ *         description: Whether the record was a pending stub that is now hydrated.
+ *         x-ms-summary: Was Stub
+ *       secondsToHydrate:
+ *         type: integer
+ *         description: Seconds from the stub's creation to its hydration.
+ *         x-ms-summary: Seconds to Hydrate
+ */
+export function hydrateRouter(service: EnsureService): Router {
+  const router = Router();
+  router.post('/v1/instances/:instance/hydrate', async (request, response) => {
+    const { instance } = parseRequestPart(InstanceParamsSchema, request.params, 'params');
+    parseRequestPart(NoQuerySchema, request.query, 'query');
+    const input: HydrateInput = parseRequestPart(HydrateBodySchema, request.body, 'body');
+    sendActionOutcome(response, completed(await service.hydrate(instance, input, callContext(request, response))));
+  });
+  return router;
+}

@@ -1,0 +1,94 @@
+/** `GET /v1/instances`: the configured Dataverse instances (helper for the connector's instance picker). */
+import { Router } from 'express';
+import type { EnsureService } from '../../core/EnsureService';
+import { NoQuerySchema, parseRequestPart } from '../requestValidation';
+
+/**
+ * @swagger
+ * /v1/instances:
+ *   get:
+ *     operationId: ListInstances
+ *     summary: List instances
+ *     description: Lists the Dataverse instances this service is configured for, with their source instance and whether each is reachable now.
+ *     x-ms-visibility: internal
+ *     responses:
+ *       200:
+ *         description: The configured instances.
+ *         schema:
+ *           $ref: '#/definitions/InstanceList'
+ *       401:
+ *         description: The API key is missing or wrong.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ *
+ * definitions:
+ *   InstanceList:
+ *     type: object
+ *     required: [value]
+ *     properties:
+ *       value:
+ *         type: array
+ *         description: The configured instances.
+ *         x-ms-summary: Instances
+ *         items:
+ *           $ref: '#/definitions/Instance'
+ *   Instance:
+ *     type: object
+ *     required: [name, url, role, reachable]
+ *     properties:
+ *       name:
+ *         type: string
+ *         description: The instance name used in the API paths.
+ *         x-ms-summary: Instance Name
+ *       url:
+ *         type: string
+ *         description: The environment URL of the instance.
+ *         x-ms-summary: Environment URL
+ *       source:
+ *         type: string
+ *         description: The instance records are replicated from, if any.
+ *         x-ms-summary: Source Instance
+ *       role:
+ *         type: string
+ *         enum: [source, target, standalone]
+ *         description: Whether the instance is a replication source, a target, or neither.
+ *         x-ms-summary: Role
+ *       reachable:
+ *         type: boolean
+ *         description: Whether the instance answered just now.
+ *         x-ms-summary: Reachable
+ *       error:
+ *         type: string
+ *         description: Why the instance is not reachable.
+ *         x-ms-summary: Error
+ *   ErrorResponse:
+ *     type: object
+ *     required: [error]
+ *     properties:
+ *       error:
+ *         type: object
+ *         description: What went wrong.
+ *         x-ms-summary: Error
+ *         required: [code, message]
+ *         properties:
+ *           code:
+ *             type: string
+ *             description: A stable error code, such as InvalidRequest or TableNotAllowed.
+ *             x-ms-summary: Error Code
+ *           message:
+ *             type: string
+ *             description: What went wrong, naming the offending field.
+ *             x-ms-summary: Error Message
+ *           field:
+ *             type: string
+ *             description: The JSON path of the offending input, such as body.key.
+ *             x-ms-summary: Field
+ */
+export function instancesRouter(service: EnsureService): Router {
+  const router = Router();
+  router.get('/v1/instances', async (request, response) => {
+    parseRequestPart(NoQuerySchema, request.query, 'query');
+    response.json({ value: await service.instances() });
+  });
+  return router;
+}

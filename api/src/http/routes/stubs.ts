@@ -1,0 +1,260 @@
+/** `GET /v1/instances/{instance}/stubs` and `…/stubs/{table}/{id}`: the tracked stubs (`ec_stub` rows). */
+import { Router } from 'express';
+import type { EnsureService, Stub, StubQuery } from '../../core/EnsureService';
+import { HttpError } from '../HttpError';
+import { InstanceParamsSchema, NoQuerySchema, parseRequestPart, StubParamsSchema, StubQuerySchema } from '../requestValidation';
+
+/**
+ * @swagger
+ * /v1/instances/{instance}/stubs:
+ *   get:
+ *     operationId: ListStubs
+ *     summary: List stubs
+ *     description: Lists the stubs of an instance by state, table and age, oldest first, one page at a time.
+ *     x-ms-visibility: important
+ *     parameters:
+ *       - name: instance
+ *         in: path
+ *         required: true
+ *         type: string
+ *         description: The Dataverse instance.
+ *         x-ms-summary: Instance
+ *         x-ms-visibility: important
+ *         x-ms-dynamic-values:
+ *           operationId: ListInstances
+ *           value-collection: value
+ *           value-path: name
+ *           value-title: name
+ *       - name: state
+ *         in: query
+ *         required: false
+ *         type: string
+ *         enum: [Pending, Hydrated, Abandoned]
+ *         description: Only stubs in this state.
+ *         x-ms-summary: State
+ *         x-ms-visibility: important
+ *       - name: table
+ *         in: query
+ *         required: false
+ *         type: string
+ *         description: Only stubs of this table.
+ *         x-ms-summary: Table
+ *         x-ms-visibility: advanced
+ *         x-ms-dynamic-values:
+ *           operationId: ListTables
+ *           value-collection: value
+ *           value-path: logicalName
+ *           value-title: logicalName
+ *           parameters:
+ *             instance:
+ *               parameter: instance
+ *       - name: olderThanSeconds
+ *         in: query
+ *         required: false
+ *         type: integer
+ *         minimum: 0
+ *         description: Only stubs created at least this many seconds ago.
+ *         x-ms-summary: Older Than (Seconds)
+ *         x-ms-visibility: advanced
+ *       - name: top
+ *         in: query
+ *         required: false
+ *         type: integer
+ *         minimum: 1
+ *         maximum: 5000
+ *         default: 50
+ *         description: The page size, from 1 to 5000.
+ *         x-ms-summary: Page Size
+ *         x-ms-visibility: advanced
+ *       - name: skipToken
+ *         in: query
+ *         required: false
+ *         type: string
+ *         description: The nextSkipToken of the previous page.
+ *         x-ms-summary: Skip Token
+ *         x-ms-visibility: advanced
+ *     responses:
+ *       200:
+ *         description: One page of stubs.
+ *         schema:
+ *           $ref: '#/definitions/StubPage'
+ *       400:
+ *         description: A query parameter is not valid; the message names it.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ *       401:
+ *         description: The API key is missing or wrong.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ *       404:
+ *         description: The instance is not configured.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ *
+ * /v1/instances/{instance}/stubs/{table}/{id}:
+ *   get:
+ *     operationId: GetStub
+ *     summary: Get stub
+ *     description: Returns the stub tracking row of a record, whether still pending or already hydrated. Answers 404 when the record never was a stub.
+ *     x-ms-visibility: important
+ *     parameters:
+ *       - name: instance
+ *         in: path
+ *         required: true
+ *         type: string
+ *         description: The Dataverse instance.
+ *         x-ms-summary: Instance
+ *         x-ms-visibility: important
+ *         x-ms-dynamic-values:
+ *           operationId: ListInstances
+ *           value-collection: value
+ *           value-path: name
+ *           value-title: name
+ *       - name: table
+ *         in: path
+ *         required: true
+ *         type: string
+ *         description: The table of the record.
+ *         x-ms-summary: Table
+ *         x-ms-visibility: important
+ *         x-ms-dynamic-values:
+ *           operationId: ListTables
+ *           value-collection: value
+ *           value-path: logicalName
+ *           value-title: logicalName
+ *           parameters:
+ *             instance:
+ *               parameter: instance
+ *       - name: id
+ *         in: path
+ *         required: true
+ *         type: string
+ *         format: uuid
+ *         description: The GUID of the record.
+ *         x-ms-summary: Record ID
+ *         x-ms-visibility: important
+ *     responses:
+ *       200:
+ *         description: The stub.
+ *         schema:
+ *           $ref: '#/definitions/Stub'
+ *       400:
+ *         description: A parameter is not valid; the message names it.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ *       401:
+ *         description: The API key is missing or wrong.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ *       404:
+ *         description: The record never was a stub, or the instance is not configured.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ *
+ * definitions:
+ *   StubPage:
+ *     type: object
+ *     required: [value]
+ *     properties:
+ *       value:
+ *         type: array
+ *         description: The stubs of this page.
+ *         x-ms-summary: Stubs
+ *         items:
+ *           $ref: '#/definitions/Stub'
+ *       nextSkipToken:
+ *         type: string
+ *         description: Pass it as skipToken to get the next page; absent on the last page.
+ *         x-ms-summary: Next Skip Token
+ *   Stub:
+ *     type: object
+ *     required: [id, table, recordId, key, state, attempts, createdOn]
+ *     properties:
+ *       id:
+ *         type: string
+ *         format: uuid
+ *         description: The GUID of the stub tracking row.
+ *         x-ms-summary: Stub ID
+ *       table:
+ *         type: string
+ *         description: The table of the stubbed record.
+ *         x-ms-summary: Table
+ *       recordId:
+ *         type: string
+ *         format: uuid
+ *         description: The GUID of the stubbed record.
+ *         x-ms-summary: Record ID
+ *       key:
+ *         type: string
+ *         description: The key the stub was created for, as JSON.
+ *         x-ms-summary: Key
+ *       name:
+ *         type: string
+ *         description: The name the stub was created with.
+ *         x-ms-summary: Stub Name
+ *       sourceInstance:
+ *         type: string
+ *         description: The instance the record is expected from.
+ *         x-ms-summary: Source Instance
+ *       state:
+ *         type: string
+ *         enum: [Pending, Hydrated, Abandoned]
+ *         description: Whether the stub still waits for its data, was hydrated, or was abandoned.
+ *         x-ms-summary: State
+ *       attempts:
+ *         type: integer
+ *         description: Hydration attempts so far.
+ *         x-ms-summary: Attempts
+ *       lastError:
+ *         type: string
+ *         description: The last hydration error.
+ *         x-ms-summary: Last Error
+ *       hydrationRequestedOn:
+ *         type: string
+ *         format: date-time
+ *         description: When someone asked for hydration.
+ *         x-ms-summary: Hydration Requested On
+ *       hydratedOn:
+ *         type: string
+ *         format: date-time
+ *         description: When the record was hydrated.
+ *         x-ms-summary: Hydrated On
+ *       secondsToHydrate:
+ *         type: integer
+ *         description: Seconds from the stub's creation to its hydration.
+ *         x-ms-summary: Seconds to Hydrate
+ *       origin:
+ *         type: string
+ *         description: Who caused the stub, a flow run or an API key.
+ *         x-ms-summary: Origin
+ *       createdOn:
+ *         type: string
+ *         format: date-time
+ *         description: When the stub was created.
+ *         x-ms-summary: Created On
+ */
+export function stubsRouter(service: EnsureService): Router {
+  const router = Router();
+  router.get('/v1/instances/:instance/stubs', async (request, response) => {
+    const { instance } = parseRequestPart(InstanceParamsSchema, request.params, 'params');
+    const query: StubQuery = parseRequestPart(StubQuerySchema, request.query, 'query');
+    const page = await service.listStubs(instance, query);
+    response.json({ ...page, value: page.value.map(withoutNulls) });
+  });
+  router.get('/v1/instances/:instance/stubs/:table/:id', async (request, response) => {
+    const { instance, table, id } = parseRequestPart(StubParamsSchema, request.params, 'params');
+    parseRequestPart(NoQuerySchema, request.query, 'query');
+    const stub = await service.getStub(instance, table, id.toLowerCase());
+    if (!stub) throw new HttpError(404, 'NotFound', `The ${table} record ${id.toLowerCase()} never was a stub in instance "${instance}".`);
+    response.json(withoutNulls(stub));
+  });
+  return router;
+}
+
+/**
+ * A stub without its null columns: Swagger 2.0 has no nullable types, and flows handle an absent
+ * property better than a null where the connector promised a string.
+ */
+export function withoutNulls(stub: Stub): Partial<Stub> {
+  return Object.fromEntries(Object.entries(stub).filter(([, value]) => value !== null)) as Partial<Stub>;
+}

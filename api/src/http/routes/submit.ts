@@ -1,0 +1,201 @@
+/** `POST /v1/instances/{instance}/submit`: write a record, creating stubs for the records it references that are missing. */
+import { Router } from 'express';
+import type { EnsureService, SubmitInput } from '../../core/EnsureService';
+import { callContext } from '../requestContext';
+import { InstanceParamsSchema, NoQuerySchema, parseRequestPart, SubmitBodySchema } from '../requestValidation';
+import { completed, sendActionOutcome } from './actionResponse';
+
+/**
+ * @swagger
+ * /v1/instances/{instance}/submit:
+ *   post:
+ *     operationId: SubmitRecord
+ *     summary: Submit record
+ *     description: Creates a record, or upserts it when a key is given, after creating tracked stubs for the records it references that the instance does not have yet.
+ *     x-ms-visibility: important
+ *     parameters:
+ *       - name: instance
+ *         in: path
+ *         required: true
+ *         type: string
+ *         description: The Dataverse instance to write to.
+ *         x-ms-summary: Instance
+ *         x-ms-visibility: important
+ *         x-ms-dynamic-values:
+ *           operationId: ListInstances
+ *           value-collection: value
+ *           value-path: name
+ *           value-title: name
+ *       - name: body
+ *         in: body
+ *         required: true
+ *         description: The record and its references.
+ *         x-ms-summary: Record to Submit
+ *         schema:
+ *           type: object
+ *           required: [table, record]
+ *           properties:
+ *             table:
+ *               type: string
+ *               description: The table of the record, such as contact.
+ *               x-ms-summary: Table
+ *               x-ms-visibility: important
+ *               x-ms-dynamic-values:
+ *                 operationId: ListTables
+ *                 value-collection: value
+ *                 value-path: logicalName
+ *                 value-title: logicalName
+ *                 parameters:
+ *                   instance:
+ *                     parameter: instance
+ *             key:
+ *               type: object
+ *               description: When given, the record is upserted at this primary id or alternate key; otherwise it is created.
+ *               x-ms-summary: Key
+ *               x-ms-visibility: advanced
+ *               x-ms-dynamic-schema:
+ *                 operationId: GetTableSchema
+ *                 parameters:
+ *                   instance:
+ *                     parameter: instance
+ *                   table:
+ *                     parameter: table
+ *                   part: key
+ *                 value-path: schema
+ *               x-ms-dynamic-properties:
+ *                 operationId: GetTableSchema
+ *                 parameters:
+ *                   instance:
+ *                     parameterReference: instance
+ *                   table:
+ *                     parameterReference: body/table
+ *                   part:
+ *                     value: key
+ *                 itemValuePath: schema
+ *             record:
+ *               type: object
+ *               description: The column values; lookups may be given as navigation property at odata.bind entries.
+ *               x-ms-summary: Record
+ *               x-ms-visibility: important
+ *               x-ms-dynamic-schema:
+ *                 operationId: GetTableSchema
+ *                 parameters:
+ *                   instance:
+ *                     parameter: instance
+ *                   table:
+ *                     parameter: table
+ *                   part: record
+ *                 value-path: schema
+ *               x-ms-dynamic-properties:
+ *                 operationId: GetTableSchema
+ *                 parameters:
+ *                   instance:
+ *                     parameterReference: instance
+ *                   table:
+ *                     parameterReference: body/table
+ *                   part:
+ *                     value: record
+ *                 itemValuePath: schema
+ *             references:
+ *               type: object
+ *               description: Referenced records by navigation property, each with its table, key and an optional stub name.
+ *               x-ms-summary: References
+ *               x-ms-visibility: advanced
+ *               additionalProperties:
+ *                 $ref: '#/definitions/Reference'
+ *     responses:
+ *       200:
+ *         description: The record was written; any missing references were created as stubs.
+ *         schema:
+ *           $ref: '#/definitions/SubmitResult'
+ *       400:
+ *         description: The request is not valid; the message names the field.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ *       401:
+ *         description: The API key is missing or wrong.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ *       403:
+ *         description: A table is not allowed for this instance.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ *       404:
+ *         description: The instance is not configured.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ *       422:
+ *         description: Dataverse rejected the record.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ *
+ * definitions:
+ *   Reference:
+ *     type: object
+ *     required: [table, key]
+ *     properties:
+ *       table:
+ *         type: string
+ *         description: The table of the referenced record, such as account.
+ *         x-ms-summary: Referenced Table
+ *       key:
+ *         type: object
+ *         description: The referenced record's primary id, or the columns of one of its alternate keys.
+ *         x-ms-summary: Referenced Key
+ *       name:
+ *         type: string
+ *         maxLength: 400
+ *         description: The name a stub gets when the referenced record is missing.
+ *         x-ms-summary: Stub Name
+ *   StubCreated:
+ *     type: object
+ *     required: [table, id, key]
+ *     properties:
+ *       table:
+ *         type: string
+ *         description: The table of the stub.
+ *         x-ms-summary: Stub Table
+ *       id:
+ *         type: string
+ *         format: uuid
+ *         description: The GUID of the stub record.
+ *         x-ms-summary: Stub Record ID
+ *       key:
+ *         type: object
+ *         description: The key the stub was created for.
+ *         x-ms-summary: Stub Key
+ *   SubmitResult:
+ *     type: object
+ *     required: [id, table, operation, stubsCreated]
+ *     properties:
+ *       id:
+ *         type: string
+ *         format: uuid
+ *         description: The GUID of the written record.
+ *         x-ms-summary: Record ID
+ *       table:
+ *         type: string
+ *         description: The table of the written record.
+ *         x-ms-summary: Table
+ *       operation:
+ *         type: string
+ *         enum: [created, updated]
+ *         description: Whether the record was created or updated.
+ *         x-ms-summary: Operation
+ *       stubsCreated:
+ *         type: array
+ *         description: The stubs created for missing references.
+ *         x-ms-summary: Stubs Created
+ *         items:
+ *           $ref: '#/definitions/StubCreated'
+ */
+export function submitRouter(service: EnsureService): Router {
+  const router = Router();
+  router.post('/v1/instances/:instance/submit', async (request, response) => {
+    const { instance } = parseRequestPart(InstanceParamsSchema, request.params, 'params');
+    parseRequestPart(NoQuerySchema, request.query, 'query');
+    const input: SubmitInput = parseRequestPart(SubmitBodySchema, request.body, 'body');
+    sendActionOutcome(response, completed(await service.submit(instance, input, callContext(request, response))));
+  });
+  return router;
+}

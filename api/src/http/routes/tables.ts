@@ -1,0 +1,210 @@
+/**
+ * `GET /v1/instances/{instance}/tables` and `…/tables/{table}/schema`: the allowed tables and the JSON
+ * schema of a table's writable columns (`part=record`) or of its keys (`part=key`: the primary id and
+ * every alternate key column). The connector uses them to let flow authors pick a table and fill in
+ * its columns instead of typing names.
+ */
+import { Router } from 'express';
+import type { EnsureService, TableInfo, TableJsonSchema } from '../../core/EnsureService';
+import { HttpError } from '../HttpError';
+import { InstanceParamsSchema, NoQuerySchema, parseRequestPart, SchemaPartSchema, TableParamsSchema } from '../requestValidation';
+
+/**
+ * @swagger
+ * /v1/instances/{instance}/tables:
+ *   get:
+ *     operationId: ListTables
+ *     summary: List tables
+ *     description: Lists the tables an instance allows, with their entity set, primary id and alternate keys.
+ *     x-ms-visibility: internal
+ *     parameters:
+ *       - name: instance
+ *         in: path
+ *         required: true
+ *         type: string
+ *         description: The Dataverse instance.
+ *         x-ms-summary: Instance
+ *         x-ms-visibility: important
+ *         x-ms-dynamic-values:
+ *           operationId: ListInstances
+ *           value-collection: value
+ *           value-path: name
+ *           value-title: name
+ *     responses:
+ *       200:
+ *         description: The allowed tables.
+ *         schema:
+ *           $ref: '#/definitions/TableList'
+ *       401:
+ *         description: The API key is missing or wrong.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ *       404:
+ *         description: The instance is not configured.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ *
+ * /v1/instances/{instance}/tables/{table}/schema:
+ *   get:
+ *     operationId: GetTableSchema
+ *     summary: Get table schema
+ *     description: Returns the JSON schema of a table's writable columns, or of its keys, for dynamic fields in flows.
+ *     x-ms-visibility: internal
+ *     parameters:
+ *       - name: instance
+ *         in: path
+ *         required: true
+ *         type: string
+ *         description: The Dataverse instance.
+ *         x-ms-summary: Instance
+ *       - name: table
+ *         in: path
+ *         required: true
+ *         type: string
+ *         description: The table logical name.
+ *         x-ms-summary: Table
+ *       - name: part
+ *         in: query
+ *         required: false
+ *         type: string
+ *         enum: [record, key]
+ *         default: record
+ *         description: Which schema to return, the writable columns (record) or the key columns (key).
+ *         x-ms-summary: Schema Part
+ *     responses:
+ *       200:
+ *         description: The schema.
+ *         schema:
+ *           $ref: '#/definitions/TableSchema'
+ *       400:
+ *         description: The table name is not valid.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ *       401:
+ *         description: The API key is missing or wrong.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ *       403:
+ *         description: The table is not allowed for this instance.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ *       404:
+ *         description: The instance or table does not exist.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ *
+ * definitions:
+ *   TableList:
+ *     type: object
+ *     required: [value]
+ *     properties:
+ *       value:
+ *         type: array
+ *         description: The allowed tables.
+ *         x-ms-summary: Tables
+ *         items:
+ *           $ref: '#/definitions/Table'
+ *   Table:
+ *     type: object
+ *     required: [logicalName, entitySetName, primaryIdAttribute, keys]
+ *     properties:
+ *       logicalName:
+ *         type: string
+ *         description: The table logical name, such as account.
+ *         x-ms-summary: Table Name
+ *       entitySetName:
+ *         type: string
+ *         description: The Web API entity set name, such as accounts.
+ *         x-ms-summary: Entity Set Name
+ *       primaryIdAttribute:
+ *         type: string
+ *         description: The primary key column, such as accountid.
+ *         x-ms-summary: Primary ID Column
+ *       primaryNameAttribute:
+ *         type: string
+ *         description: The primary name column, such as name.
+ *         x-ms-summary: Primary Name Column
+ *       keys:
+ *         type: array
+ *         description: The alternate keys of the table.
+ *         x-ms-summary: Alternate Keys
+ *         items:
+ *           type: object
+ *           properties:
+ *             name:
+ *               type: string
+ *               description: The alternate key name.
+ *               x-ms-summary: Key Name
+ *             attributes:
+ *               type: array
+ *               description: The columns of the alternate key.
+ *               x-ms-summary: Key Columns
+ *               items:
+ *                 type: string
+ *   TableSchema:
+ *     type: object
+ *     required: [table, part, schema]
+ *     properties:
+ *       table:
+ *         type: string
+ *         description: The table logical name.
+ *         x-ms-summary: Table Name
+ *       part:
+ *         type: string
+ *         enum: [record, key]
+ *         description: Which columns the schema describes.
+ *         x-ms-summary: Schema Part
+ *       schema:
+ *         type: object
+ *         description: A JSON schema of the columns.
+ *         x-ms-summary: Schema
+ */
+export function tablesRouter(service: EnsureService): Router {
+  const router = Router();
+  router.get('/v1/instances/:instance/tables', async (request, response) => {
+    const { instance } = parseRequestPart(InstanceParamsSchema, request.params, 'params');
+    parseRequestPart(NoQuerySchema, request.query, 'query');
+    response.json({ value: await service.tables(instance) });
+  });
+  router.get('/v1/instances/:instance/tables/:table/schema', async (request, response) => {
+    const { instance, table } = parseRequestPart(TableParamsSchema, request.params, 'params');
+    const { part = 'record' } = parseRequestPart(SchemaPartSchema, request.query, 'query');
+    const recordSchema = await service.tableSchema(instance, table);
+    if (part === 'record') {
+      response.json({ table, part, schema: recordSchema });
+      return;
+    }
+    const info = (await service.tables(instance)).find((candidate) => candidate.logicalName === table);
+    if (!info) throw new HttpError(404, 'NotFound', `params.table: "${table}" is not a table of instance "${instance}".`, 'params.table');
+    response.json({ table, part, schema: keySchema(info, recordSchema) });
+  });
+  return router;
+}
+
+/**
+ * The columns a record can be identified by: its primary id (a GUID) and every alternate key column,
+ * typed as the record schema types them. None is required: one primary id, or one alternate key's
+ * columns, is given.
+ */
+export function keySchema(table: TableInfo, recordSchema: TableJsonSchema): TableJsonSchema {
+  const properties: TableJsonSchema['properties'] = {
+    [table.primaryIdAttribute]: {
+      type: 'string',
+      format: 'uuid',
+      'x-ms-summary': `${table.primaryIdAttribute} (GUID)`,
+      description: `The record's primary id. Give it, or the columns of one alternate key.`,
+    },
+  };
+  for (const key of table.keys) {
+    for (const attribute of key.attributes) {
+      const column = recordSchema.properties[attribute];
+      properties[attribute] = {
+        type: column?.type ?? 'string',
+        ...(column?.maxLength !== undefined ? { maxLength: column.maxLength } : {}),
+        'x-ms-summary': column?.['x-ms-summary'] ?? column?.title ?? attribute,
+        description: `Column of the alternate key ${key.name}.`,
+      };
+    }
+  }
+  return { type: 'object', properties };
+}
