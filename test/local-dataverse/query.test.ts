@@ -66,6 +66,17 @@ describe('query (ref 4)', () => {
     expect(names(r.json())).toEqual(expected);
   });
 
+  test('4.5 key filters (answered from the indexes) return the same rows as a scan would', async () => {
+    const all = (await dv.request('GET', 'accounts?$select=name,accountid')).json().value as Array<{ name: string; accountid: string }>;
+    const [x, y] = [all[0]!, all[2]!];
+    const byIds = await dv.request('GET', `accounts?$select=name&$orderby=name&$filter=${q(`accountid eq ${y.accountid} or accountid eq ${x.accountid} or accountid eq 00000000-0000-0000-0000-000000000001`)}`);
+    expect(names(byIds.json())).toEqual([x.name, y.name].sort((a, b) => a.localeCompare(b, 'en', { sensitivity: 'base' })));
+    await dv.request('PATCH', `accounts(${x.accountid})`, { accountnumber: 'IDX-1' });
+    expect(names((await dv.request('GET', `accounts?$select=name&$filter=${q("accountnumber eq 'idx-1'")}`)).json())).toEqual([x.name]);
+    // A key equality and-ed with another condition is still filtered by that condition.
+    expect((await dv.request('GET', `accounts?$select=name&$filter=${q(`accountid eq ${x.accountid} and revenue gt 100000`)}`)).json().value).toEqual([]);
+  });
+
   test('4.5 column-to-column comparison and dates', async () => {
     const r = await dv.request('GET', `accounts?$select=name&$filter=${q('modifiedon ge createdon and createdon gt 2020-01-01T00:00:00Z')}`);
     expect(r.json().value).toHaveLength(5);

@@ -50,8 +50,9 @@ export function readBatch(contentType: string | undefined, body: string): BatchI
 function splitParts(body: string, boundary: string): string[] {
   const delimiter = `--${boundary}`;
   // ref 5.1: lines must end in CRLF. A delimiter preceded by a bare LF means the client sent LF lines.
-  const bareLf = new RegExp(`(^|[^\\r])\\n${escapeRegExp(delimiter)}`);
-  if (bareLf.test(body)) throw DataverseErrors.batchStreamNotReadable();
+  for (let at = body.indexOf(`\n${delimiter}`); at >= 0; at = body.indexOf(`\n${delimiter}`, at + 1)) {
+    if (at === 0 || body[at - 1] !== '\r') throw DataverseErrors.batchStreamNotReadable();
+  }
   const start = body.startsWith(delimiter) ? 0 : body.indexOf(`\r\n${delimiter}`);
   if (start < 0) throw DataverseErrors.batchMalformed(`The boundary '${boundary}' was not found in the batch body.`);
   const parts: string[] = [];
@@ -109,8 +110,4 @@ function readRequest(partHeaders: Record<string, string>, content: string): Batc
     headers,
     body: body.trim() === '' ? undefined : body,
   };
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

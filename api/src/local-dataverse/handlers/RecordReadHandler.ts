@@ -4,6 +4,7 @@
  */
 import { DataverseErrors } from '../errors/DataverseErrorFactory';
 import { compareValues, evaluateFilter } from '../odata/FilterExpression';
+import { indexedCandidates } from '../odata/IndexedLookup';
 import { parseQueryOptions, parseSelect, type OrderBy } from '../odata/QueryOptions';
 import type { ResourcePath } from '../odata/ResourcePath';
 import type { RecordStore } from '../persistence/RecordStore';
@@ -61,7 +62,7 @@ function query(request: WebApiRequest, table: Table, store: RecordStore): WebApi
   }
 
   const rows: Array<{ flat: Record<string, ColumnValue>; record: ReturnType<RecordStore['get']> & object }> = [];
-  for (const record of store.rows(table.logicalName)) {
+  for (const record of indexedCandidates(options.filter, table, store) ?? store.rows(table.logicalName)) {
     const flat = flatten(table, record);
     if (options.filter && !evaluateFilter(options.filter, flat)) continue;
     rows.push({ flat, record });
