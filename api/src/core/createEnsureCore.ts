@@ -16,6 +16,7 @@ import {
   NotFoundError,
   recordBindPath,
   type BatchOperation,
+  type BatchOperationResult,
   type BatchResult,
   type DataverseClient,
   type DataverseError,
@@ -73,7 +74,18 @@ export interface EnsureCoreOptions {
   existenceCache?: { maxEntries?: number; ttlSeconds?: number };
   /** How long a reachability probe may take (ms, default 5000). */
   probeTimeoutMs?: number;
+  /**
+   * How a submit with missing references is written (see README, "Submit strategies"):
+   * - `single-round-trip` (default): one `$batch` with `odata.continue-on-error` — a change set per
+   *   missing reference (stub + its ec_stub row; 412 = it already exists) and then the record. One round
+   *   trip always; a record that Dataverse rejects can leave stubs behind (tracked, hydrated later).
+   * - `atomic`: an existence query first, then one change set with the missing stubs, their rows and
+   *   the record. Two round trips; a rejected record leaves nothing behind.
+   */
+  submitStrategy?: SubmitStrategy;
 }
+
+export type SubmitStrategy = 'single-round-trip' | 'atomic';
 
 export interface EnsureCore extends EnsureService {
   close(): Promise<void>;
@@ -115,6 +127,7 @@ class EnsureCoreService implements EnsureCore {
   private readonly cache: ExistenceCache;
   private readonly locks = new KeyedLock();
   private readonly probeTimeoutMs: number;
+  private readonly submitStrategy: SubmitStrategy;
 
   constructor(options: EnsureCoreOptions) {
     for (const instance of options.instances) {
@@ -128,6 +141,7 @@ class EnsureCoreService implements EnsureCore {
     }
     this.cache = new ExistenceCache(options.existenceCache);
     this.probeTimeoutMs = options.probeTimeoutMs ?? 5000;
+    this.submitStrategy = options.submitStrategy ?? 'single-round-trip';
   }
 
   // ---- ensure ---------------------------------------------------------------------------------
@@ -205,25 +219,67 @@ class EnsureCoreService implements EnsureCore {
     try {
       // Another submit may have created them while we waited.
       const stillUnknown = unknown.filter((r) => this.cache.get(r.id) === undefined);
-      const found = await this.findRecordIds(instance, stillUnknown);
-      const missing = stillUnknown.filter((r) => !found.has(r.id));
-      for (const [id, recordId] of found) this.cache.remember(id, recordId);
-      const plans: StubPlan[] = [];
-      for (const reference of missing) plans.push({ ...reference, recordId: await this.stubRecordId(instance, reference) });
       const recordOperation = this.recordOperation(meta, recordKey, record);
-      let written: { id: string; operation: 'created' | 'updated' };
-      if (plans.length === 0) {
-        written = await this.writeRecord(instance, meta, recordKey, record);
-      } else {
-        const result = await this.writeChangeSet(instance, plans, recordOperation, context);
-        written = recordOutcome(meta, result, recordOperation);
-        for (const plan of plans) this.cache.remember(plan.id, plan.recordId);
+      if (stillUnknown.length === 0) {
+        const written = await this.writeRecord(instance, meta, recordKey, record);
+        return { ...written, table: meta.logicalName, stubsCreated: [] };
       }
-      const stubsCreated: StubCreated[] = plans.map((p) => ({ table: p.meta.logicalName, id: p.recordId, key: originalKey(p) }));
-      return { id: written.id, table: meta.logicalName, operation: written.operation, stubsCreated };
+      if (this.submitStrategy === 'atomic') {
+        const found = await this.findRecordIds(instance, stillUnknown);
+        for (const [id, recordId] of found) this.cache.remember(id, recordId);
+        const plans = await this.plan(instance, stillUnknown.filter((r) => !found.has(r.id)));
+        if (plans.length === 0) {
+          const written = await this.writeRecord(instance, meta, recordKey, record);
+          return { ...written, table: meta.logicalName, stubsCreated: [] };
+        }
+        const result = await this.writeChangeSet(instance, plans, recordOperation, context);
+        for (const plan of plans) this.cache.remember(plan.id, plan.recordId);
+        const written = recordOutcome(meta, lastOperation(result), recordOperation);
+        return { ...written, table: meta.logicalName, stubsCreated: plans.map(stubCreated) };
+      }
+      return await this.submitInOneRoundTrip(instance, meta, recordOperation, await this.plan(instance, stillUnknown), context);
     } finally {
       release();
     }
+  }
+
+  /**
+   * One `$batch` with `odata.continue-on-error`: a change set per possibly-missing reference (the stub,
+   * create-only, with its ec_stub row — a 412 means the record exists and rolls back only that change
+   * set), then the record, which Dataverse runs after them.
+   */
+  private async submitInOneRoundTrip(instance: CoreInstance, meta: EntityMetadata, recordOperation: BatchOperation, plans: StubPlan[], context: CallContext): Promise<SubmitResult> {
+    const items = plans.map((plan, i) => ({ changeSet: this.stubOperations(instance, plan, i, context) }));
+    const result = await instance.client.executeBatch([...items, { ...recordOperation, contentId: undefined }], { continueOnError: true });
+    const created: StubPlan[] = [];
+    let stubFailure: DataverseError | undefined;
+    plans.forEach((plan, i) => {
+      const stub = result.operations.find((o) => o.contentId === `stub${i}`);
+      const failed = result.operations.find((o) => o.changeSetIndex === i && o.outcome === 'failed');
+      if (stub?.outcome === 'succeeded' && !failed) {
+        created.push(plan);
+        this.cache.remember(plan.id, plan.recordId);
+      } else if (failed?.contentId === `stub${i}` && failed.error instanceof DuplicateRecordError) {
+        if (plan.key.kind === 'id') this.cache.remember(plan.id, plan.recordId); // it exists: that is success
+      } else {
+        stubFailure ??= failed?.error ?? result.errors[0];
+      }
+    });
+    const last = lastOperation(result);
+    if (last.outcome !== 'succeeded') {
+      const error = last.error ?? stubFailure ?? result.errors[0];
+      if (!error) throw new Error(`$batch answered ${result.status} without an error for the record`);
+      // A stub that could not be written explains the record's missing reference better than the 404 does.
+      throw new ChangeSetFailure('record', 0, error instanceof NotFoundError && stubFailure ? stubFailure : error);
+    }
+    const written = recordOutcome(meta, last, recordOperation);
+    return { ...written, table: meta.logicalName, stubsCreated: created.map(stubCreated) };
+  }
+
+  private async plan(instance: CoreInstance, references: Reference[]): Promise<StubPlan[]> {
+    const plans: StubPlan[] = [];
+    for (const reference of references) plans.push({ ...reference, recordId: await this.stubRecordId(instance, reference) });
+    return plans;
   }
 
   /** References come explicitly or as `<nav>@odata.bind`; both become checked binds written by the client. */
@@ -330,8 +386,8 @@ class EnsureCoreService implements EnsureCore {
               ],
             },
           ]);
-          throwIfFailed(result, () => 'record');
-          written = recordOutcome(meta, result, recordOperation);
+          throwIfFailed(result);
+          written = recordOutcome(meta, result.operations.find((o) => o.contentId === 'record')!, recordOperation);
         }
         this.cache.remember(reference.id, written.id);
         return { id: written.id, table: meta.logicalName, operation: written.operation, wasStub: pending, ...(secondsToHydrate === undefined ? {} : { secondsToHydrate }) };
@@ -571,18 +627,17 @@ class EnsureCoreService implements EnsureCore {
     return body;
   }
 
-  /** One change set: each stub (create-only, by GUID) with its ec_stub row, then the record if any. */
-  private async writeChangeSet(instance: CoreInstance, plans: StubPlan[], recordOperation: BatchOperation | undefined, context: CallContext): Promise<BatchResult> {
-    const operations: BatchOperation[] = [];
-    plans.forEach((plan, i) => {
-      operations.push({
+  /** A stub (create-only, by GUID: an existing record is never touched) and its ec_stub row. */
+  private stubOperations(instance: CoreInstance, plan: StubPlan, i: number, context: CallContext): BatchOperation[] {
+    return [
+      {
         method: 'PATCH',
         target: { entitySet: plan.meta.entitySetName, key: plan.recordId },
         body: this.stubBody(instance, plan),
         condition: 'createOnly',
         contentId: `stub${i}`,
-      });
-      operations.push({
+      },
+      {
         method: 'PATCH',
         target: { entitySet: STUB_ENTITY_SET, key: stubRowKey(plan.meta.logicalName, plan.recordId) },
         body: newStubRow({
@@ -594,16 +649,21 @@ class EnsureCoreService implements EnsureCore {
           origin: context.origin,
         }),
         contentId: `row${i}`,
-      });
-    });
+      },
+    ];
+  }
+
+  /** One change set: each stub with its ec_stub row, then the record if any. */
+  private async writeChangeSet(instance: CoreInstance, plans: StubPlan[], recordOperation: BatchOperation | undefined, context: CallContext): Promise<BatchResult> {
+    const operations = plans.flatMap((plan, i) => this.stubOperations(instance, plan, i, context));
     if (recordOperation) operations.push(recordOperation);
     const result = await instance.client.executeBatch([{ changeSet: operations }]);
-    throwIfFailed(result, (contentId) => contentId);
+    throwIfFailed(result);
     return result;
   }
 }
 
-function throwIfFailed(result: BatchResult, _name: (contentId: string) => string): void {
+function throwIfFailed(result: BatchResult): void {
   if (result.ok) return;
   const failed = result.operations.find((o) => o.outcome === 'failed');
   const error = failed?.error ?? result.errors[0];
@@ -613,12 +673,19 @@ function throwIfFailed(result: BatchResult, _name: (contentId: string) => string
   throw new ChangeSetFailure(match ? (match[1] as 'stub' | 'row') : 'record', match ? Number(match[2]) : 0, error);
 }
 
-function recordOutcome(meta: EntityMetadata, result: BatchResult, operation: BatchOperation): { id: string; operation: 'created' | 'updated' } {
-  const part = result.operations.find((o) => o.contentId === 'record');
+function recordOutcome(meta: EntityMetadata, part: BatchOperationResult | undefined, operation: BatchOperation): { id: string; operation: 'created' | 'updated' } {
   const body = part?.response?.body as Record<string, unknown> | undefined;
   const id = String(body?.[meta.primaryIdAttribute] ?? part?.id ?? '').toLowerCase();
   if (operation.method === 'POST') return { id, operation: 'created' };
   return { id, operation: part?.response?.status === 201 ? 'created' : 'updated' };
+}
+
+function lastOperation(result: BatchResult): BatchOperationResult {
+  return result.operations[result.operations.length - 1]!;
+}
+
+function stubCreated(plan: StubPlan): StubCreated {
+  return { table: plan.meta.logicalName, id: plan.recordId, key: originalKey(plan) };
 }
 
 function unwrap(error: unknown): unknown {

@@ -1,7 +1,7 @@
 /** Two in-memory local Dataverse instances (a = source, b = target) and the core wired to them over HTTP. */
 import { startLocalDataverse, type LocalDataverse } from '../../../api/src/local-dataverse';
 import { WebApiClient } from '../../../api/src/dataverse';
-import { createEnsureCore, type EnsureCore } from '../../../api/src/core/createEnsureCore';
+import { createEnsureCore, type EnsureCore, type SubmitStrategy } from '../../../api/src/core/createEnsureCore';
 import type { CallContext } from '../../../api/src/core/EnsureService';
 
 export const context: CallContext = { origin: 'test:core' };
@@ -13,11 +13,12 @@ export class CoreFixture {
   clientB!: WebApiClient;
   core!: EnsureCore;
 
-  async start(): Promise<this> {
+  async start(submitStrategy?: SubmitStrategy): Promise<this> {
     [this.a, this.b] = await Promise.all([startLocalDataverse({ memory: true }), startLocalDataverse({ memory: true })]);
     this.clientA = new WebApiClient({ url: this.a.url });
     this.clientB = new WebApiClient({ url: this.b.url });
     this.core = createEnsureCore({
+      submitStrategy,
       instances: [
         { name: 'a', url: this.a.url, client: this.clientA, tables: ['account', 'contact'], stubDefaults: { contact: { nameColumn: 'lastname' } } },
         { name: 'b', url: this.b.url, client: this.clientB, source: 'a', tables: ['account', 'contact'], stubDefaults: { contact: { nameColumn: 'lastname' } } },
