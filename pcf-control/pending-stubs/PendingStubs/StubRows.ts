@@ -70,9 +70,10 @@ export function stubRowOf(record: EntityRecord, map: ColumnMap): StubRow {
 }
 
 /** Rows in the order the dataset sorted them (server side). */
-export function stubRowsOf(dataset: DataSet, map: ColumnMap = columnMapOf(dataset.columns)): StubRow[] {
-  return dataset.sortedRecordIds
-    .map((id) => dataset.records[id])
+export function stubRowsOf(dataset: DataSet, map: ColumnMap = columnMapOf(dataset.columns ?? [])): StubRow[] {
+  const records = dataset.records ?? {};
+  return (dataset.sortedRecordIds ?? [])
+    .map((id) => records[id])
     .filter((record): record is EntityRecord => record !== undefined)
     .map((record) => stubRowOf(record, map));
 }

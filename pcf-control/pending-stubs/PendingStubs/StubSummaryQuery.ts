@@ -33,8 +33,7 @@ async function count(reader: StubReader, conditions: string): Promise<number> {
   return value;
 }
 
-// async, so that a Web API that throws synchronously gives a rejected promise like the others
-// (a throw while building the Promise.all array would leave the other promises' rejections unhandled).
+// async, so that a Web API that throws synchronously gives a rejected promise like the others.
 async function oldestPending(reader: StubReader): Promise<{ entities: Record<string, unknown>[] }> {
   return reader.retrieveMultipleRecords(
     StubTable.logicalName,
@@ -49,11 +48,11 @@ export async function loadStubSummary(reader: StubReader): Promise<StubSummary |
     const hydratedLastDay =
       `<condition attribute="${StubColumn.state}" operator="eq" value="${StubState.Hydrated}"/>` +
       `<condition attribute="${StubColumn.hydratedOn}" operator="last-x-hours" value="24"/>`;
-    const [pendingCount, hydratedLast24h, oldest] = await Promise.all([
-      count(reader, pending),
-      count(reader, hydratedLastDay),
-      oldestPending(reader),
-    ]);
+    // One after the other, stopping at the first failure: a host without a Web API (the pcf-start
+    // harness answers each call with a "not yet supported" dialog) is asked only once.
+    const pendingCount = await count(reader, pending);
+    const hydratedLast24h = await count(reader, hydratedLastDay);
+    const oldest = await oldestPending(reader);
     return {
       scope: 'all',
       pendingCount,

@@ -35,8 +35,11 @@ export class PendingStubs implements ComponentFramework.ReactControl<IInputs, IO
   public updateView(context: ComponentFramework.Context<IInputs>): React.ReactElement {
     this.context = context;
     const dataset = context.parameters.stubs;
-    const map = columnMapOf(dataset.columns);
-    const currentSort = dataset.sorting[0];
+    // Hosts may hand over a dataset that is not filled yet (the pcf-start harness before data is
+    // loaded has no columns, sorting or paging): read every part defensively.
+    const columns = dataset.columns ?? [];
+    const map = columnMapOf(columns);
+    const currentSort = dataset.sorting?.[0];
     const sortColumn = currentSort ? gridColumnOfDatasetColumn(currentSort.name, map) : undefined;
     const staleAfter = context.parameters.staleAfterMinutes?.raw;
     const props: PendingStubsViewProps = {
@@ -44,15 +47,15 @@ export class PendingStubs implements ComponentFramework.ReactControl<IInputs, IO
       strings: createLocalizedStrings<PendingStubsStringKey>(context.resources),
       now: new Date(),
       staleAfterMinutes: typeof staleAfter === 'number' && staleAfter >= 0 ? staleAfter : DEFAULT_STALE_AFTER_MINUTES,
-      loading: dataset.loading,
+      loading: dataset.loading === true,
       errorMessage: dataset.error ? dataset.errorMessage ?? '' : undefined,
       sort: sortColumn ? { column: sortColumn, descending: currentSort?.sortDirection === 1 } : undefined,
-      sortableColumns: sortableGridColumns(dataset.columns, map),
+      sortableColumns: dataset.sorting ? sortableGridColumns(columns, map) : [],
       paging: {
         page: this.page,
-        hasPreviousPage: dataset.paging.hasPreviousPage,
-        hasNextPage: dataset.paging.hasNextPage,
-        totalCount: dataset.paging.totalResultCount >= 0 ? dataset.paging.totalResultCount : undefined,
+        hasPreviousPage: dataset.paging?.hasPreviousPage === true,
+        hasNextPage: dataset.paging?.hasNextPage === true,
+        totalCount: (dataset.paging?.totalResultCount ?? -1) >= 0 ? dataset.paging.totalResultCount : undefined,
       },
       width: context.mode.allocatedWidth,
       height: context.mode.allocatedHeight,

@@ -171,11 +171,12 @@ describe('selection and "Request hydration"', () => {
   it('refreshes on "Refresh" and loads the header numbers again', async () => {
     const retrieveMultipleRecords = jest.fn(() => Promise.reject(new Error('offline')));
     const rendered = renderPendingStubs({ rows: stubRows(), webAPI: { retrieveMultipleRecords } });
-    await waitFor(() => expect(retrieveMultipleRecords).toHaveBeenCalledTimes(3));
+    // the first failed query stops the others
+    await waitFor(() => expect(retrieveMultipleRecords).toHaveBeenCalledTimes(1));
     fireEvent.click(screen.getByRole('button', { name: /Refresh/ }));
     expect(rendered.dataset.refresh).toHaveBeenCalledTimes(1);
     rendered.update();
-    await waitFor(() => expect(retrieveMultipleRecords).toHaveBeenCalledTimes(6));
+    await waitFor(() => expect(retrieveMultipleRecords).toHaveBeenCalledTimes(2));
   });
 });
 

@@ -235,3 +235,21 @@ describe('size', () => {
     expect(root.style.height).toBe('');
   });
 });
+
+describe('a dataset that is not filled yet', () => {
+  it('renders the empty state instead of throwing when columns, sorting, paging and records are missing', () => {
+    const { PendingStubs } = jest.requireActual('../../../pcf-control/pending-stubs/PendingStubs/index') as typeof import('../../../pcf-control/pending-stubs/PendingStubs/index');
+    const { createMockContext } = jest.requireActual('../__mocks__/MockContext') as typeof import('../__mocks__/MockContext');
+    const { render } = jest.requireActual('@testing-library/react') as typeof import('@testing-library/react');
+    // what the pcf-start harness passes before a CSV is loaded
+    const bare = { loading: false, error: false, setSelectedRecordIds: jest.fn(), refresh: jest.fn() };
+    const context = createMockContext({
+      parameters: { stubs: bare, staleAfterMinutes: { raw: null } },
+      strings: { project: 'pending-stubs', control: 'PendingStubs' },
+    }) as unknown as ComponentFramework.Context<import('../../../pcf-control/pending-stubs/PendingStubs/generated/ManifestTypes').IInputs>;
+    const control = new PendingStubs();
+    control.init(context);
+    render(control.updateView(context));
+    expect(screen.getByText('No records are waiting for hydration')).toBeInTheDocument();
+  });
+});

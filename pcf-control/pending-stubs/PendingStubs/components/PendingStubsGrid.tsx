@@ -19,6 +19,7 @@ import {
   SpinnerSize,
   Text,
   type IColumn,
+  type IDetailsListCheckboxProps,
   type IDetailsRowProps,
 } from '@fluentui/react';
 import { formatLocalDateTime } from '../../../shared/RelativeAge';
@@ -122,7 +123,8 @@ export const PendingStubsGrid: React.FC<PendingStubsGridProps> = (props) => {
             'Error_RequestHydration',
             result.failed.length,
             ids.length,
-            result.failed.map((failure) => failure.message).join('; '),
+            // one line per distinct reason, not one per row
+            [...new Set(result.failed.map((failure) => failure.message))].join('; '),
           ),
         });
       }
@@ -172,6 +174,10 @@ export const PendingStubsGrid: React.FC<PendingStubsGridProps> = (props) => {
           onItemInvoked={(item?: StubRow) => item && latest.current.onOpenRecord(item)}
           onColumnHeaderClick={onColumnHeaderClick}
           onRenderRow={onRenderRow}
+          onRenderCheckbox={(check?: IDetailsListCheckboxProps) => (
+            // drawn here (no icon font needed); DetailsList keeps the checkbox role and labels
+            <StubIcon name={check?.checked ? 'checkOn' : 'checkOff'} size={18} color={check?.checked ? '#0078d4' : '#605e5c'} />
+          )}
           onShouldVirtualize={() => false}
           ariaLabelForGrid={strings.get('Grid_Label')}
           ariaLabelForSelectAllCheckbox={strings.get('Grid_SelectAll')}

@@ -5,7 +5,19 @@
  */
 import * as React from 'react';
 
-export type StubIconName = 'pending' | 'hydrated' | 'abandoned' | 'unknown' | 'stale' | 'refresh' | 'request' | 'first' | 'previous' | 'next';
+export type StubIconName =
+  | 'pending'
+  | 'hydrated'
+  | 'abandoned'
+  | 'unknown'
+  | 'stale'
+  | 'refresh'
+  | 'request'
+  | 'first'
+  | 'previous'
+  | 'next'
+  | 'checkOff'
+  | 'checkOn';
 
 const paths: Record<StubIconName, string> = {
   // clock
@@ -25,6 +37,9 @@ const paths: Record<StubIconName, string> = {
   first: 'M3 3h1.5v10H3zm9.5.5L13.55 4.55 10.1 8l3.45 3.45-1.05 1.05L8 8z',
   previous: 'M10.5 3.5 11.55 4.55 8.1 8l3.45 3.45-1.05 1.05L6 8z',
   next: 'M5.5 3.5 10 8l-4.5 4.5-1.05-1.05L7.9 8 4.45 4.55z',
+  // selection check: empty ring / filled circle with a check
+  checkOff: 'M8 1.5a6.5 6.5 0 1 0 0 13 6.5 6.5 0 0 0 0-13zM8 2.75a5.25 5.25 0 1 1 0 10.5 5.25 5.25 0 0 1 0-10.5z',
+  checkOn: 'M8 1.5a6.5 6.5 0 1 0 0 13 6.5 6.5 0 0 0 0-13zm3 4.1.9.9L7 11.4 4.1 8.5l.9-.9L7 9.6z',
 };
 
 export interface StubIconProps {
