@@ -9,7 +9,7 @@ import {
 } from './DataverseErrors';
 
 /**
- * One HTTP exchange with Dataverse over Node's global fetch (undici): default OData headers, the
+ * One HTTP exchange with Dataverse over undici (the HTTP client inside Node's fetch): default OData headers, the
  * bearer token, a per-request timeout, a keep-alive connection pool, the hooks the resilience layer
  * uses, and the mapping of failures to DataverseErrors. No retries.
  */
@@ -134,19 +134,19 @@ export class DataverseHttpTransport {
     let responseHeaders: Headers;
     let bodyText: string;
     try {
-      const init: RequestInit = {
+      // undici's request API rather than fetch: the same pool, a fraction of fetch's per-request cost
+      // (no WHATWG streams), which matters on the hot path of every submit. Redirects are not followed.
+      const response = await this.dispatcher.request({
+        origin: request.url.origin,
+        path: `${request.url.pathname}${request.url.search}`,
         method: request.method,
         headers,
         body: request.body,
         signal: AbortSignal.timeout(this.timeoutMs),
-        redirect: 'manual',
-        // undici 7's Agent drives Node 20's bundled fetch (checked); only the type packages differ.
-        dispatcher: this.dispatcher as unknown as RequestInit['dispatcher'],
-      };
-      const response = await fetch(request.url, init);
-      status = response.status;
-      responseHeaders = response.headers;
-      bodyText = await response.text();
+      });
+      status = response.statusCode;
+      responseHeaders = toHeaders(response.headers);
+      bodyText = await response.body.text();
     } catch (cause) {
       const error = transientErrorFromException(cause, { request: failed });
       finish(undefined, error);
@@ -165,6 +165,15 @@ export class DataverseHttpTransport {
     finish(status, undefined);
     return { status, headers: responseHeaders, bodyText };
   }
+}
+
+function toHeaders(raw: Record<string, string | string[] | undefined>): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(raw)) {
+    if (value === undefined) continue;
+    for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item);
+  }
+  return headers;
 }
 
 function observe(callback: () => void): void {

@@ -1,0 +1,205 @@
+/**
+ * `npm run bench` — the product's benchmark, in one run against the local Dataverse (its own process,
+ * in memory) and the API (its own process, as deployed); this process only generates load.
+ *
+ * 1. Submits with 3 references (about half missing) through the API — both submit strategies — versus
+ *    the naive approach a flow would take over the same HTTP (check each reference, create it if
+ *    missing, then create the record): submits/s, p50/p99 latency, Dataverse round trips per submit.
+ * 2. With the references already known to the existence cache: the API's p50 versus sending the same
+ *    write straight to the local Dataverse — the cost of our layer.
+ *
+ * Each is run twice: with no added latency (loopback: every request costs only CPU, on the same two
+ * cores as everything else), and with BENCH_LATENCY_MS (default 10) added by the local Dataverse to
+ * every request — a conservative model of the network and service time of a real Dataverse request,
+ * which is what a saved round trip saves. Ratios compare figures measured in the same run.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+
+const SUBMITS = Number(process.env.BENCH_SUBMITS ?? 400);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 10);
+const API_KEY = `bench-${randomUUID()}`;
+
+interface Measurement {
+  perSecond: number;
+  p50: number;
+  p99: number;
+  roundTrips: number;
+}
+
+function startChild(script: string, args: string[], env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = ready.exec(out);
+      if (match) resolve({ child, url: match[1]! });
+    });
+    child.on('exit', (code) => reject(new Error(`${script} exited with ${code}: ${out}`)));
+  });
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function measure(dataverseUrl: string, count: number, operation: (i: number) => Promise<void>): Promise<Measurement> {
+  await fetch(`${dataverseUrl}/_admin/stats/reset`, { method: 'POST' });
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      for (let i = next++; i < count; i = next++) {
+        const t = performance.now();
+        await operation(i);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  const stats = (await (await fetch(`${dataverseUrl}/_admin/stats`)).json()) as { http: { total: number } };
+  latencies.sort((a, b) => a - b);
+  return { perSecond: count / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), roundTrips: stats.http.total / count };
+}
+
+async function expectOk(response: Response, what: string): Promise<void> {
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${what}: ${response.status} ${text.slice(0, 300)}`);
+}
+
+const json = { 'Content-Type': 'application/json' };
+
+/** Three references per record: two accounts and a contact; reference j of submit i is missing when (i + j) is odd. */
+function plan(count: number) {
+  return Array.from({ length: count }, (_, i) => [
+    { nav: 'parentaccountid', table: 'account', set: 'accounts', pk: 'accountid', id: randomUUID(), missing: i % 2 === 1 },
+    { nav: 'primarycontactid', table: 'contact', set: 'contacts', pk: 'contactid', id: randomUUID(), missing: (i + 1) % 2 === 1 },
+    { nav: 'masterid', table: 'account', set: 'accounts', pk: 'accountid', id: randomUUID(), missing: i % 2 === 1 },
+  ]);
+}
+type Plan = ReturnType<typeof plan>;
+
+async function seed(api: string, rows: Plan): Promise<void> {
+  const existing = rows.flat().filter((x) => !x.missing);
+  for (let i = 0; i < existing.length; i += 500) {
+    const batch = `batch_${randomUUID()}`;
+    let body = '';
+    for (const r of existing.slice(i, i + 500)) {
+      const name = r.table === 'contact' ? { lastname: 'existing' } : { name: 'existing' };
+      body += `--${batch}\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\nPOST /api/data/v9.2/${r.set} HTTP/1.1\r\nContent-Type: application/json\r\n\r\n${JSON.stringify({ [r.pk]: r.id, ...name })}\r\n`;
+    }
+    body += `--${batch}--\r\n`;
+    await expectOk(await fetch(`${api}$batch`, { method: 'POST', headers: { 'Content-Type': `multipart/mixed; boundary=${batch}` }, body }), 'seed');
+  }
+}
+
+function viaApi(apiUrl: string) {
+  return async (references: Plan[number], name: string) => {
+    const body = {
+      table: 'account',
+      record: { name },
+      references: Object.fromEntries(references.map((r) => [r.nav, { table: r.table, key: { [r.pk]: r.id }, name: 'stub' }])),
+    };
+    await expectOk(await fetch(`${apiUrl}/v1/instances/b/submit`, { method: 'POST', headers: { ...json, 'X-API-Key': API_KEY }, body: JSON.stringify(body) }), 'submit');
+  };
+}
+
+function naive(api: string) {
+  return async (references: Plan[number], name: string) => {
+    for (const r of references) {
+      const check = await fetch(`${api}${r.set}(${r.id})?$select=${r.pk}`);
+      await check.text();
+      if (check.status === 404) {
+        const stubName = r.table === 'contact' ? { lastname: 'stub' } : { name: 'stub' };
+        await expectOk(await fetch(`${api}${r.set}`, { method: 'POST', headers: json, body: JSON.stringify({ [r.pk]: r.id, ...stubName }) }), 'naive stub');
+      }
+    }
+    const record = { name, ...Object.fromEntries(references.map((r) => [`${r.nav}@odata.bind`, `/${r.set}(${r.id})`])) };
+    await expectOk(await fetch(`${api}accounts`, { method: 'POST', headers: json, body: JSON.stringify(record) }), 'naive record');
+  };
+}
+
+const row = (label: string, m: Measurement, baseline?: Measurement) =>
+  `  ${label.padEnd(46)} ${m.perSecond.toFixed(0).padStart(6)}/s  p50 ${m.p50.toFixed(1).padStart(6)} ms  p99 ${m.p99.toFixed(1).padStart(6)} ms  ${m.roundTrips.toFixed(2)} round trips` +
+  (baseline ? `  ×${(m.perSecond / baseline.perSecond).toFixed(2)} throughput` : '');
+
+async function runWithLatency(dataverse: string, apis: Record<string, string>, latencyMs: number) {
+  const api = `${dataverse}/api/data/v9.2/`;
+  await fetch(`${dataverse}/_admin/faults`, { method: 'POST', headers: json, body: JSON.stringify(latencyMs > 0 ? { mode: 'slow', latencyMs } : { mode: 'none' }) });
+  const naivePlan = plan(SUBMITS);
+  await seed(api, naivePlan);
+  const results: Record<string, Measurement> = {};
+  results.naive = await measure(dataverse, SUBMITS, (i) => naive(api)(naivePlan[i]!, `naive ${i}`));
+  const cachedPlans: Record<string, Plan> = {};
+  for (const [strategy, apiUrl] of Object.entries(apis)) {
+    const apiPlan = plan(SUBMITS);
+    await seed(api, apiPlan);
+    results[strategy] = await measure(dataverse, SUBMITS, (i) => viaApi(apiUrl)(apiPlan[i]!, `api ${i}`));
+    cachedPlans[strategy] = apiPlan;
+  }
+  // The same references again: every one now exists and is in the API's existence cache.
+  const [firstStrategy, firstApi] = Object.entries(apis)[0]!;
+  const cachedPlan = cachedPlans[firstStrategy]!;
+  results.cached = await measure(dataverse, SUBMITS, (i) => viaApi(firstApi)(cachedPlan[i]!, `cached ${i}`));
+  results.direct = await measure(dataverse, SUBMITS, async (i) => {
+    const record = { name: `direct ${i}`, ...Object.fromEntries(cachedPlan[i]!.map((r) => [`${r.nav}@odata.bind`, `/${r.set}(${r.id})`])) };
+    await expectOk(await fetch(`${api}accounts`, { method: 'POST', headers: json, body: JSON.stringify(record) }), 'direct');
+  });
+
+  console.log(`\n== Dataverse request latency ${latencyMs} ms (${SUBMITS} submits each, concurrency ${CONCURRENCY})`);
+  console.log('3 references, about half missing:');
+  console.log(row('naive: check each, create if missing, create', results.naive));
+  for (const strategy of Object.keys(apis)) console.log(row(`API submit (${strategy})`, results[strategy]!, results.naive));
+  console.log('References known to the existence cache:');
+  console.log(row('same write straight to the local Dataverse', results.direct));
+  console.log(row(`API submit (${firstStrategy})`, results.cached));
+  console.log(`  p50 ratio API / direct: ${(results.cached.p50 / results.direct.p50).toFixed(2)}× (target ≤ 1.5×)`);
+  return results;
+}
+
+async function main(): Promise<void> {
+  const dataverse = await startChild(join(__dirname, '../src/local-dataverse/cli.ts'), ['--port', '0', '--memory'], {}, /ready at (http:\/\/127\.0\.0\.1:\d+)\//);
+  const apis: Record<string, ChildProcess> = {};
+  const apiUrls: Record<string, string> = {};
+  try {
+    for (const strategy of ['single-round-trip', 'atomic']) {
+      const started = await startChild(
+        join(__dirname, 'benchApiServer.ts'),
+        [],
+        { BENCH_DATAVERSE_URL: dataverse.url, BENCH_SUBMIT_STRATEGY: strategy, BENCH_API_KEY: API_KEY },
+        /API listening at (http:\/\/127\.0\.0\.1:\d+)/,
+      );
+      apis[strategy] = started.child;
+      apiUrls[strategy] = started.url;
+    }
+    // Warm up: JIT, connection pools, table metadata.
+    const warm = plan(40);
+    await seed(`${dataverse.url}/api/data/v9.2/`, warm);
+    for (const [strategy, apiUrl] of Object.entries(apiUrls)) await measure(dataverse.url, 20, (i) => viaApi(apiUrl)(warm[(strategy === 'atomic' ? 20 : 0) + i]!, 'warm'));
+    const loopback = await runWithLatency(dataverse.url, apiUrls, 0);
+    const modelled = await runWithLatency(dataverse.url, apiUrls, LATENCY_MS);
+    console.log('\nTargets (with the modelled latency; loopback figures above for comparison):');
+    const speedup = modelled['single-round-trip']!.perSecond / modelled.naive!.perSecond;
+    const overhead = modelled.cached!.p50 / modelled.direct!.p50;
+    console.log(`  submit throughput vs naive: ${speedup.toFixed(2)}× (target ≥ 3×; loopback ${(loopback['single-round-trip']!.perSecond / loopback.naive!.perSecond).toFixed(2)}×)`);
+    console.log(`  cached p50 vs direct: ${overhead.toFixed(2)}× (target ≤ 1.5×; loopback ${(loopback.cached!.p50 / loopback.direct!.p50).toFixed(2)}×)`);
+  } finally {
+    await Promise.all([...Object.values(apis).map(stop), stop(dataverse.child)]);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
