@@ -4,6 +4,7 @@
  * failure answers `{ kind: 'unavailable' }`, which the badge shows as nothing.
  */
 import { StubColumn, StubState, StubTable, toStubState } from '../../shared/StubTable';
+import { dateOf, numberOf, textOf } from '../../shared/StubValues';
 
 export interface StubStatusReader {
   retrieveMultipleRecords(
@@ -56,37 +57,22 @@ export function stubQuery(table: string, recordId: string): string {
   );
 }
 
-function dateValue(value: unknown): Date | undefined {
-  if (value instanceof Date) return value;
-  if (typeof value !== 'string' || value === '') return undefined;
-  const parsed = new Date(value);
-  return Number.isNaN(parsed.getTime()) ? undefined : parsed;
-}
-
-function numberValue(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
-}
-
-function textValue(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
 export function stubStatusOf(row: Record<string, unknown> | undefined): StubStatus {
   if (!row) return { kind: 'neverStub' };
   const state = toStubState(row[StubColumn.state]);
   if (state === StubState.Hydrated) {
     return {
       kind: 'hydrated',
-      hydratedOn: dateValue(row[StubColumn.hydratedOn]),
-      secondsToHydrate: numberValue(row[StubColumn.secondsToHydrate]),
+      hydratedOn: dateOf(row[StubColumn.hydratedOn]),
+      secondsToHydrate: numberOf(row[StubColumn.secondsToHydrate]),
     };
   }
   const facts: StubFacts = {
-    createdOn: dateValue(row[StubColumn.createdOn]),
-    attempts: numberValue(row[StubColumn.attempts]),
-    lastError: textValue(row[StubColumn.lastError]),
-    sourceInstance: textValue(row[StubColumn.sourceInstance]),
-    hydrationRequestedOn: dateValue(row[StubColumn.hydrationRequestedOn]),
+    createdOn: dateOf(row[StubColumn.createdOn]),
+    attempts: numberOf(row[StubColumn.attempts]),
+    lastError: textOf(row[StubColumn.lastError]) || undefined,
+    sourceInstance: textOf(row[StubColumn.sourceInstance]) || undefined,
+    hydrationRequestedOn: dateOf(row[StubColumn.hydrationRequestedOn]),
   };
   return state === StubState.Abandoned ? { kind: 'abandoned', ...facts } : { kind: 'pending', ...facts };
 }

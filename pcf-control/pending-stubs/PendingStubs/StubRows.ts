@@ -3,7 +3,7 @@
  * column sorts by). Uses PCF *types* only, never the runtime, so it is tested with plain mocks.
  */
 import { toStubState } from '../../shared/StubTable';
-import { dateOf, numberOf, textOf } from './StubValues';
+import { dateOf, numberOf, textOf } from '../../shared/StubValues';
 import { DefaultColumnOfPropertySet, PropertySet, type PropertySetName } from './ManifestConstants';
 import type { StubGridColumnKey, StubRow } from './components/PendingStubsGrid.types';
 

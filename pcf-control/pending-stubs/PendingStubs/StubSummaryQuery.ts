@@ -5,7 +5,7 @@
  */
 import { StubColumn, StubState, StubTable } from '../../shared/StubTable';
 import type { StubSummary } from './components/PendingStubsGrid.types';
-import { dateOf, numberOf } from './StubValues';
+import { dateOf, numberOf } from '../../shared/StubValues';
 
 export interface StubReader {
   retrieveMultipleRecords(

@@ -222,7 +222,7 @@ describe('failure modes: never block or break the form', () => {
 
   it('a malformed row (odd types) renders without throwing', async () => {
     await renderBadge({
-      webAPI: { retrieveMultipleRecords: stubOf({ ec_stubstate: 'garbage', createdon: 'not a date', ec_attempts: '3' }) },
+      webAPI: { retrieveMultipleRecords: stubOf({ ec_stubstate: 'garbage', createdon: 'not a date', ec_attempts: 'three' }) },
     });
     const badge = await screen.findByRole('status');
     expect(badge).toHaveTextContent('Stub — awaiting hydration since');

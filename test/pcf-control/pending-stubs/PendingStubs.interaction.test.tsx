@@ -6,17 +6,11 @@
 import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { boundColumns } from '../__mocks__/MockDataSet';
 import { fixNow, restoreNow } from './fakeNow';
-import { renderPendingStubs } from './renderPendingStubs';
+import { renderPendingStubs, rowOf } from './renderPendingStubs';
 import { NOW, RECORD_IDS, STUB_IDS, stubRows } from './stubFixtures';
 
 beforeEach(() => fixNow(NOW));
 afterEach(() => restoreNow());
-
-function rowOf(stubId: string): HTMLElement {
-  const wrapper = document.querySelector(`[data-stub-id="${stubId}"]`);
-  if (!(wrapper instanceof HTMLElement)) throw new Error(`no row for ${stubId}`);
-  return wrapper;
-}
 
 function gridRowOf(stubId: string): HTMLElement {
   return within(rowOf(stubId)).getByRole('row');

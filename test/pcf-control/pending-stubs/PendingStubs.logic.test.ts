@@ -8,7 +8,7 @@ import {
   stubRowsOf,
 } from '../../../pcf-control/pending-stubs/PendingStubs/StubRows';
 import { loadStubSummary } from '../../../pcf-control/pending-stubs/PendingStubs/StubSummaryQuery';
-import { dateOf, numberOf, textOf } from '../../../pcf-control/pending-stubs/PendingStubs/StubValues';
+import { dateOf, numberOf, textOf } from '../../../pcf-control/shared/StubValues';
 import type { StubRow } from '../../../pcf-control/pending-stubs/PendingStubs/components/PendingStubsGrid.types';
 import { StubState } from '../../../pcf-control/shared/StubTable';
 import { boundColumns, createMockDataSet } from '../__mocks__/MockDataSet';

@@ -6,17 +6,11 @@ import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { StubState } from '../../../pcf-control/shared/StubTable';
 import { mockFormatDateTime } from '../__mocks__/MockContext';
 import { fixNow, restoreNow } from './fakeNow';
-import { renderPendingStubs } from './renderPendingStubs';
+import { renderPendingStubs, rowOf } from './renderPendingStubs';
 import { NOW, RECORD_IDS, STUB_IDS, stubRows } from './stubFixtures';
 
 beforeEach(() => fixNow(NOW));
 afterEach(() => restoreNow());
-
-function rowOf(stubId: string): HTMLElement {
-  const wrapper = document.querySelector(`[data-stub-id="${stubId}"]`);
-  if (!(wrapper instanceof HTMLElement)) throw new Error(`no row for ${stubId}`);
-  return wrapper;
-}
 
 describe('loading state', () => {
   it('shows a spinner with the loading text and no grid while the first page loads', () => {

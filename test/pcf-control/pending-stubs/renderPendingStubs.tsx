@@ -49,3 +49,10 @@ export function renderPendingStubs(options: RenderPendingStubsOptions = {}): Ren
     },
   };
 }
+
+/** The wrapper of one grid row (it carries data-stub-id and data-stale). */
+export function rowOf(stubId: string): HTMLElement {
+  const wrapper = document.querySelector(`[data-stub-id="${stubId}"]`);
+  if (!(wrapper instanceof HTMLElement)) throw new Error(`no row for ${stubId}`);
+  return wrapper;
+}

@@ -5,6 +5,7 @@
 import * as React from 'react';
 import { mergeStyleSets } from '@fluentui/react';
 import { formatDuration } from '../../../shared/RelativeAge';
+import { StubIcon } from '../../../shared/StubIcons';
 import type { HydrationStatusStrings } from '../HydrationStatusStrings';
 import type { StubStatus } from '../StubStatusLookup';
 
@@ -34,19 +35,7 @@ const styles = mergeStyleSets({
   detail: { display: 'block', fontSize: 12, color: '#484644', overflowWrap: 'anywhere' },
 });
 
-const iconPaths = {
-  pending: 'M8 1a7 7 0 1 0 0 14A7 7 0 0 0 8 1zm0 1.5a5.5 5.5 0 1 1 0 11 5.5 5.5 0 0 1 0-11zM7.25 4v4.4l3 1.8.75-1.25-2.25-1.35V4z',
-  abandoned: 'M8 1a7 7 0 1 0 0 14A7 7 0 0 0 8 1zm0 1.5c1.3 0 2.5.45 3.45 1.2l-7.75 7.75A5.5 5.5 0 0 1 8 2.5zm4.3 2.05A5.5 5.5 0 0 1 4.55 12.3z',
-  hydrated: 'M8 1a7 7 0 1 0 0 14A7 7 0 0 0 8 1zm3.2 4.2 1.05 1.05L7 11.5 3.75 8.25 4.8 7.2 7 9.4z',
-};
-
-function BadgeIcon({ kind }: { kind: keyof typeof iconPaths }) {
-  return (
-    <svg width={16} height={16} viewBox="0 0 16 16" aria-hidden="true" focusable="false" data-icon={kind} style={{ flexShrink: 0, marginTop: 2, fill: 'currentColor' }}>
-      <path fillRule="evenodd" d={iconPaths[kind]} />
-    </svg>
-  );
-}
+const iconColors = { pending: '#8a5300', abandoned: '#a4262c', hydrated: '#107c10' } as const;
 
 export const HydrationBadge: React.FC<HydrationBadgeProps> = ({ status, strings, formatDateTime }) => {
   if (!status || status.kind === 'neverStub' || status.kind === 'unavailable') return null;
@@ -74,7 +63,9 @@ export const HydrationBadge: React.FC<HydrationBadgeProps> = ({ status, strings,
       className={`${styles.badge} ${styles[status.kind]}`}
       data-hydration-status={status.kind}
     >
-      <BadgeIcon kind={status.kind} />
+      <span style={{ display: 'inline-flex', marginTop: 2 }}>
+        <StubIcon name={status.kind} color={iconColors[status.kind]} />
+      </span>
       <div>
         <span className={styles.headline}>{headline}</span>
         {details.map((detail) => (

@@ -27,7 +27,7 @@ import { isStale } from '../StubRowRules';
 import type { PendingStubsGridProps, StubGridColumnKey, StubRow } from './PendingStubsGrid.types';
 import { PagingBar } from './PagingBar';
 import { stubGridColumns } from './StubGridColumns';
-import { StubIcon } from './StubIcons';
+import { StubIcon } from '../../../shared/StubIcons';
 import { SummaryBar } from './SummaryBar';
 import { stubGridStyles } from './PendingStubsGrid.styles';
 

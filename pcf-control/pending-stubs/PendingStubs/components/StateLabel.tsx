@@ -1,7 +1,7 @@
 import * as React from 'react';
 import { StubState } from '../../../shared/StubTable';
 import type { PendingStubsStringKey, PendingStubsStrings } from '../PendingStubsStrings';
-import { StubIcon, type StubIconName } from './StubIcons';
+import { StubIcon, type StubIconName } from '../../../shared/StubIcons';
 import type { StubRow } from './PendingStubsGrid.types';
 import { stubGridStyles } from './PendingStubsGrid.styles';
 

@@ -8,7 +8,7 @@ import type { PendingStubsStringKey, PendingStubsStrings } from '../PendingStubs
 import { isStale } from '../StubRowRules';
 import type { StubGridColumnKey, StubGridSort, StubRow } from './PendingStubsGrid.types';
 import { StateLabel } from './StateLabel';
-import { StubIcon } from './StubIcons';
+import { StubIcon } from '../../../shared/StubIcons';
 import { stubGridStyles } from './PendingStubsGrid.styles';
 
 export interface ColumnContext {
