@@ -177,8 +177,15 @@ describe('PendingStubs in the pcf-start harness', () => {
     const { page } = offline;
     const grid = page.getByRole('grid', { name: 'Stub records awaiting hydration' });
     await expect(grid.getByRole('row').count()).resolves.toBe(1 + 5);
+    // visible text only (the exact date-times for screen readers are checked below)
     const rows = await page.locator('[data-stub-id]').evaluateAll((elements) =>
-      elements.map((element) => (element as HTMLElement).innerText.replace(/\s+/g, ' ').trim()),
+      elements.map((element) => {
+        let text = (element as HTMLElement).innerText;
+        element.querySelectorAll('[data-testid=age-exact]').forEach((hidden) => {
+          text = text.replace((hidden as HTMLElement).innerText, ' ');
+        });
+        return text.replace(/\s+/g, ' ').trim();
+      }),
     );
     expect(rows).toHaveLength(5);
     expect(rows[0]).toMatch(/^Contoso Ltd Key: accountnumber='A-100' account Pending 4 h Stale 4 Source instance a answered 503/);
@@ -186,6 +193,10 @@ describe('PendingStubs in the pcf-start harness', () => {
     expect(rows[2]).toMatch(/^Fabrikam Inc Key: accountnumber='A-200' account Hydrated 2 d 1 — — \S/);
     expect(rows[3]).toMatch(/^Litware Key: accountnumber='A-300' account Abandoned 4 d 12 Record not found/);
     expect(rows[4]).toMatch(/^Yvonne McKay Key: emailaddress1='yvonne@example\.com' contact Pending 3 d Stale 7 /);
+    // each age also carries its exact date-time as text for screen readers
+    const exact = await page.getByTestId('age-exact').allTextContents();
+    expect(exact).toHaveLength(5);
+    for (const text of exact) expect(text).toMatch(/^Created \S.*2026/);
   });
 
   it('highlights exactly the stale pending rows (older than 60 min), by colour and by a "Stale" marker', async () => {

@@ -1,4 +1,4 @@
-import { mergeStyleSets } from '@fluentui/react';
+import { hiddenContentStyle, mergeStyleSets } from '@fluentui/react';
 
 /** Stale rows: a warm background *and* a "Stale" marker in the age cell (never colour alone). */
 export const STALE_BACKGROUND = '#fff4ce';
@@ -76,6 +76,8 @@ export const stubGridStyles = mergeStyleSets({
     gap: 4,
     padding: '4px 8px',
   },
+  /** Read by screen readers, not shown (e.g. the exact date-time that the tooltip shows on hover). */
+  screenReaderOnly: hiddenContentStyle,
   centered: {
     padding: 24,
     textAlign: 'center',

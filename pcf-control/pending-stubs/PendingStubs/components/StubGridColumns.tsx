@@ -73,6 +73,9 @@ function AgeCell({ row, context }: { row: StubRow; context: ColumnContext }) {
           {formatRelativeAge(now.getTime() - row.createdOn.getTime(), strings)}
         </time>
       </TooltipHost>
+      <span className={stubGridStyles.screenReaderOnly} data-testid="age-exact">
+        {strings.get('Age_Tooltip', exact)}
+      </span>
       {stale && (
         <span
           className={stubGridStyles.staleMarker}
