@@ -17,7 +17,9 @@ export type StubIconName =
   | 'previous'
   | 'next'
   | 'checkOff'
-  | 'checkOn';
+  | 'checkOn'
+  | 'error'
+  | 'dismiss';
 
 const paths: Record<StubIconName, string> = {
   // clock
@@ -40,6 +42,10 @@ const paths: Record<StubIconName, string> = {
   // selection check: empty ring / filled circle with a check
   checkOff: 'M8 1.5a6.5 6.5 0 1 0 0 13 6.5 6.5 0 0 0 0-13zM8 2.75a5.25 5.25 0 1 1 0 10.5 5.25 5.25 0 0 1 0-10.5z',
   checkOn: 'M8 1.5a6.5 6.5 0 1 0 0 13 6.5 6.5 0 0 0 0-13zm3 4.1.9.9L7 11.4 4.1 8.5l.9-.9L7 9.6z',
+  // x in a circle
+  error: 'M8 1a7 7 0 1 0 0 14A7 7 0 0 0 8 1zM5.55 4.5 8 6.95l2.45-2.45 1.05 1.05L9.05 8l2.45 2.45-1.05 1.05L8 9.05 5.55 11.5 4.5 10.45 6.95 8 4.5 5.55z',
+  // x
+  dismiss: 'M3.55 2.5 8 6.95l4.45-4.45 1.05 1.05L9.05 8l4.45 4.45-1.05 1.05L8 9.05 3.55 13.5 2.5 12.45 6.95 8 2.5 3.55z',
 };
 
 export interface StubIconProps {

@@ -248,6 +248,12 @@ describe('PendingStubs in the pcf-start harness', () => {
     await page.getByText(/Hydration could not be requested for 1 of 1 records/).waitFor();
     expect(offline.dialogs.slice(before)).toEqual(['Your control is trying to update a record. This is not yet supported.']);
     await page.getByTestId('pending-stubs').screenshot({ path: join(screenshots, 'pending-stubs-request-hydration.png') });
+    // the message can be closed, with a drawn (not font) icon
+    const close = page.getByRole('button', { name: 'Close message' });
+    const box = await close.locator('svg[data-icon=dismiss]').boundingBox();
+    expect(box?.width).toBeGreaterThan(0);
+    await close.click();
+    await expect(page.getByText(/Hydration could not be requested/).count()).resolves.toBe(0);
   });
 });
 

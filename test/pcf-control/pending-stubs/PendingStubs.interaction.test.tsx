@@ -160,6 +160,8 @@ describe('selection and "Request hydration"', () => {
     ).toBeInTheDocument();
     expect(updateRecord).toHaveBeenCalledTimes(2);
     expect(dataset.refresh).toHaveBeenCalledTimes(1);
+    fireEvent.click(screen.getByRole('button', { name: 'Close message' }));
+    expect(screen.queryByText(/Hydration could not be requested/)).not.toBeInTheDocument();
   });
 
   it('refreshes on "Refresh" and loads the header numbers again', async () => {

@@ -36,6 +36,12 @@ interface Notice {
   text: string;
 }
 
+// MessageBar icons drawn as SVG too (Fluent would ask for its icon font).
+const errorIcon = { children: <StubIcon name="error" color="#a4262c" /> };
+const successIcon = { children: <StubIcon name="hydrated" color="#107c10" /> };
+// iconName '' + styles make the button render a plain Icon, which shows its children
+const dismissIcon = { iconName: '', styles: { root: { display: 'inline-flex' } }, children: <StubIcon name="dismiss" size={12} /> };
+
 function sizeStyle(width: number | undefined, height: number | undefined): React.CSSProperties {
   return {
     width: width !== undefined && width >= 0 ? width : '100%',
@@ -142,7 +148,7 @@ export const PendingStubsGrid: React.FC<PendingStubsGridProps> = (props) => {
   let body: React.ReactNode;
   if (errorMessage !== undefined) {
     body = (
-      <MessageBar messageBarType={MessageBarType.error} isMultiline>
+      <MessageBar messageBarType={MessageBarType.error} messageBarIconProps={errorIcon} isMultiline>
         {strings.get('Error_Load', errorMessage)}
       </MessageBar>
     );
@@ -216,6 +222,8 @@ export const PendingStubsGrid: React.FC<PendingStubsGridProps> = (props) => {
       {notice && (
         <MessageBar
           messageBarType={notice.type}
+          messageBarIconProps={notice.type === MessageBarType.success ? successIcon : errorIcon}
+          dismissIconProps={dismissIcon}
           onDismiss={() => setNotice(undefined)}
           dismissButtonAriaLabel={strings.get('Notice_Dismiss')}
           isMultiline
