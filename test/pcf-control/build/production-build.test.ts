@@ -161,16 +161,17 @@ describe('build wrapper judges the pcf-scripts log, not its exit code', () => {
     if (result.status !== 0) throw new Error(result.stderr);
     return JSON.parse(result.stdout) as string[];
   };
+  // real pcf-scripts 1.51.1 logs, kept as .txt (the repository ignores *.log)
   const fixture = (name: string) => readFileSync(join(__dirname, 'fixtures', name), 'utf8');
 
   it('accepts a real successful build log', () => {
-    expect(judge(fixture('success.log'))).toEqual([]);
+    expect(judge(fixture('success.txt'))).toEqual([]);
   });
 
   it.each([
-    ['eslint-error.log', /pcf-1065/],
-    ['typescript-error.log', /ERROR in .*CurrentRecord\.ts/],
-    ['manifest-error.log', /pcf-1063/],
+    ['eslint-error.txt', /pcf-1065/],
+    ['typescript-error.txt', /ERROR in .*CurrentRecord\.ts/],
+    ['manifest-error.txt', /pcf-1063/],
   ])('fails on a real pcf-scripts failure log (%s), which pcf-scripts itself exits 0 on', (name, line) => {
     const problems = judge(fixture(name));
     expect(problems.some((problem) => line.test(problem))).toBe(true);
@@ -178,6 +179,6 @@ describe('build wrapper judges the pcf-scripts log, not its exit code', () => {
   });
 
   it('fails when an error line appears even if the log also says Succeeded', () => {
-    expect(judge(`${fixture('success.log')}\n[pcf-1014] [Error] Manifest validation problem: x`)).toHaveLength(1);
+    expect(judge(`${fixture('success.txt')}\n[pcf-1014] [Error] Manifest validation problem: x`)).toHaveLength(1);
   });
 });
