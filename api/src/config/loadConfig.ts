@@ -96,11 +96,17 @@ export function instanceVariable(instance: string, suffix: InstanceVariable): st
 }
 
 function formatIssues(error: z.ZodError, origins: ReadonlyMap<string, string>, prefix: readonly (string | number)[] = []): string[] {
-  return error.issues.map((issue) => {
+  return error.issues.flatMap((issue) => {
     const path = [...prefix, ...issue.path].map(String);
-    const dotted = path.join('.') || '(root)';
-    const origin = [...origins.entries()].find(([settingPath]) => dotted === settingPath || dotted.startsWith(`${settingPath}.`))?.[1];
-    return `${dotted}: ${issue.message}${origin ? ` (from ${origin})` : ''}`;
+    const describe = (settingPath: string[], message: string) => {
+      const dotted = settingPath.join('.') || '(root)';
+      const origin = [...origins.entries()].find(([setting]) => dotted === setting || dotted.startsWith(`${setting}.`))?.[1];
+      return `${dotted}: ${message}${origin ? ` (from ${origin})` : ''}`;
+    };
+    if (issue.code === 'invalid_key') return [describe(path, issue.issues[0]?.message ?? 'is not an allowed name')];
+    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => describe([...path, key], 'is not a known setting'));
+    if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) return [describe(path, 'is required')];
+    return [describe(path, issue.message)];
   });
 }
 

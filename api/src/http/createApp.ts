@@ -49,12 +49,16 @@ export function createApp({ service, config, logger }: CreateAppOptions): Expres
     pinoHttp({
       logger,
       genReqId: (_request, response) => locals(response as express.Response).requestId,
-      customAttributeKeys: { reqId: 'requestId' },
-      customProps: (request) => {
+      customProps: (request, response) => {
         const runId = workflowRunId(request as Request);
         const workflowName = (request as Request).get(WORKFLOW_NAME_HEADER);
-        return { ...(runId ? { workflowRunId: runId } : {}), ...(workflowName ? { workflowName: workflowName.slice(0, 190) } : {}) };
+        return {
+          requestId: locals(response as express.Response).requestId,
+          ...(runId ? { workflowRunId: runId } : {}),
+          ...(workflowName ? { workflowName: workflowName.replace(/[^\x21-\x7e]/g, '').slice(0, 190) } : {}),
+        };
       },
+      serializers: { res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }) },
       customLogLevel: (_request, response, error) => (error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info'),
     }),
   );

@@ -151,6 +151,7 @@ export function parseRequestPart<T extends z.ZodType>(schema: T, value: unknown,
     const name = issue.keys[0]!;
     return failWith(fieldOf(location, [...issue.path, name]), location === 'query' ? 'is not a parameter of this operation' : 'is not a property of this object');
   }
+  if (issue.code === 'invalid_key') return failWith(fieldOf(location, issue.path), issue.issues[0]?.message ?? 'is not an allowed property name');
   if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) return failWith(fieldOf(location, issue.path), 'is required');
   return failWith(fieldOf(location, issue.path), issue.message);
 }

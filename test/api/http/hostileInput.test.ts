@@ -1,0 +1,234 @@
+/**
+ * Every hostile input from issue 3 is refused with 400 (413 / 415 where the body itself is wrong)
+ * naming the field, and the service is never called.
+ */
+import { TestApp } from './httpTestApp';
+
+const ENSURE = '/v1/instances/b/ensure';
+const SUBMIT = '/v1/instances/b/submit';
+const HYDRATE = '/v1/instances/b/hydrate';
+const ensureWithKey = (value: unknown) => ({ table: 'account', key: { accountnumber: value } });
+
+describe('hostile input is refused before the service', () => {
+  const app = new TestApp();
+  beforeAll(() => app.start());
+  afterAll(() => app.stop());
+  beforeEach(() => {
+    app.service.calls.length = 0;
+  });
+  afterEach(() => {
+    expect(app.service.calls).toEqual([]);
+  });
+
+  describe('key values', () => {
+    it.each([
+      ['a quote closing the key segment', "A-1') or (accountid ne null"],
+      ['a percent-encoded quote', 'A-1%27'],
+      ['a slash', 'A/1'],
+      ['a dollar (system query option)', 'A-1$filter=name'],
+      ['a hash (fragment)', 'A-1#x'],
+      ['a question mark', 'A-1?x=1'],
+      ['a backslash', 'A\\1'],
+      ['an ampersand', 'A&1'],
+      ['a control character', 'A\u00001'],
+      ['a huge string', 'x'.repeat(100_000)],
+      ['an empty string', ''],
+      ['an object', { $ne: null }],
+      ['an array', ['A-1']],
+      ['null', null],
+      ['a boolean', true],
+    ])('%s → 400 body.key.accountnumber', async (_label, value) => {
+      const response = await app.request('POST', ENSURE, { body: ensureWithKey(value) });
+      expect(response.status).toBe(400);
+      expect(response.body.error).toMatchObject({ code: 'InvalidRequest', field: 'body.key.accountnumber' });
+      expect(response.body.error.message).toMatch(/^body\.key\.accountnumber: /);
+    });
+
+    it('the same checks apply to submit keys, hydrate keys and reference keys', async () => {
+      const submit = await app.request('POST', SUBMIT, { body: { table: 'contact', key: { emailaddress1: 'a/b' }, record: { lastname: 'X' } } });
+      expect(submit.body.error.field).toBe('body.key.emailaddress1');
+      const hydrate = await app.request('POST', HYDRATE, { body: { table: 'account', key: { accountnumber: "')" }, record: { name: 'X' } } });
+      expect(hydrate.body.error.field).toBe('body.key.accountnumber');
+      const reference = await app.request('POST', SUBMIT, {
+        body: { table: 'contact', record: { lastname: 'X' }, references: { parentcustomerid_account: { table: 'account', key: { accountnumber: 'A#1' } } } },
+      });
+      expect(reference.status).toBe(400);
+      expect(reference.body.error.field).toBe('body.references.parentcustomerid_account.key.accountnumber');
+    });
+
+    it('refuses a key with no columns, a bad column name, too many columns, or too long as JSON', async () => {
+      const cases: Array<[unknown, string]> = [
+        [{}, 'body.key'],
+        [{ 'account number': 'A' }, 'body.key.account number'],
+        [{ "accountnumber='x'": 'A' }, "body.key.accountnumber='x'"],
+        [Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`c${i}`, 'v'])), 'body.key'],
+        [{ a: 'x'.repeat(600), b: 'y'.repeat(600) }, 'body.key'],
+        ['A-100', 'body.key'],
+      ];
+      for (const [key, field] of cases) {
+        const response = await app.request('POST', ENSURE, { body: { table: 'account', key } });
+        expect([response.status, response.body.error.field]).toEqual([400, field]);
+      }
+    });
+  });
+
+  describe('table names', () => {
+    it.each([
+      ['upper case', 'Account'],
+      ['a quote', "account'"],
+      ['an entity set with a key', 'accounts(1)'],
+      ['a path', '../account'],
+      ['a space', 'account x'],
+      ['empty', ''],
+      ['too long', `a${'b'.repeat(200)}`],
+      ['a leading digit', '1account'],
+      ['a non-string', 42],
+    ])('%s → 400 body.table', async (_label, table) => {
+      const response = await app.request('POST', ENSURE, { body: { table, key: { accountnumber: 'A-1' } } });
+      expect(response.status).toBe(400);
+      expect(response.body.error.field).toBe('body.table');
+    });
+
+    it('in paths and queries too', async () => {
+      const cases: Array<[string, string]> = [
+        ['/v1/instances/b/tables/Account/schema', 'params.table'],
+        ["/v1/instances/b/tables/account'/schema", 'params.table'],
+        ['/v1/instances/b/tables/account%27/schema', 'params.table'],
+        ['/v1/instances/b/tables/account%2F..%2Fx/schema', 'params.table'],
+        ['/v1/instances/b/stubs/account$/6f1c1c6e-2a4b-4c8e-9f00-0a1b2c3d4e5f', 'params.table'],
+        ['/v1/instances/b/stubs?table=account%27', 'query.table'],
+        ['/v1/instances/B/tables', 'params.instance'],
+        ["/v1/instances/b')/tables", 'params.instance'],
+      ];
+      for (const [path, field] of cases) {
+        const response = await app.request('GET', path);
+        expect([path, response.status, response.body?.error?.field]).toEqual([path, 400, field]);
+      }
+    });
+  });
+
+  describe('prototype pollution', () => {
+    it.each([
+      ['__proto__ at the top', '{"table":"account","key":{"accountnumber":"A"},"__proto__":{"polluted":true}}', ENSURE, 'body.__proto__'],
+      ['__proto__ in the key', '{"table":"account","key":{"__proto__":{"accountnumber":"A"}}}', ENSURE, 'body.key.__proto__'],
+      ['constructor in columns', '{"table":"account","key":{"accountnumber":"A"},"columns":{"constructor":{"prototype":{"x":1}}}}', ENSURE, 'body.columns.constructor'],
+      ['prototype in a record', '{"table":"contact","record":{"lastname":"X","prototype":1}}', SUBMIT, 'body.record.prototype'],
+      ['__proto__ deep in a reference', '{"table":"contact","record":{"lastname":"X"},"references":{"p":{"table":"account","key":{"accountnumber":"A"},"name":{"__proto__":1}}}}', SUBMIT, 'body.references.p.name.__proto__'],
+      ['__proto__ inside an array', '{"table":"account","key":{"accountnumber":"A"},"record":{"tags":[{"__proto__":{}}]}}', HYDRATE, 'body.record.tags[0].__proto__'],
+    ])('%s → 400 naming where', async (_label, rawBody, path, field) => {
+      const response = await app.request('POST', path, { rawBody, headers: { 'Content-Type': 'application/json' } });
+      expect(response.status).toBe(400);
+      expect(response.body.error).toMatchObject({ code: 'InvalidRequest', field });
+      expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    });
+  });
+
+  describe('bodies', () => {
+    it('non-JSON with a JSON content type → 400 body', async () => {
+      for (const rawBody of ['{not json', "{'table':'account'}", '{"table":"account",}']) {
+        const response = await app.request('POST', ENSURE, { rawBody, headers: { 'Content-Type': 'application/json' } });
+        expect(response.status).toBe(400);
+        expect(response.body.error).toMatchObject({ code: 'InvalidRequest', field: 'body', message: 'body: is not valid JSON (a JSON object is expected)' });
+      }
+    });
+
+    it('JSON that is not an object (array, string, nothing) → 400 body', async () => {
+      for (const rawBody of ['[]', '"account"', '42']) {
+        const response = await app.request('POST', ENSURE, { rawBody, headers: { 'Content-Type': 'application/json' } });
+        expect([rawBody, response.status, response.body.error.field]).toEqual([rawBody, 400, 'body']);
+      }
+      const empty = await app.request('POST', ENSURE);
+      expect([empty.status, empty.body.error.field]).toEqual([400, 'body']);
+    });
+
+    it('another content type → 415', async () => {
+      for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/xml']) {
+        const response = await app.request('POST', ENSURE, { rawBody: '{"table":"account","key":{"accountnumber":"A"}}', headers: { 'Content-Type': type } });
+        expect([type, response.status, response.body.error.code]).toEqual([type, 415, 'UnsupportedMediaType']);
+      }
+    });
+
+    it('over the 1 MB default limit → 413', async () => {
+      const body = { table: 'contact', record: { lastname: 'x', description: 'd'.repeat(1_100_000) } };
+      const response = await app.request('POST', SUBMIT, { body });
+      expect(response.status).toBe(413);
+      expect(response.body.error).toMatchObject({ code: 'PayloadTooLarge', field: 'body' });
+    });
+
+    it('nesting deeper than 32 levels → 400', async () => {
+      let deep: unknown = 'x';
+      for (let i = 0; i < 40; i++) deep = { a: deep };
+      const response = await app.request('POST', SUBMIT, { body: { table: 'contact', record: { lastname: 'X', data: deep } } });
+      expect(response.status).toBe(400);
+      expect(response.body.error.message).toContain('nested deeper than 32 levels');
+    });
+
+    it('unknown, missing or mistyped properties → 400 naming them', async () => {
+      const cases: Array<[string, unknown, string, string]> = [
+        [ENSURE, { table: 'account', key: { accountnumber: 'A' }, extra: 1 }, 'body.extra', 'is not a property of this object'],
+        [ENSURE, { key: { accountnumber: 'A' } }, 'body.table', 'is required'],
+        [ENSURE, { table: 'account' }, 'body.key', 'is required'],
+        [ENSURE, { table: 'account', key: { accountnumber: 'A' }, name: 'n'.repeat(401) }, 'body.name', 'at most 400'],
+        [ENSURE, { table: 'account', key: { accountnumber: 'A' }, columns: { 'Bad Column': 1 } }, 'body.columns.Bad Column', 'column logical name'],
+        [SUBMIT, { table: 'contact' }, 'body.record', 'is required'],
+        [SUBMIT, { table: 'contact', record: {} }, 'body.record', 'at least one column'],
+        [SUBMIT, { table: 'contact', record: { 'last name': 'X' } }, 'body.record.last name', 'column or'],
+        [SUBMIT, { table: 'contact', record: { 'parentcustomerid_account@odata.bind': 'accounts' } }, 'body.record.parentcustomerid_account@odata.bind', 'record path'],
+        [SUBMIT, { table: 'contact', record: { 'parentcustomerid_account@odata.bind': "/accounts(accountnumber='A')?$x=1\n" } }, 'body.record.parentcustomerid_account@odata.bind', 'record path'],
+        [SUBMIT, { table: 'contact', record: { lastname: 'X' }, references: { 'bad nav': { table: 'account', key: { accountnumber: 'A' } } } }, 'body.references.bad nav', 'navigation property'],
+        [SUBMIT, { table: 'contact', record: { lastname: 'X' }, references: { p: { table: 'Account', key: { accountnumber: 'A' } } } }, 'body.references.p.table', 'table logical name'],
+        [HYDRATE, { table: 'account', key: { accountnumber: 'A' } }, 'body.record', 'is required'],
+      ];
+      for (const [path, body, field, fragment] of cases) {
+        const response = await app.request('POST', path, { body });
+        expect([field, response.status, response.body.error.field]).toEqual([field, 400, field]);
+        expect(response.body.error.message).toContain(fragment);
+      }
+    });
+  });
+
+  describe('stub queries and ids', () => {
+    it.each([
+      ['top=0', 'query.top'],
+      ['top=5001', 'query.top'],
+      ['top=abc', 'query.top'],
+      ['top=1&top=2', 'query.top'],
+      ['olderThanSeconds=-1', 'query.olderThanSeconds'],
+      ['state=Bogus', 'query.state'],
+      ['skipToken=a%20b', 'query.skipToken'],
+      [`skipToken=${'t'.repeat(3000)}`, 'query.skipToken'],
+      ['filter=name', 'query.filter'],
+      ['%24filter=name', 'query.$filter'],
+    ])('?%s → 400 %s', async (query, field) => {
+      const response = await app.request('GET', `/v1/instances/b/stubs?${query}`);
+      expect(response.status).toBe(400);
+      expect(response.body.error.field).toBe(field);
+    });
+
+    it('a record id that is not a GUID → 400 params.id', async () => {
+      for (const id of ['not-a-guid', "6f1c1c6e-2a4b-4c8e-9f00-0a1b2c3d4e5f')", '6f1c1c6e-2a4b-4c8e-9f00-0a1b2c3d4e5f%27']) {
+        const response = await app.request('GET', `/v1/instances/b/stubs/account/${id}`);
+        expect([id, response.status, response.body.error.field]).toEqual([id, 400, 'params.id']);
+      }
+    });
+
+    it('an unknown schema part → 400 query.part', async () => {
+      const response = await app.request('GET', '/v1/instances/b/tables/account/schema?part=everything');
+      expect([response.status, response.body.error.field]).toEqual([400, 'query.part']);
+    });
+  });
+});
+
+describe('a configured body limit', () => {
+  const app = new TestApp();
+  beforeAll(() => app.start({ bodyLimit: 200 }));
+  afterAll(() => app.stop());
+
+  it('answers 413 just over it and 200 under it', async () => {
+    const small = await app.request('POST', ENSURE, { body: { table: 'account', key: { accountnumber: 'A-1' } } });
+    expect(small.status).toBe(200);
+    const large = await app.request('POST', ENSURE, { body: { table: 'account', key: { accountnumber: 'A-1' }, name: 'n'.repeat(250) } });
+    expect(large.status).toBe(413);
+    expect(large.body.error.message).toContain('200 bytes');
+  });
+});

@@ -1,0 +1,59 @@
+/** pino JSON logs: one line per request with the request id and flow run id, never a credential. */
+import { ApiError } from '../../../api/src/core/ApiError';
+import { API_KEY, TestApp } from './httpTestApp';
+
+describe('request logs', () => {
+  const app = new TestApp();
+  beforeAll(() => app.start());
+  afterAll(() => app.stop());
+  beforeEach(() => {
+    app.logLines.length = 0;
+    app.service.failure = undefined;
+  });
+
+  async function settle(): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+
+  it('logs each request as JSON with its request id, status and the flow run id', async () => {
+    await app.request('POST', '/v1/instances/b/ensure', {
+      body: { table: 'account', key: { accountnumber: 'A-1' }, name: 'Body-Only-Value' },
+      headers: { 'X-Request-Id': 'req-log-1', 'x-ms-workflow-run-id': '0858471234CU12', 'x-ms-workflow-name': 'flow-guid' },
+    });
+    await settle();
+    const line = app.logs().find((entry) => entry['requestId'] === 'req-log-1');
+    expect(line).toMatchObject({ level: 30, service: 'dataverse-ensure', requestId: 'req-log-1', workflowRunId: '0858471234CU12', workflowName: 'flow-guid', res: { statusCode: 200 } });
+    expect(line?.['req']).toMatchObject({ method: 'POST', url: '/v1/instances/b/ensure' });
+    expect(typeof line?.['time']).toBe('string');
+    expect(JSON.stringify(line)).not.toContain('Body-Only-Value');
+  });
+
+  it('redacts the API key and authorization headers, right or wrong', async () => {
+    await app.request('GET', '/v1/instances', { headers: { 'X-Request-Id': 'req-log-2', Authorization: 'Bearer eyJ-secret-token', Cookie: 'session=secret-cookie' } });
+    await app.request('GET', '/v1/instances', { key: 'wrong-key-but-still-secret', headers: { 'X-Request-Id': 'req-log-3' } });
+    await settle();
+    const all = app.logLines.join('\n');
+    expect(all).not.toContain(API_KEY);
+    expect(all).not.toContain('wrong-key-but-still-secret');
+    expect(all).not.toContain('eyJ-secret-token');
+    expect(all).not.toContain('secret-cookie');
+    const line = app.logs().find((entry) => entry['requestId'] === 'req-log-2') as { req: { headers: Record<string, string> } };
+    expect(line.req.headers['x-api-key']).toBe('[redacted]');
+    expect(line.req.headers['authorization']).toBe('[redacted]');
+    const refused = app.logs().find((entry) => entry['requestId'] === 'req-log-3') as { level: number; req: { headers: Record<string, string> }; res: { statusCode: number } };
+    expect(refused.req.headers['x-api-key']).toBe('[redacted]');
+    expect(refused.res.statusCode).toBe(401);
+    expect(refused.level).toBe(40);
+  });
+
+  it('logs client errors as warn and server errors as error', async () => {
+    app.service.failure = new ApiError(422, 'RecordRejected', 'no');
+    await app.request('GET', '/v1/instances', { headers: { 'X-Request-Id': 'req-log-4' } });
+    app.service.failure = new Error('boom');
+    await app.request('GET', '/v1/instances', { headers: { 'X-Request-Id': 'req-log-5' } });
+    await settle();
+    const levelOf = (id: string) => app.logs().filter((entry) => entry['requestId'] === id && entry['res'] !== undefined).map((entry) => entry['level']);
+    expect(levelOf('req-log-4')).toEqual([40]);
+    expect(levelOf('req-log-5')).toEqual([50]);
+  });
+});

@@ -1,0 +1,127 @@
+/**
+ * The annotations on the routes are the single source of /swagger.json and of the custom connector:
+ * the document is valid Swagger 2.0, every operation carries what the connector rules require, and the
+ * connector generated from it passes the offline validator with no error and no warning.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import SwaggerParser from '@apidevtools/swagger-parser';
+import { buildConnector } from '../../../connector/tools/build-connector';
+import { openApiDocument } from '../../../api/src/http';
+import { TestApp } from './httpTestApp';
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const EXPECTED_OPERATIONS: Array<[string, string, string, string]> = [
+  ['post', '/v1/instances/{instance}/ensure', 'EnsureRecord', 'important'],
+  ['post', '/v1/instances/{instance}/submit', 'SubmitRecord', 'important'],
+  ['post', '/v1/instances/{instance}/hydrate', 'HydrateRecord', 'important'],
+  ['get', '/v1/instances/{instance}/stubs', 'ListStubs', 'important'],
+  ['get', '/v1/instances/{instance}/stubs/{table}/{id}', 'GetStub', 'important'],
+  ['get', '/v1/instances', 'ListInstances', 'internal'],
+  ['get', '/v1/instances/{instance}/tables', 'ListTables', 'internal'],
+  ['get', '/v1/instances/{instance}/tables/{table}/schema', 'GetTableSchema', 'internal'],
+];
+
+function operations(document: Json): Array<{ method: string; path: string; operation: Json }> {
+  return Object.entries(document['paths'] as Json).flatMap(([path, item]) =>
+    Object.entries(item as Json).map(([method, operation]) => ({ method, path, operation: operation as Json })),
+  );
+}
+
+/** Every property of every schema under `schema`, with its JSON path. */
+function propertiesOf(schema: unknown, path: string, found: Array<[string, Json]> = []): Array<[string, Json]> {
+  if (schema === null || typeof schema !== 'object') return found;
+  const node = schema as Json;
+  for (const [name, property] of Object.entries((node['properties'] ?? {}) as Json)) {
+    found.push([`${path}.properties.${name}`, property as Json]);
+    propertiesOf(property, `${path}.properties.${name}`, found);
+  }
+  if (node['items']) propertiesOf(node['items'], `${path}.items`, found);
+  if (node['additionalProperties'] && typeof node['additionalProperties'] === 'object') propertiesOf(node['additionalProperties'], `${path}.additionalProperties`, found);
+  return found;
+}
+
+describe('the OpenAPI (Swagger 2.0) document', () => {
+  const document = openApiDocument() as Json;
+
+  it('is valid Swagger 2.0 (swagger-parser)', async () => {
+    await expect(SwaggerParser.validate(structuredClone(document) as never)).resolves.toBeDefined();
+    expect(document['swagger']).toBe('2.0');
+    expect(document['securityDefinitions']).toEqual({ api_key: { type: 'apiKey', in: 'header', name: 'X-API-Key' } });
+  });
+
+  it('has exactly the API operations, with their ids and visibility', () => {
+    const found = operations(document).map(({ method, path, operation }) => [method, path, operation['operationId'], operation['x-ms-visibility']]);
+    expect(found.sort()).toEqual([...EXPECTED_OPERATIONS].sort());
+  });
+
+  it.each(EXPECTED_OPERATIONS)('%s %s (%s) has the connector-required fields', (method, path) => {
+    const operation = (document['paths'] as Json)[path][method] as Json;
+    expect(operation['operationId']).toMatch(/^[A-Z][A-Za-z0-9]*$/);
+    expect(operation['summary'].length).toBeLessThanOrEqual(80);
+    expect(operation['summary']).toMatch(/^[A-Za-z0-9 ()]*[A-Za-z0-9)]$/);
+    expect(operation['description']).toMatch(/[.!?]$/);
+    expect(operation['description'].toLowerCase()).not.toBe(operation['summary'].toLowerCase());
+    for (const parameter of operation['parameters'] ?? []) {
+      expect([parameter.name, typeof parameter['x-ms-summary'], typeof parameter.description]).toEqual([parameter.name, 'string', 'string']);
+      if (parameter.in === 'path') expect(parameter.required).toBe(true);
+      for (const [where, property] of propertiesOf(parameter.schema, `${path}.${parameter.name}`)) {
+        expect([where, typeof property['x-ms-summary'], typeof property['description']]).toEqual([where, 'string', 'string']);
+      }
+    }
+    const successes = Object.entries(operation['responses'] as Json).filter(([code]) => /^2\d\d$/.test(code));
+    expect(successes.length).toBeGreaterThan(0);
+    for (const [, response] of successes) expect(response.schema).toBeDefined();
+    expect(operation['responses']['default']).toBeUndefined();
+  });
+
+  it('every property of every definition has x-ms-summary and a description', () => {
+    for (const [name, definition] of Object.entries(document['definitions'] as Json)) {
+      for (const [where, property] of propertiesOf(definition, `definitions.${name}`)) {
+        expect([where, typeof property['x-ms-summary'], typeof property['description']]).toEqual([where, 'string', 'string']);
+      }
+    }
+  });
+
+  it('lets flow authors pick the instance and table and fill in key and record columns', () => {
+    for (const { operation } of operations(document)) {
+      const instance = (operation['parameters'] ?? []).find((parameter: Json) => parameter.name === 'instance');
+      if (!instance || operation['operationId'] === 'GetTableSchema') continue;
+      expect(instance['x-ms-dynamic-values']).toMatchObject({ operationId: 'ListInstances', 'value-collection': 'value', 'value-path': 'name' });
+    }
+    for (const id of ['EnsureRecord', 'SubmitRecord', 'HydrateRecord']) {
+      const { operation } = operations(document).find((entry) => entry.operation['operationId'] === id)!;
+      const body = (operation['parameters'] as Json[]).find((parameter) => parameter.in === 'body')!;
+      const properties = body.schema.properties as Json;
+      expect(properties['table']['x-ms-dynamic-values']).toMatchObject({ operationId: 'ListTables', parameters: { instance: { parameter: 'instance' } } });
+      expect(properties['key']['x-ms-dynamic-schema']).toMatchObject({ operationId: 'GetTableSchema', parameters: { part: 'key' }, 'value-path': 'schema' });
+      expect(properties['key']['x-ms-dynamic-properties']).toMatchObject({ parameters: { table: { parameterReference: 'body/table' } }, itemValuePath: 'schema' });
+      if (id !== 'EnsureRecord') expect(properties['record']['x-ms-dynamic-schema']).toMatchObject({ operationId: 'GetTableSchema', parameters: { part: 'record' } });
+    }
+  });
+
+  it('is what /swagger.json serves', async () => {
+    const app = await new TestApp().start();
+    try {
+      const served = await app.request('GET', '/swagger.json', { key: null });
+      expect(served.body).toEqual(document);
+    } finally {
+      await app.stop();
+    }
+  });
+});
+
+describe('the connector generated from these annotations', () => {
+  let folder: string;
+  beforeAll(() => {
+    folder = mkdtempSync(join(tmpdir(), 'dve-connector-'));
+  });
+  afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+  it('passes the offline connector validator with 0 errors and 0 warnings', async () => {
+    const findings = await buildConnector({ outputFolder: folder });
+    expect(findings.map((finding) => JSON.stringify(finding))).toEqual([]);
+  }, 60_000);
+});

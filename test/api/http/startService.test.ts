@@ -1,0 +1,90 @@
+/**
+ * What `npm start` runs (`startService`), end to end on free ports: the local instances start, a key is
+ * generated into the data folder when none is configured, the API answers with it, and close() stops
+ * everything.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { hashApiKey, loadConfig } from '../../../api/src/config';
+import { createLogger } from '../../../api/src/http';
+import { startService, type RunningService } from '../../../api/src/main';
+
+describe('startService (npm start)', () => {
+  let cwd: string;
+  let service: RunningService | undefined;
+  const logLines: string[] = [];
+  const logger = createLogger({
+    destination: new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        logLines.push(chunk.toString('utf8'));
+        callback();
+      },
+    }),
+  });
+
+  beforeEach(() => {
+    cwd = mkdtempSync(join(tmpdir(), 'dve-start-'));
+    writeFileSync(
+      join(cwd, 'dataverse-ensure.config.json'),
+      JSON.stringify({
+        port: 0,
+        instances: {
+          a: { local: { port: 0, memory: true }, tables: ['account', 'contact'] },
+          b: { local: { port: 0, memory: true }, source: 'a', tables: ['account', 'contact'], stubDefaults: { contact: { nameColumn: 'lastname' } } },
+        },
+      }),
+    );
+  });
+  afterEach(async () => {
+    await service?.close();
+    service = undefined;
+    rmSync(cwd, { recursive: true, force: true });
+  });
+
+  it('generates an API key into the data folder when none is configured, and serves the API with it', async () => {
+    service = await startService(loadConfig({ cwd, env: {} }), { logger });
+    const key = service.generatedApiKey!;
+    expect(key).toMatch(/^dve_/);
+    const stored = readFileSync(join(cwd, '.data', 'api-keys.json'), 'utf8');
+    expect(stored).toContain(hashApiKey(key));
+    expect(stored).not.toContain(key);
+    expect(service.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+
+    expect((await fetch(`${service.url}/v1/instances`)).status).toBe(401);
+    const instances = await fetch(`${service.url}/v1/instances`, { headers: { 'X-API-Key': key } });
+    expect(instances.status).toBe(200);
+    const body = (await instances.json()) as { value: Array<{ name: string; reachable: boolean }> };
+    expect(body.value.map(({ name, reachable }) => ({ name, reachable }))).toEqual([
+      { name: 'a', reachable: true },
+      { name: 'b', reachable: true },
+    ]);
+    expect((await fetch(`${service.url}/ready`)).status).toBe(200);
+    expect(logLines.join('')).not.toContain(key);
+
+    // A second start reuses the stored key instead of generating another.
+    const url = service.url;
+    await service.close();
+    service = await startService(loadConfig({ cwd, env: {} }), { logger });
+    expect(service.generatedApiKey).toBeUndefined();
+    expect(service.config.apiKeySource).toBe('data folder');
+    expect((await fetch(`${service.url}/v1/instances`, { headers: { 'X-API-Key': key } })).status).toBe(200);
+    await expect(fetch(`${url}/health`)).rejects.toThrow();
+  });
+
+  it('generates nothing when API_KEYS is set', async () => {
+    service = await startService(loadConfig({ cwd, env: { API_KEYS: 'vault-key-0123456789' } }), { logger });
+    expect(service.generatedApiKey).toBeUndefined();
+    expect((await fetch(`${service.url}/v1/instances`, { headers: { 'X-API-Key': 'vault-key-0123456789' } })).status).toBe(200);
+  });
+
+  it('stops the local instances on close', async () => {
+    service = await startService(loadConfig({ cwd, env: {} }), { logger });
+    const b = service.localInstances['b']!;
+    expect((await fetch(`${b.webApiUrl}accounts?$top=1`)).status).toBe(200);
+    await service.close();
+    await expect(fetch(`${b.webApiUrl}accounts?$top=1`)).rejects.toThrow();
+    service = undefined;
+  });
+});
