@@ -71,7 +71,8 @@ describe('responses', () => {
 
   it.each([
     [new ApiError(404, 'UnknownInstance', 'params.instance: no instance "z" is configured', 'params.instance'), 404],
-    [new ApiError(403, 'TableNotAllowed', 'body.table: "lead" is not allowed for instance "b"', 'body.table'), 403],
+    [new ApiError(400, 'TableNotAllowed', 'body.table: "lead" is not allowed for instance "b"', 'body.table'), 400],
+    [new ApiError(502, 'TargetUnavailable', 'instance "b" answered 502'), 502],
     [new ApiError(409, 'Conflict', 'the record changed meanwhile'), 409],
     [new ApiError(422, 'RecordRejected', 'body.record.lastname: required'), 422],
   ])('ApiError %p → its status and body', async (error, status) => {

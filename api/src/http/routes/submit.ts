@@ -109,15 +109,11 @@ import { completed, sendActionOutcome } from './actionResponse';
  *         schema:
  *           $ref: '#/definitions/SubmitResult'
  *       400:
- *         description: The request is not valid; the message names the field.
+ *         description: The request is not valid or a table is not allowed; the message names the field.
  *         schema:
  *           $ref: '#/definitions/ErrorResponse'
  *       401:
  *         description: The API key is missing or wrong.
- *         schema:
- *           $ref: '#/definitions/ErrorResponse'
- *       403:
- *         description: A table is not allowed for this instance.
  *         schema:
  *           $ref: '#/definitions/ErrorResponse'
  *       404:

@@ -77,15 +77,11 @@ import { InstanceParamsSchema, NoQuerySchema, parseRequestPart, SchemaPartSchema
  *         schema:
  *           $ref: '#/definitions/TableSchema'
  *       400:
- *         description: The table name is not valid.
+ *         description: The table name is not valid, or the table is not allowed for this instance.
  *         schema:
  *           $ref: '#/definitions/ErrorResponse'
  *       401:
  *         description: The API key is missing or wrong.
- *         schema:
- *           $ref: '#/definitions/ErrorResponse'
- *       403:
- *         description: The table is not allowed for this instance.
  *         schema:
  *           $ref: '#/definitions/ErrorResponse'
  *       404:
