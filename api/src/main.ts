@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { describeConfig, generateDataFolderApiKey, loadConfig, ConfigError, type AppConfig } from './config';
 import { createEnsureCore, type CoreInstance, type EnsureCore } from './core/createEnsureCore';
 import { WebApiClient } from './dataverse';
+import { createResilientHooks } from './resilience';
 import { createApp, createLogger } from './http';
 import { startLocalDataverse, type LocalDataverse } from './local-dataverse';
 
@@ -71,12 +72,15 @@ export async function startService(config: AppConfig, options: StartServiceOptio
       }
     }
     const coreInstances: CoreInstance[] = config.instances.map((instance) => {
-      const client = new WebApiClient({ url: instanceUrls[instance.name]!, ...(instance.auth ? { auth: instance.auth } : {}) });
+      // Every call to the instance goes through its retry / circuit-breaker / timeout policy.
+      const resilience = createResilientHooks(instance.name, instance.resilience ?? {}, logger.child({ component: 'resilience', instance: instance.name }));
+      const client = new WebApiClient({ url: instanceUrls[instance.name]!, ...(instance.auth ? { auth: instance.auth } : {}), hooks: resilience.hooks });
       clients.push(client);
       return {
         name: instance.name,
         url: instanceUrls[instance.name]!,
         client,
+        breaker: resilience.breaker,
         ...(instance.source !== undefined ? { source: instance.source } : {}),
         tables: instance.tables,
         stubDefaults: instance.stubDefaults,

@@ -4,6 +4,7 @@
  * stored as SHA-256 hashes. `loadConfig` turns a valid file plus the environment into an `AppConfig`.
  */
 import { z } from 'zod';
+import { ResilienceSettingsSchema } from '../resilience/ResilienceSettings';
 
 /** Instance names: lower case, so `DVE_INSTANCE_<NAME>_…` environment variables map back to one name. */
 export const INSTANCE_NAME = /^[a-z][a-z0-9_]{0,39}$/;
@@ -77,6 +78,8 @@ export const InstanceFileSchema = z
       .array(z.string().regex(TABLE_LOGICAL_NAME, { message: 'must be a table logical name (a-z, 0-9, _)' }))
       .min(1, { message: 'must list at least one table' }),
     stubDefaults: z.record(z.string().regex(TABLE_LOGICAL_NAME, { message: 'must be a table logical name' }), StubDefaultsSchema).optional(),
+    /** Retry, circuit breaker and timeout for this instance (api/src/resilience/README.md); defaults apply. */
+    resilience: ResilienceSettingsSchema.optional(),
   })
   .superRefine((instance, context) => {
     if ((instance.url === undefined) === (instance.local === undefined)) {

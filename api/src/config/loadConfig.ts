@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import type { DataverseAuth } from '../dataverse';
+import type { ResilienceSettingsInput } from '../resilience/ResilienceSettings';
 import { hashApiKey, MIN_API_KEY_LENGTH, readDataFolderApiKeys } from './ApiKeys';
 import { ConfigFileSchema, INSTANCE_NAME, type ApiKeyEntry, type ConfigFile, type InstanceFile } from './ConfigSchema';
 import { EMBEDDED_DEFAULT_CONFIG } from './embeddedDefault';
@@ -40,6 +41,8 @@ export interface InstanceConfig {
   source?: string;
   tables: string[];
   stubDefaults: Record<string, StubDefaultsConfig>;
+  /** Retry / circuit breaker / timeout settings; defaults in api/src/resilience/ResilienceSettings.ts. */
+  resilience?: ResilienceSettingsInput;
 }
 
 export interface AppConfig {
@@ -326,6 +329,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
       ...(instance.source !== undefined ? { source: instance.source } : {}),
       tables: [...new Set(instance.tables)],
       stubDefaults: instance.stubDefaults ?? {},
+      ...(instance.resilience !== undefined ? { resilience: instance.resilience } : {}),
     };
   });
   const localPorts = new Map<number, string>();

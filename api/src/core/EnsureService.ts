@@ -112,6 +112,8 @@ export interface InstanceInfo {
   reachable: boolean;
   /** Why it is not reachable (no secrets). */
   error?: string;
+  /** The circuit breaker protecting the instance, when one is configured. */
+  circuit?: { state: 'closed' | 'open' | 'half-open' | 'isolated'; openUntil?: string };
 }
 
 export interface TableInfo {

@@ -66,6 +66,8 @@ export interface CoreInstance {
   /** Logical names of the tables this instance allows (the allow-list). */
   tables: string[];
   stubDefaults: Record<string, StubDefaults>;
+  /** The instance's circuit breaker (api/src/resilience), shown by `instances()` and `/ready`. */
+  breaker?: { snapshot(): { state: 'closed' | 'open' | 'half-open' | 'isolated'; openUntil?: string } };
 }
 
 export interface EnsureCoreOptions {
@@ -188,9 +190,14 @@ class EnsureCoreService implements EnsureCore {
       const meta = await this.table(instance, input.table, 'body.table');
       const recordKey = input.key ? resolveKey(meta, input.key, 'body.key') : undefined;
       const { record, references } = await this.resolveReferences(instance, meta, input);
+      // A create carries a GUID chosen here, so a retried write whose first answer was lost is
+      // recognised (412 on our own fresh GUID) instead of creating the record twice.
+      if (!recordKey && record[meta.primaryIdAttribute] === undefined) record[meta.primaryIdAttribute] = randomUUID();
+      const generatedId = recordKey ? undefined : String(record[meta.primaryIdAttribute]).toLowerCase();
+      const ownWrite = input.record[meta.primaryIdAttribute] === undefined ? generatedId : undefined;
       for (let attempt = 0; ; attempt++) {
         try {
-          return await this.submitOnce(instance, meta, recordKey, record, references, context);
+          return await this.submitOnce(instance, meta, recordKey, record, references, context, ownWrite);
         } catch (error) {
           if (attempt > 0 || !(error instanceof ChangeSetFailure || error instanceof NotFoundError)) throw unwrap(error);
           const failure = error instanceof ChangeSetFailure ? error.error : error;
@@ -213,6 +220,7 @@ class EnsureCoreService implements EnsureCore {
     record: Record<string, unknown>,
     references: Reference[],
     context: CallContext,
+    ownWrite: string | undefined,
   ): Promise<SubmitResult> {
     const unknown = references.filter((r) => this.cache.get(r.id) === undefined);
     const release = await this.locks.acquire(unknown.map((r) => r.id));
@@ -221,7 +229,7 @@ class EnsureCoreService implements EnsureCore {
       const stillUnknown = unknown.filter((r) => this.cache.get(r.id) === undefined);
       const recordOperation = this.recordOperation(meta, recordKey, record);
       if (stillUnknown.length === 0) {
-        const written = await this.writeRecord(instance, meta, recordKey, record);
+        const written = await this.writeRecord(instance, meta, recordKey, record, ownWrite);
         return { ...written, table: meta.logicalName, stubsCreated: [] };
       }
       if (this.submitStrategy === 'atomic') {
@@ -229,7 +237,7 @@ class EnsureCoreService implements EnsureCore {
         for (const [id, recordId] of found) this.cache.remember(id, recordId);
         const plans = await this.plan(instance, stillUnknown.filter((r) => !found.has(r.id)));
         if (plans.length === 0) {
-          const written = await this.writeRecord(instance, meta, recordKey, record);
+          const written = await this.writeRecord(instance, meta, recordKey, record, ownWrite);
           return { ...written, table: meta.logicalName, stubsCreated: [] };
         }
         const result = await this.writeChangeSet(instance, plans, recordOperation, context);
@@ -237,7 +245,7 @@ class EnsureCoreService implements EnsureCore {
         const written = recordOutcome(meta, lastOperation(result), recordOperation);
         return { ...written, table: meta.logicalName, stubsCreated: plans.map(stubCreated) };
       }
-      return await this.submitInOneRoundTrip(instance, meta, recordOperation, await this.plan(instance, stillUnknown), context);
+      return await this.submitInOneRoundTrip(instance, meta, recordOperation, await this.plan(instance, stillUnknown), context, ownWrite);
     } finally {
       release();
     }
@@ -248,7 +256,14 @@ class EnsureCoreService implements EnsureCore {
    * create-only, with its ec_stub row — a 412 means the record exists and rolls back only that change
    * set), then the record, which Dataverse runs after them.
    */
-  private async submitInOneRoundTrip(instance: CoreInstance, meta: EntityMetadata, recordOperation: BatchOperation, plans: StubPlan[], context: CallContext): Promise<SubmitResult> {
+  private async submitInOneRoundTrip(
+    instance: CoreInstance,
+    meta: EntityMetadata,
+    recordOperation: BatchOperation,
+    plans: StubPlan[],
+    context: CallContext,
+    ownWrite: string | undefined,
+  ): Promise<SubmitResult> {
     const items = plans.map((plan, i) => ({ changeSet: this.stubOperations(instance, plan, i, context) }));
     const result = await instance.client.executeBatch([...items, { ...recordOperation, contentId: undefined }], { continueOnError: true });
     const created: StubPlan[] = [];
@@ -266,6 +281,10 @@ class EnsureCoreService implements EnsureCore {
       }
     });
     const last = lastOperation(result);
+    if (ownWrite && last.error instanceof DuplicateRecordError) {
+      // Our own earlier attempt landed (its answer was lost and the batch was retried).
+      return { id: ownWrite, operation: 'created', table: meta.logicalName, stubsCreated: created.map(stubCreated) };
+    }
     if (last.outcome !== 'succeeded') {
       const error = last.error ?? stubFailure ?? result.errors[0];
       if (!error) throw new Error(`$batch answered ${result.status} without an error for the record`);
@@ -344,10 +363,16 @@ class EnsureCoreService implements EnsureCore {
       : { method: 'POST', target: { entitySet: meta.entitySetName }, body: record, contentId: 'record' };
   }
 
-  private async writeRecord(instance: CoreInstance, meta: EntityMetadata, key: ResolvedKey | undefined, record: Record<string, unknown>) {
+  private async writeRecord(instance: CoreInstance, meta: EntityMetadata, key: ResolvedKey | undefined, record: Record<string, unknown>, ownWrite?: string) {
     if (!key) {
-      const result = await instance.client.create(meta.entitySetName, record);
-      return { id: result.id!, operation: 'created' as const };
+      try {
+        const result = await instance.client.create(meta.entitySetName, record);
+        return { id: result.id!, operation: 'created' as const };
+      } catch (error) {
+        // 412 on the fresh GUID we chose: our own earlier attempt landed.
+        if (ownWrite && error instanceof DuplicateRecordError) return { id: ownWrite, operation: 'created' as const };
+        throw error;
+      }
     }
     const result = await instance.client.upsert(meta.entitySetName, toEntityKey(key), record, { returnRepresentation: true, select: [meta.primaryIdAttribute] });
     return { id: String(result.record?.[meta.primaryIdAttribute] ?? result.id), operation: result.outcome === 'created' ? ('created' as const) : ('updated' as const) };
@@ -447,7 +472,15 @@ class EnsureCoreService implements EnsureCore {
       [...this.instancesByName.values()].map(async (instance) => {
         const probe = await this.probe(instance);
         const role = instance.source ? 'target' : targets.has(instance.name) ? 'source' : 'standalone';
-        return { name: instance.name, url: instance.url, ...(instance.source ? { source: instance.source } : {}), role, ...probe } satisfies InstanceInfo;
+        const circuit = instance.breaker?.snapshot();
+        return {
+          name: instance.name,
+          url: instance.url,
+          ...(instance.source ? { source: instance.source } : {}),
+          role,
+          ...probe,
+          ...(circuit ? { circuit: { state: circuit.state, ...(circuit.openUntil ? { openUntil: circuit.openUntil } : {}) } } : {}),
+        } satisfies InstanceInfo;
       }),
     );
   }

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError } from '../../../api/src/core/ApiError';
 import { createEnsureCore, type SubmitStrategy } from '../../../api/src/core/createEnsureCore';
+import { WebApiClient } from '../../../api/src/dataverse';
 import { context, CoreFixture } from './coreFixture';
 
 describe.each<[SubmitStrategy, { mixed: { http: number; operations: number } }]>([
@@ -120,6 +121,24 @@ describe.each<[SubmitStrategy, { mixed: { http: number; operations: number } }]>
       expect(results).toHaveLength(20);
       expect(await f.count(f.b, 'ec_stubs', `ec_recordid eq '${accountId}'`)).toBe(1);
       expect(await f.count(f.b, 'contacts', `_parentcustomerid_value eq ${accountId}`)).toBe(20);
+    });
+
+    test('a write retried after its answer was lost is not applied twice (the record carries our GUID)', async () => {
+      // Hooks that send each write twice and answer with the second response, as a retry after a lost answer does.
+      const replaying = new WebApiClient({
+        url: f.b.url,
+        hooks: { wrap: async (request, attempt) => (request.method === 'GET' ? attempt() : (await attempt(), attempt())) },
+      });
+      const core = createEnsureCore({ submitStrategy: strategy, instances: [{ name: 'b', url: f.b.url, client: replaying, tables: ['account', 'contact'], stubDefaults: {} }] });
+      const marker = `replayed-${randomUUID()}`;
+      const plain = await core.submit('b', { table: 'account', record: { name: marker } }, context);
+      const accountId = randomUUID();
+      const withStub = await core.submit('b', { table: 'account', record: { name: marker, 'parentaccountid@odata.bind': `/accounts(${accountId})` } }, context);
+      expect(plain.operation).toBe('created');
+      expect(withStub.operation).toBe('created');
+      const rows = (await f.get(f.b, `accounts?$select=accountid&$filter=${encodeURIComponent(`name eq '${marker}'`)}`)).body.value.map((r: { accountid: string }) => r.accountid);
+      expect(rows.sort()).toEqual([plain.id, withStub.id].sort());
+      expect(await f.count(f.b, 'ec_stubs', `ec_recordid eq '${accountId}'`)).toBe(1);
     });
 
     test('a stale cache entry (record deleted) is detected and retried once', async () => {

@@ -1,7 +1,7 @@
 /**
  * `GET /health` (liveness: the process answers) and `GET /ready` (each instance reachable or not:
  * 200 when all are, else 503). Both are open, for load balancers and orchestrators; they show
- * instance names and reachability only, no URLs or errors.
+ * instance names, reachability and circuit-breaker state only, no URLs or errors.
  */
 import { Router } from 'express';
 import type { EnsureService } from '../../core/EnsureService';
@@ -12,9 +12,9 @@ export function healthRouter(service: EnsureService): Router {
     response.json({ status: 'ok' });
   });
   router.get('/ready', async (_request, response) => {
-    let instances: Array<{ name: string; reachable: boolean }>;
+    let instances: Array<{ name: string; reachable: boolean; circuit?: { state: string; openUntil?: string } }>;
     try {
-      instances = (await service.instances()).map(({ name, reachable }) => ({ name, reachable }));
+      instances = (await service.instances()).map(({ name, reachable, circuit }) => ({ name, reachable, ...(circuit ? { circuit } : {}) }));
     } catch {
       response.status(503).json({ status: 'not-ready', instances: [] });
       return;

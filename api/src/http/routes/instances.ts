@@ -61,6 +61,21 @@ import { NoQuerySchema, parseRequestPart } from '../requestValidation';
  *         type: string
  *         description: Why the instance is not reachable.
  *         x-ms-summary: Error
+ *       circuit:
+ *         type: object
+ *         description: The circuit breaker protecting the instance.
+ *         x-ms-summary: Circuit
+ *         properties:
+ *           state:
+ *             type: string
+ *             enum: [closed, open, half-open, isolated]
+ *             description: closed (calls go through), open or isolated (calls are refused until openUntil), half-open (probing).
+ *             x-ms-summary: State
+ *           openUntil:
+ *             type: string
+ *             format: date-time
+ *             description: When an open circuit lets a probe through.
+ *             x-ms-summary: Open until
  *   ErrorResponse:
  *     type: object
  *     required: [error]
