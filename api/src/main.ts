@@ -13,6 +13,7 @@ import { createEnsureCore, type CoreInstance, type EnsureCore } from './core/cre
 import { WebApiClient } from './dataverse';
 import { createResilientHooks } from './resilience';
 import { createApp, createLogger } from './http';
+import { PREVIEW_PATH, previewEnabled } from './http/preview/previewPage';
 import { startLocalDataverse, type LocalDataverse } from './local-dataverse';
 
 export interface RunningService {
@@ -24,6 +25,8 @@ export interface RunningService {
   /** Web API URL of every instance, by name. */
   instanceUrls: Record<string, string>;
   localInstances: Record<string, LocalDataverse>;
+  /** The local preview page (PendingStubs control with live stubs), when served (see previewEnabled). */
+  previewUrl?: string;
   close(): Promise<void>;
 }
 
@@ -86,8 +89,13 @@ export async function startService(config: AppConfig, options: StartServiceOptio
         stubDefaults: instance.stubDefaults,
       };
     });
-    core = createEnsureCore({ instances: coreInstances, ...(config.existenceCache ? { existenceCache: config.existenceCache } : {}) });
-    const app = createApp({ service: core, config, logger });
+    core = createEnsureCore({
+      instances: coreInstances,
+      ...(config.existenceCache ? { existenceCache: config.existenceCache } : {}),
+      ...(config.submitStrategy ? { submitStrategy: config.submitStrategy } : {}),
+    });
+    const preview = previewEnabled(config.host) ? { instances: coreInstances } : undefined;
+    const app = createApp({ service: core, config, logger, ...(preview ? { preview } : {}) });
     const listening = app.listen(config.port, config.host);
     server = listening;
     await new Promise<void>((resolve, reject) => {
@@ -105,6 +113,7 @@ export async function startService(config: AppConfig, options: StartServiceOptio
       ...(generatedApiKey !== undefined ? { generatedApiKey } : {}),
       instanceUrls,
       localInstances,
+      ...(preview ? { previewUrl: `${url}${PREVIEW_PATH}` } : {}),
       close: () => (closing ??= stopAll()),
     };
   } catch (error) {
@@ -119,6 +128,7 @@ function printBanner(service: RunningService): void {
     `Dataverse Ensure API: ${service.url}/v1  (configuration: ${service.config.source})`,
     `API docs (Swagger UI): ${service.url}/docs   definition: ${service.url}/swagger.json`,
     `Health: ${service.url}/health   readiness: ${service.url}/ready`,
+    ...(service.previewUrl ? [`Local preview (PendingStubs control, live stubs): ${service.previewUrl}`] : []),
     ...service.config.instances.map((instance) => {
       const role = instance.source ? `target, source ${instance.source}` : service.config.instances.some((other) => other.source === instance.name) ? 'source' : 'standalone';
       const where = instance.local ? `local Dataverse ${service.instanceUrls[instance.name]}/api/data/v9.2/` : service.instanceUrls[instance.name];

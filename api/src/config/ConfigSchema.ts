@@ -108,6 +108,8 @@ export const ConfigFileSchema = z
       .strictObject({ maxEntries: z.number().int().positive().optional(), ttlSeconds: z.number().int().positive().optional() })
       .optional(),
     apiKeys: z.array(ApiKeyEntrySchema).optional(),
+    /** How submits with missing references are written: api/src/core/README.md, "Submit strategies". */
+    submitStrategy: z.enum(['single-round-trip', 'atomic']).optional(),
     instances: z.record(z.string().regex(INSTANCE_NAME, { message: 'instance names are a lower-case letter then a-z, 0-9, _ (at most 40)' }), InstanceFileSchema),
   })
   .superRefine((file, context) => {

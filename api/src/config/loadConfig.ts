@@ -55,6 +55,7 @@ export interface AppConfig {
   bodyLimit: number | string;
   logLevel: LogLevel;
   existenceCache?: { maxEntries?: number; ttlSeconds?: number };
+  submitStrategy?: 'single-round-trip' | 'atomic';
   /** Name + SHA-256 of every accepted key. */
   apiKeys: ApiKeyEntry[];
   /** Where the keys came from; `none` means `npm start` generates one into the data folder. */
@@ -310,6 +311,12 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
     else issues.push('BODY_LIMIT: must be bytes or a size such as "1mb"');
   }
   let logLevel: LogLevel = file.logLevel ?? DEFAULTS.logLevel;
+  let submitStrategy = file.submitStrategy;
+  const strategyVariable = env['SUBMIT_STRATEGY'];
+  if (strategyVariable) {
+    if (strategyVariable === 'single-round-trip' || strategyVariable === 'atomic') submitStrategy = strategyVariable;
+    else issues.push('SUBMIT_STRATEGY: must be single-round-trip or atomic');
+  }
   const logLevelVariable = env['LOG_LEVEL'];
   if (logLevelVariable) {
     const levels: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -365,6 +372,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
     bodyLimit,
     logLevel,
     ...(file.existenceCache ? { existenceCache: file.existenceCache } : {}),
+    ...(submitStrategy ? { submitStrategy } : {}),
     apiKeys,
     apiKeySource,
     instances,

@@ -243,4 +243,18 @@ describe('loadConfig', () => {
       expect(existsSync(join(dataDir, 'api-keys.json'))).toBe(true);
     });
   });
+
+  test('submit strategy and per-instance resilience settings: read, validated, named in errors', () => {
+    writeConfig({
+      submitStrategy: 'atomic',
+      instances: { b: { local: { port: 0, memory: true }, tables: ['account'], resilience: { maxAttempts: 2, breaker: { kind: 'consecutive', threshold: 3 } } } },
+    });
+    const config = load();
+    expect(config.submitStrategy).toBe('atomic');
+    expect(config.instances[0]!.resilience).toMatchObject({ maxAttempts: 2, breaker: { kind: 'consecutive', threshold: 3 } });
+    expect(load({ SUBMIT_STRATEGY: 'single-round-trip' }).submitStrategy).toBe('single-round-trip');
+    expect(issuesOf({ SUBMIT_STRATEGY: 'eventually' })).toEqual(['SUBMIT_STRATEGY: must be single-round-trip or atomic']);
+    writeConfig({ instances: { b: { local: { port: 0 }, tables: ['account'], resilience: { maxAttempts: 0 } } } });
+    expect(issuesOf().join('\n')).toContain('instances.b.resilience.maxAttempts');
+  });
 });
