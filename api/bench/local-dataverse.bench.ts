@@ -10,11 +10,19 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Agent, request } from 'undici';
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const OPERATIONS = Number(process.env.BENCH_OPERATIONS ?? 4000);
 const CLI = join(__dirname, '../src/local-dataverse/cli.ts');
 const CRLF = '\r\n';
+/** The load generator uses undici's request API: fetch would cost more CPU than the server under test. */
+const agent = new Agent({ connections: CONCURRENCY, keepAliveTimeout: 30_000 });
+
+async function call(url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; text: string }> {
+  const response = await request(url, { method: (init.method ?? 'GET') as 'GET', headers: init.headers, body: init.body, dispatcher: agent });
+  return { status: response.statusCode, text: await response.body.text() };
+}
 
 async function startServer(args: string[]): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -41,9 +49,8 @@ async function measure(count: number, operation: (i: number) => Promise<void>): 
   return count / ((performance.now() - started) / 1000);
 }
 
-async function expectStatus(response: Response, status: number): Promise<void> {
-  const text = await response.text();
-  if (response.status !== status) throw new Error(`expected ${status}, got ${response.status}: ${text.slice(0, 300)}`);
+async function expectStatus(response: { status: number; text: string }, status: number): Promise<void> {
+  if (response.status !== status) throw new Error(`expected ${status}, got ${response.status}: ${response.text.slice(0, 300)}`);
 }
 
 function changeSet(prefix: string, size: number): { body: string; contentType: string } {
@@ -66,24 +73,24 @@ async function run(label: string, args: string[]): Promise<Record<string, number
   try {
     const run = randomUUID().slice(0, 8);
     // Warm up the JIT and connection pool.
-    await measure(500, async () => expectStatus(await fetch(`${url}/_admin/faults`), 200));
+    await measure(500, async () => expectStatus(await call(`${url}/_admin/faults`), 200));
     const results: Record<string, number> = {};
-    results.baseline = await measure(OPERATIONS, async () => expectStatus(await fetch(`${url}/_admin/faults`), 200));
+    results.baseline = await measure(OPERATIONS, async () => expectStatus(await call(`${url}/_admin/faults`), 200));
     results.creates = await measure(OPERATIONS, async (i) =>
-      expectStatus(await fetch(`${api}accounts`, { method: 'POST', headers: json, body: JSON.stringify({ name: `bench ${i}`, accountnumber: `${run}-C${i}` }) }), 204),
+      expectStatus(await call(`${api}accounts`, { method: 'POST', headers: json, body: JSON.stringify({ name: `bench ${i}`, accountnumber: `${run}-C${i}` }) }), 204),
     );
     results.keyedReads = await measure(OPERATIONS, async (i) =>
-      expectStatus(await fetch(`${api}accounts(accountnumber='${run}-C${i}')?$select=name`), 200),
+      expectStatus(await call(`${api}accounts(accountnumber='${run}-C${i}')?$select=name`), 200),
     );
     results.conditionalUpserts = await measure(OPERATIONS, async (i) =>
       expectStatus(
-        await fetch(`${api}accounts(accountnumber='${run}-U${i}')`, { method: 'PATCH', headers: { ...json, 'If-None-Match': '*' }, body: JSON.stringify({ name: `stub ${i}` }) }),
+        await call(`${api}accounts(accountnumber='${run}-U${i}')`, { method: 'PATCH', headers: { ...json, 'If-None-Match': '*' }, body: JSON.stringify({ name: `stub ${i}` }) }),
         204,
       ),
     );
     results.changeSets10 = await measure(Math.ceil(OPERATIONS / 10), async (i) => {
       const { body, contentType } = changeSet(`${run}-B${i}`, 10);
-      await expectStatus(await fetch(`${api}$batch`, { method: 'POST', headers: { 'Content-Type': contentType }, body }), 200);
+      await expectStatus(await call(`${api}$batch`, { method: 'POST', headers: { 'Content-Type': contentType }, body }), 200);
     });
     console.log(`\n${label} (concurrency ${CONCURRENCY}, ${OPERATIONS} operations each)`);
     console.log('  scenario                 ops/s    ratio to baseline');

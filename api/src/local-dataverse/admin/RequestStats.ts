@@ -22,7 +22,9 @@ const LOG_LIMIT = 10_000;
 export class RequestStats {
   private http = new Map<string, number>();
   private batch = new Map<string, number>();
+  /** Ring buffer of the last LOG_LIMIT requests; `next` is where the next entry goes. */
   private log: RequestLogEntry[] = [];
+  private next = 0;
   private since = new Date();
 
   countRequest(method: string): void {
@@ -34,22 +36,26 @@ export class RequestStats {
   }
 
   record(entry: RequestLogEntry): void {
-    this.log.push(entry);
-    if (this.log.length > LOG_LIMIT) this.log.splice(0, this.log.length - LOG_LIMIT);
+    if (this.log.length < LOG_LIMIT) this.log.push(entry);
+    else this.log[this.next] = entry;
+    this.next = (this.next + 1) % LOG_LIMIT;
   }
 
   snapshot(): StatsSnapshot {
     return { http: summarize(this.http), batchOperations: summarize(this.batch), since: this.since.toISOString() };
   }
 
+  /** Recent requests in arrival order. */
   requests(sinceMs = 0): RequestLogEntry[] {
-    return this.log.filter((e) => e.at >= sinceMs);
+    const ordered = this.log.length < LOG_LIMIT ? this.log : [...this.log.slice(this.next), ...this.log.slice(0, this.next)];
+    return ordered.filter((e) => e.at >= sinceMs);
   }
 
   reset(): void {
     this.http = new Map();
     this.batch = new Map();
     this.log = [];
+    this.next = 0;
     this.since = new Date();
   }
 }

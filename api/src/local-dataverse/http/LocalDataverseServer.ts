@@ -150,23 +150,32 @@ export class LocalDataverseServer {
   }
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
+function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (declared > limit) {
     req.resume();
-    throw DataverseErrors.bodyTooLarge(limit);
+    return Promise.reject(DataverseErrors.bodyTooLarge(limit));
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) {
-      req.resume();
-      throw DataverseErrors.bodyTooLarge(limit);
-    }
-    chunks.push(chunk as Buffer);
+  if (declared === 0 || (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined)) {
+    req.resume();
+    return Promise.resolve(undefined);
   }
-  return size === 0 ? undefined : Buffer.concat(chunks).toString('utf8');
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(DataverseErrors.bodyTooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.once('end', () => resolve(size === 0 ? undefined : Buffer.concat(chunks, size).toString('utf8')));
+    req.once('error', reject);
+  });
 }
 
 function send(res: ServerResponse, response: WebApiResponse): void {

@@ -100,7 +100,8 @@ export class RecordStore implements RecordReader {
   /** Resolves once every change applied so far is persisted. */
   durable(): Promise<void> {
     if (this.unflushed.length === 0) return this.flushing ?? Promise.resolve();
-    this.queuedFlush ??= (this.flushing ?? Promise.resolve()).then(() => this.flush());
+    // setImmediate lets the requests that arrived meanwhile run their units first and join this flush.
+    this.queuedFlush ??= (this.flushing ?? Promise.resolve()).then(() => new Promise<void>((resolve) => setImmediate(resolve))).then(() => this.flush());
     return this.queuedFlush;
   }
 
