@@ -15,6 +15,7 @@ import { apiKeyAuthentication } from './apiKeyAuthentication';
 import { errorHandler, notFoundHandler } from './errorHandler';
 import { jsonBody } from './jsonBody';
 import { openApiDocument } from './openApiDocument';
+import { previewRouter, type PreviewOptions } from './preview/previewPage';
 import { locals, requestIdMiddleware, WORKFLOW_NAME_HEADER, workflowRunId } from './requestContext';
 import { ensureRouter } from './routes/ensure';
 import { healthRouter } from './routes/health';
@@ -37,9 +38,11 @@ export interface CreateAppOptions {
   service: EnsureService;
   config: HttpConfig;
   logger: Logger;
+  /** The local preview page `/preview/stubs` (see preview/previewPage.ts); absent: not served. */
+  preview?: PreviewOptions;
 }
 
-export function createApp({ service, config, logger }: CreateAppOptions): Express {
+export function createApp({ service, config, logger, preview }: CreateAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -71,6 +74,8 @@ export function createApp({ service, config, logger }: CreateAppOptions): Expres
     response.json(openApiDocument());
   });
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(undefined, { swaggerUrl: '/swagger.json', customSiteTitle: 'Dataverse Ensure API' }));
+
+  if (preview) app.use(previewRouter(service, config.apiKeys, preview));
 
   app.use('/v1', apiKeyAuthentication(config.apiKeys), ...jsonBody(config.bodyLimit ?? DEFAULT_BODY_LIMIT));
   app.use(instancesRouter(service));
