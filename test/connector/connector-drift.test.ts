@@ -25,7 +25,7 @@ describe('connector/ matches the API annotations', () => {
     if (committed.equals(expected)) return;
     if (Buffer.isBuffer(content)) throw new Error(`connector/${name} differs (${committed.length} bytes committed, ${expected.length} generated); ${FIX}`);
     const committedLines = committed.toString('utf8').split('\n');
-    const expectedLines = content.split('\n');
+    const expectedLines = expected.toString('utf8').split('\n');
     const differing = expectedLines.findIndex((text, index) => committedLines[index] !== text);
     const line = differing >= 0 ? differing : expectedLines.length;
     throw new Error(

@@ -80,7 +80,7 @@ import { completed, sendActionOutcome } from './actionResponse';
  *               x-ms-visibility: advanced
  *             columns:
  *               type: object
- *               description: Extra columns for the stub, on top of the table's configured stub defaults.
+ *               description: Extra columns for the stub, on top of the table's configured stub defaults. Plain columns only; lookups (odata.bind) and the record's id are refused.
  *               x-ms-summary: Stub Columns
  *               x-ms-visibility: advanced
  *               x-ms-dynamic-schema:
@@ -117,6 +117,10 @@ import { completed, sendActionOutcome } from './actionResponse';
  *           $ref: '#/definitions/ErrorResponse'
  *       404:
  *         description: The instance is not configured.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ *       422:
+ *         description: Dataverse rejected the stub, such as a stub column value of the wrong type.
  *         schema:
  *           $ref: '#/definitions/ErrorResponse'
  *

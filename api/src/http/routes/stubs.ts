@@ -186,7 +186,7 @@ import { InstanceParamsSchema, NoQuerySchema, parseRequestPart, StubParamsSchema
  *         x-ms-summary: Record ID
  *       key:
  *         type: string
- *         description: The key the stub was created for, as JSON.
+ *         description: The key the stub was created for, the record GUID or the alternate key columns as JSON.
  *         x-ms-summary: Key
  *       name:
  *         type: string

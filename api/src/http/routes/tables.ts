@@ -35,6 +35,10 @@ import { InstanceParamsSchema, NoQuerySchema, parseRequestPart, SchemaPartSchema
  *         description: The allowed tables.
  *         schema:
  *           $ref: '#/definitions/TableList'
+ *       400:
+ *         description: The instance name is not valid.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
  *       401:
  *         description: The API key is missing or wrong.
  *         schema:
