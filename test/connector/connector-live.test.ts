@@ -1,0 +1,332 @@
+/**
+ * The committed connector describes the API that really runs. `startService` (what `npm start` runs)
+ * serves the API on a free port with two in-memory local Dataverse instances, `a` (source) and `b`
+ * (target, replicated from `a`), and one API key from the API_KEYS variable. Every operation of
+ * connector/apiDefinition.swagger.json is then called the way the platform calls it
+ * (./connector-platform.ts): the URL from the connection's base URL through the `dynamichosturl`
+ * policy of apiProperties.json, the key in the header the securityDefinition names, parameters by
+ * their `in`; instance and table pickers and the dynamic key / record / stub-column fields resolved
+ * through the operations their extensions name, for `account` and `contact`; bodies filled with fields
+ * the resolved schemas offer. Every answer — successes and every declared error status — must match
+ * the response its operation declares for that status.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../api/src/config';
+import { createLogger } from '../../api/src/http';
+import { startService, type RunningService } from '../../api/src/main';
+import { REPOSITORY_ROOT } from '../../connector/tools/build-connector';
+import { ConnectorPlatform, loadConnector, type Invocation, type Json, type Locator, type OperationInputs } from './connector-platform';
+
+const CONNECTOR_FOLDER = join(REPOSITORY_ROOT, 'connector');
+const API_KEY = 'connector-live-key-0123456789abcdef';
+const TARGET = 'b';
+const TABLES = ['account', 'contact'] as const;
+type Table = (typeof TABLES)[number];
+const CONTACT_ID = '6f1c1c6e-2a4b-4c8e-9f00-0a1b2c3d4e5f';
+const OTHER_CONTACT_ID = '1b7e3c52-9d0a-4f61-8e2b-3c4d5e6f7a8b';
+const NEVER_A_STUB_ID = '00000000-0000-4000-8000-000000000001';
+
+/** The operations a flow author sees, by summary (the actions of the issue). */
+const ACTIONS: Record<string, string> = {
+  EnsureRecord: 'Ensure record',
+  SubmitRecord: 'Submit record',
+  HydrateRecord: 'Hydrate record',
+  ListStubs: 'List stubs',
+  GetStub: 'Get stub',
+};
+
+jest.setTimeout(60_000);
+
+let cwd: string;
+let service: RunningService;
+let platform: ConnectorPlatform;
+
+beforeAll(async () => {
+  cwd = mkdtempSync(join(tmpdir(), 'dve-connector-live-'));
+  const instance = { local: { port: 0, memory: true }, tables: [...TABLES], stubDefaults: { contact: { nameColumn: 'lastname' } } };
+  writeFileSync(join(cwd, 'dataverse-ensure.config.json'), JSON.stringify({ port: 0, instances: { a: instance, b: { ...instance, source: 'a' } } }));
+  service = await startService(loadConfig({ cwd, env: { API_KEYS: API_KEY } }), { logger: createLogger({ level: 'silent' }) });
+  // The connection a user creates: the two connection parameters of apiProperties.json.
+  platform = new ConnectorPlatform(await loadConnector(CONNECTOR_FOLDER), { hostUrl: service.url, api_key: API_KEY });
+});
+
+afterAll(async () => {
+  await service?.close();
+  if (cwd) rmSync(cwd, { recursive: true, force: true });
+});
+
+/** Calls an operation and insists on the status; the platform has already checked the body against the declared schema. */
+async function call(operationId: string, inputs: OperationInputs, status: number, options: Parameters<ConnectorPlatform['invoke']>[2] = {}): Promise<Json> {
+  const answer: Invocation = await platform.invoke(operationId, inputs, options);
+  if (answer.status !== status) throw new Error(`${operationId} answered ${answer.status}, expected ${status}: ${JSON.stringify(answer.body)}`);
+  return answer.body as Json;
+}
+
+/** Every parameter or top-level body property carrying a dynamic extension of the given kind. */
+function dynamicFields(extension: 'x-ms-dynamic-values' | 'x-ms-dynamic-schema'): Array<{ operationId: string; locator: Locator; spec: Json }> {
+  const found: Array<{ operationId: string; locator: Locator; spec: Json }> = [];
+  for (const operationId of platform.operationIds()) {
+    for (const parameter of platform.operation(operationId).parameters) {
+      const name = String(parameter['name']);
+      if (parameter[extension]) found.push({ operationId, locator: [name], spec: parameter[extension] as Json });
+      const properties = ((parameter['schema'] as Json | undefined)?.['properties'] ?? {}) as Record<string, Json>;
+      for (const [property, schema] of Object.entries(properties)) {
+        if (schema[extension]) found.push({ operationId, locator: [name, property], spec: schema[extension] as Json });
+      }
+    }
+  }
+  return found;
+}
+
+/** The dynamic schemas the designer showed, by operation, body field and table. */
+const shown = new Map<string, Json>();
+function fieldsOf(operationId: string, field: string, table: Table): Json {
+  const schema = shown.get(`${operationId}/${field}/${table}`);
+  if (!schema) throw new Error(`the designer never resolved ${operationId} ${field} for ${table}`);
+  return schema;
+}
+
+/**
+ * What a flow author types into the dynamic fields: only fields the designer shows (properties of the
+ * resolved schema), with values that schema accepts.
+ */
+function fill(operationId: string, field: string, table: Table, values: Json): Json {
+  const schema = fieldsOf(operationId, field, table);
+  const offered = Object.keys((schema['properties'] ?? {}) as Json);
+  for (const name of Object.keys(values)) {
+    if (!offered.includes(name)) throw new Error(`${operationId} ${field} for ${table} shows no field ${name} (it shows ${offered.join(', ')})`);
+  }
+  const errors = platform.schemaErrors(schema, values);
+  if (errors) throw new Error(`${operationId} ${field} for ${table}: ${JSON.stringify(values)} is refused by the resolved schema: ${errors}`);
+  return values;
+}
+
+async function pickInstance(operationId: string): Promise<string> {
+  const values = (await platform.dynamicValues(operationId, ['instance'], {})).map((entry) => entry.value);
+  expect(values).toContain(TARGET);
+  return TARGET;
+}
+
+async function pickTable(operationId: string, locator: Locator, instance: string, table: Table): Promise<Table> {
+  const values = (await platform.dynamicValues(operationId, locator, { instance })).map((entry) => entry.value);
+  expect(values).toContain(table);
+  return table;
+}
+
+describe('the generated connector against the running API', () => {
+  it('has the five actions, helper operations hidden, and declares no 202 (the API answers none until the queue lands)', () => {
+    const visible = platform.operationIds().filter((id) => platform.operation(id).operation['x-ms-visibility'] !== 'internal');
+    expect(Object.fromEntries(visible.map((id) => [id, platform.operation(id).operation['summary']]))).toEqual(ACTIONS);
+    for (const id of platform.operationIds()) {
+      expect([id, platform.declaredStatuses(id).filter((status) => status === '202')]).toEqual([id, []]);
+      expect([id, platform.declaredStatuses(id).filter((status) => status.startsWith('2'))]).toEqual([id, ['200']]);
+    }
+  });
+
+  it('sends every call to the connection base URL through the dynamichosturl policy', () => {
+    for (const id of platform.operationIds()) expect(platform.baseUrl(id)).toBe(service.url);
+    expect(platform.definition['host']).not.toBe(new URL(service.url).host);
+  });
+
+  it('testConnection answers 200 with the API key and 401 without', async () => {
+    const test = (platform.definition['x-ms-capabilities'] as { testConnection: { operationId: string; parameters: Json } }).testConnection;
+    expect(platform.operation(test.operationId).method).toBe('get');
+    await call(test.operationId, test.parameters, 200);
+    const refused = await call(test.operationId, test.parameters, 401, { authenticated: false });
+    expect(refused).toMatchObject({ error: { code: expect.any(String) } });
+  });
+
+  it('resolves every instance and table picker through the operation its x-ms-dynamic-values names', async () => {
+    const pickers = dynamicFields('x-ms-dynamic-values');
+    expect(pickers.length).toBeGreaterThanOrEqual(10);
+    for (const { operationId, locator, spec } of pickers) {
+      const listed = await platform.dynamicValues(operationId, locator, { instance: TARGET });
+      if (spec['operationId'] === 'ListInstances') {
+        expect([operationId, locator, listed]).toEqual([operationId, locator, [{ value: 'a', title: 'a' }, { value: 'b', title: 'b' }]]);
+      } else {
+        expect([operationId, locator, spec['operationId']]).toEqual([operationId, locator, 'ListTables']);
+        expect([operationId, locator, listed]).toEqual([operationId, locator, [{ value: 'account', title: 'account' }, { value: 'contact', title: 'contact' }]]);
+      }
+    }
+  });
+
+  it('resolves every dynamic body field (key, record, stub columns) through GetTableSchema, for account and contact', async () => {
+    const fields = dynamicFields('x-ms-dynamic-schema');
+    expect(fields.map(({ operationId, locator }) => `${operationId}/${locator.join('/')}`).sort()).toEqual([
+      'EnsureRecord/body/columns',
+      'EnsureRecord/body/key',
+      'HydrateRecord/body/key',
+      'HydrateRecord/body/record',
+      'SubmitRecord/body/key',
+      'SubmitRecord/body/record',
+    ]);
+    for (const { operationId, locator, spec } of fields) {
+      for (const table of TABLES) {
+        const schema = await platform.dynamicSchema(operationId, locator, { instance: TARGET, [locator[0]!]: { table } });
+        const part = (spec['parameters'] as Json)['part'];
+        const properties = Object.keys((schema['properties'] ?? {}) as Json);
+        expect(schema['type']).toBe('object');
+        expect(properties).toContain(`${table}id`);
+        if (part === 'key') {
+          expect(properties).toEqual(table === 'account' ? ['accountid', 'accountnumber'] : ['contactid']);
+        } else {
+          expect(part).toBe('record');
+          expect(properties).toEqual(expect.arrayContaining(table === 'account' ? ['name', 'accountnumber', 'revenue', 'primarycontactid@odata.bind'] : ['firstname', 'lastname', 'parentcustomerid_account@odata.bind']));
+        }
+        for (const property of Object.values(schema['properties'] as Record<string, Json>)) expect(property['x-ms-summary']).toEqual(expect.any(String));
+        shown.set(`${operationId}/${locator[1]}/${table}`, schema);
+      }
+    }
+  });
+
+  let accountStub: Json;
+
+  it('Ensure record: creates a stub for a missing account (alternate key) and contact (GUID), then finds it', async () => {
+    const instance = await pickInstance('EnsureRecord');
+    const table = await pickTable('EnsureRecord', ['body', 'table'], instance, 'account');
+    accountStub = await call('EnsureRecord', {
+      instance,
+      body: { table, key: fill('EnsureRecord', 'key', table, { accountnumber: 'A-100' }), name: 'Contoso', columns: fill('EnsureRecord', 'columns', table, { telephone1: '+1 555 0100' }) },
+    }, 200);
+    expect(accountStub).toEqual({ id: expect.any(String), table: 'account', outcome: 'created-stub' });
+    const again = await call('EnsureRecord', { instance, body: { table, key: fill('EnsureRecord', 'key', table, { accountnumber: 'A-100' }) } }, 200);
+    expect(again).toEqual({ ...accountStub, outcome: 'exists-as-stub' });
+
+    const contact = await pickTable('EnsureRecord', ['body', 'table'], instance, 'contact');
+    const contactStub = await call('EnsureRecord', { instance, body: { table: contact, key: fill('EnsureRecord', 'key', contact, { contactid: CONTACT_ID }), name: 'Smith' } }, 200);
+    expect(contactStub).toEqual({ id: CONTACT_ID, table: 'contact', outcome: 'created-stub' });
+  });
+
+  it('Submit record: creates a contact whose missing account becomes a stub, and upserts an account by key with an explicit reference', async () => {
+    const instance = await pickInstance('SubmitRecord');
+    const contact = await pickTable('SubmitRecord', ['body', 'table'], instance, 'contact');
+    const created = await call('SubmitRecord', {
+      instance,
+      body: {
+        table: contact,
+        record: fill('SubmitRecord', 'record', contact, { firstname: 'Ann', lastname: 'Lee', emailaddress1: 'ann.lee@contoso.com', 'parentcustomerid_account@odata.bind': "/accounts(accountnumber='A-200')" }),
+      },
+    }, 200);
+    expect(created).toEqual({ id: expect.any(String), table: 'contact', operation: 'created', stubsCreated: [{ table: 'account', id: expect.any(String), key: { accountnumber: 'A-200' } }] });
+
+    const account = await pickTable('SubmitRecord', ['body', 'table'], instance, 'account');
+    const body = {
+      table: account,
+      key: fill('SubmitRecord', 'key', account, { accountnumber: 'A-300' }),
+      record: fill('SubmitRecord', 'record', account, { name: 'Fabrikam', revenue: 1000.5 }),
+      references: { primarycontactid: { table: 'contact', key: { contactid: OTHER_CONTACT_ID }, name: 'Doe' } },
+    };
+    const upserted = await call('SubmitRecord', { instance, body }, 200);
+    expect(upserted).toEqual({ id: expect.any(String), table: 'account', operation: 'created', stubsCreated: [{ table: 'contact', id: OTHER_CONTACT_ID, key: { contactid: OTHER_CONTACT_ID } }] });
+    const updated = await call('SubmitRecord', { instance, body: { ...body, record: fill('SubmitRecord', 'record', account, { name: 'Fabrikam Inc', revenue: 2000 }) } }, 200);
+    expect(updated).toEqual({ id: upserted['id'], table: 'account', operation: 'updated', stubsCreated: [] });
+  });
+
+  it('List stubs: filters by state, table and age, and pages with the skip token', async () => {
+    const instance = await pickInstance('ListStubs');
+    const table = await pickTable('ListStubs', ['table'], instance, 'account');
+    const accounts = await call('ListStubs', { instance, state: 'Pending', table }, 200);
+    // Oldest first by createdOn, which has whole seconds: stubs of the same second come in any order.
+    expect((accounts['value'] as Json[]).map((stub) => stub['key']).sort()).toEqual(['{"accountnumber":"A-100"}', '{"accountnumber":"A-200"}']);
+    expect(accounts).not.toHaveProperty('nextSkipToken');
+
+    const all = await call('ListStubs', { instance, state: 'Pending', olderThanSeconds: 0 }, 200);
+    const everyStub = (all['value'] as Json[]).map((stub) => stub['id']);
+    expect(everyStub).toHaveLength(4);
+    const paged: unknown[] = [];
+    let skipToken: string | undefined;
+    do {
+      const page = await call('ListStubs', { instance, state: 'Pending', top: 1, ...(skipToken !== undefined ? { skipToken } : {}) }, 200);
+      paged.push(...(page['value'] as Json[]).map((stub) => stub['id']));
+      skipToken = page['nextSkipToken'] as string | undefined;
+    } while (skipToken !== undefined && paged.length < 10);
+    expect(paged).toEqual(everyStub);
+
+    expect(await call('ListStubs', { instance, olderThanSeconds: 3600 }, 200)).toEqual({ value: [] });
+  });
+
+  it('Get stub: the tracking row of a stubbed record, by table and record id', async () => {
+    const instance = await pickInstance('GetStub');
+    const account = await pickTable('GetStub', ['table'], instance, 'account');
+    const stub = await call('GetStub', { instance, table: account, id: accountStub['id'] }, 200);
+    expect(stub).toMatchObject({ table: 'account', recordId: accountStub['id'], key: '{"accountnumber":"A-100"}', name: 'Contoso', sourceInstance: 'a', state: 'Pending', attempts: 0 });
+    const contact = await pickTable('GetStub', ['table'], instance, 'contact');
+    expect(await call('GetStub', { instance, table: contact, id: CONTACT_ID }, 200)).toMatchObject({ recordId: CONTACT_ID, key: CONTACT_ID, name: 'Smith', state: 'Pending' });
+  });
+
+  it('Hydrate record: writes a stub’s full data and marks it Hydrated; a record that never was a stub is a plain upsert', async () => {
+    const instance = await pickInstance('HydrateRecord');
+    const table = await pickTable('HydrateRecord', ['body', 'table'], instance, 'account');
+    const hydrated = await call('HydrateRecord', {
+      instance,
+      body: {
+        table,
+        key: fill('HydrateRecord', 'key', table, { accountnumber: 'A-100' }),
+        record: fill('HydrateRecord', 'record', table, { name: 'Contoso Ltd', accountnumber: 'A-100', telephone1: '+1 555 0100', emailaddress1: 'info@contoso.com', revenue: 250000 }),
+      },
+    }, 200);
+    expect(hydrated).toEqual({ id: accountStub['id'], table: 'account', operation: 'updated', wasStub: true, secondsToHydrate: expect.any(Number) });
+    expect(await call('GetStub', { instance, table, id: accountStub['id'] }, 200)).toMatchObject({ state: 'Hydrated', hydratedOn: expect.any(String), secondsToHydrate: hydrated['secondsToHydrate'] });
+    const hydratedList = await call('ListStubs', { instance, state: 'Hydrated' }, 200);
+    expect((hydratedList['value'] as Json[]).map((stub) => stub['recordId'])).toEqual([accountStub['id']]);
+
+    const contact = await pickTable('HydrateRecord', ['body', 'table'], instance, 'contact');
+    const plain = await call('HydrateRecord', {
+      instance,
+      body: { table: contact, key: fill('HydrateRecord', 'key', contact, { contactid: NEVER_A_STUB_ID }), record: fill('HydrateRecord', 'record', contact, { firstname: 'Joe', lastname: 'Park' }) },
+    }, 200);
+    expect(plain).toEqual({ id: NEVER_A_STUB_ID, table: 'contact', operation: 'created', wasStub: false });
+  });
+
+  it('answers every declared error status with the declared error body', async () => {
+    const valid: Record<string, OperationInputs> = {
+      ListInstances: {},
+      ListTables: { instance: TARGET },
+      GetTableSchema: { instance: TARGET, table: 'account', part: 'key' },
+      EnsureRecord: { instance: TARGET, body: { table: 'account', key: { accountnumber: 'A-100' } } },
+      SubmitRecord: { instance: TARGET, body: { table: 'contact', record: { lastname: 'Key' } } },
+      HydrateRecord: { instance: TARGET, body: { table: 'contact', key: { contactid: NEVER_A_STUB_ID }, record: { lastname: 'Park' } } },
+      ListStubs: { instance: TARGET },
+      GetStub: { instance: TARGET, table: 'contact', id: CONTACT_ID },
+    };
+    expect(Object.keys(valid).sort()).toEqual(platform.operationIds().sort());
+    const codeOf = (body: Json) => (body['error'] as Json)['code'];
+
+    for (const [operationId, inputs] of Object.entries(valid)) {
+      await call(operationId, inputs, 401, { authenticated: false });
+      if ('instance' in inputs) expect(codeOf(await call(operationId, { ...inputs, instance: 'zz' }, 404))).toBe('UnknownInstance');
+    }
+    expect(codeOf(await call('GetStub', { instance: TARGET, table: 'account', id: NEVER_A_STUB_ID }, 404))).toBe('NotFound');
+
+    // 400: inputs a flow can produce (typed values, expressions) that the definition or the API refuses.
+    expect(codeOf(await call('ListTables', { instance: 'B!' }, 400, { checkInputs: false }))).toBe('InvalidRequest');
+    expect(codeOf(await call('GetTableSchema', { instance: TARGET, table: 'systemuser' }, 400))).toBe('TableNotAllowed');
+    expect(codeOf(await call('EnsureRecord', { instance: TARGET, body: { table: 'systemuser', key: { systemuserid: CONTACT_ID } } }, 400))).toBe('TableNotAllowed');
+    expect(codeOf(await call('SubmitRecord', { instance: TARGET, body: { table: 'contact', record: {} } }, 400))).toBe('InvalidRequest');
+    expect(codeOf(await call('HydrateRecord', { instance: TARGET, body: { table: 'contact', key: {}, record: { lastname: 'Park' } } }, 400))).toBe('InvalidRequest');
+    expect(codeOf(await call('ListStubs', { instance: TARGET, top: 0 }, 400, { checkInputs: false }))).toBe('InvalidRequest');
+    expect(codeOf(await call('GetStub', { instance: TARGET, table: 'contact', id: 'not-a-guid' }, 400, { checkInputs: false }))).toBe('InvalidRequest');
+    // The stub-column fields are the table's record schema, which also lists lookups and the
+    // primary id; Ensure refuses both in stub columns (the field's description says so).
+    expect(shown.get('EnsureRecord/columns/account')?.['properties']).toHaveProperty(['parentaccountid@odata.bind']);
+    const bindInColumns = await call('EnsureRecord', { instance: TARGET, body: { table: 'account', key: { accountnumber: 'A-400' }, columns: { 'parentaccountid@odata.bind': "/accounts(accountnumber='A-100')" } } }, 400);
+    expect((bindInColumns['error'] as Json)['field']).toBe('body.columns.parentaccountid@odata.bind');
+    expect(codeOf(await call('EnsureRecord', { instance: TARGET, body: { table: 'account', key: { accountnumber: 'A-400' }, columns: { accountid: CONTACT_ID } } }, 400))).toBe('InvalidRecord');
+
+    // 422: Dataverse rejects a value of the wrong type (an expression's result in a number field).
+    const wrongRevenue = { revenue: 'a lot' };
+    expect(codeOf(await call('EnsureRecord', { instance: TARGET, body: { table: 'account', key: { accountnumber: 'A-500' }, columns: wrongRevenue } }, 422))).toBe('RecordRejected');
+    expect(codeOf(await call('SubmitRecord', { instance: TARGET, body: { table: 'account', record: { name: 'Bad', ...wrongRevenue } } }, 422))).toBe('RecordRejected');
+    expect(codeOf(await call('HydrateRecord', { instance: TARGET, body: { table: 'account', key: { accountnumber: 'A-600' }, record: { name: 'Bad', ...wrongRevenue } } }, 422))).toBe('RecordRejected');
+  });
+
+  it('called every operation of the definition and saw every status each declares', () => {
+    const seen = new Map<string, Set<string>>();
+    for (const { operationId, status } of platform.invocations) seen.set(operationId, (seen.get(operationId) ?? new Set()).add(String(status)));
+    for (const operationId of platform.operationIds()) {
+      expect([operationId, [...(seen.get(operationId) ?? [])].sort()]).toEqual([operationId, platform.declaredStatuses(operationId).sort()]);
+    }
+  });
+});
