@@ -247,7 +247,7 @@ function pageHtml(instance: string, instances: readonly string[]): string {
 <title>Pending stubs (${escapeHtml(instance)}) – Dataverse Ensure local preview</title>
 <style>
 body { margin: 0; font-family: 'Segoe UI', system-ui, sans-serif; font-size: 14px; color: #323130; background: #faf9f8; }
-.preview { margin: 16px 24px; }
+.preview { padding: 16px 24px; }
 .preview-header h1 { font-size: 20px; font-weight: 600; margin: 0 0 4px; }
 .preview-header p, .preview-header nav, .preview-header form { margin: 4px 0 8px; }
 .preview-notice { margin: 8px 0; padding: 8px 12px; background: #f3f2f1; border-left: 4px solid #0078d4; }
