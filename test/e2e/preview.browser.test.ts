@@ -20,6 +20,7 @@ const repo = join(__dirname, '..', '..');
 const screenshots = join(repo, 'test-output', 'preview');
 const CHROMIUM = '/usr/bin/chromium';
 const API_KEY = 'preview-test-key-0123456789';
+const REMOTE_HOST = 'preview.test';
 
 jest.setTimeout(120_000);
 
@@ -107,7 +108,18 @@ describe('local preview page /preview/stubs', () => {
 
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        // a host name that is not loopback but reaches this machine: the page as seen from another machine
+        `--host-resolver-rules=MAP ${REMOTE_HOST} 127.0.0.1`,
+      ],
     });
     page = await browser.newPage({ viewport: { width: 1440, height: 760 }, locale: 'en-US', timezoneId: 'UTC' });
     page.on('pageerror', (error) => problems.errors.push(error.message));
@@ -235,16 +247,65 @@ describe('local preview page /preview/stubs', () => {
     expect((await fetch(`${baseUrl}/preview/stubs/api/stubs?instance=zz`)).status).toBe(400);
   });
 
+  it('pages through the skip tokens: next, previous, first', async () => {
+    for (let index = 0; index < 25; index++) {
+      const guid = `c0c0c0c0-2222-4222-8222-${String(index).padStart(12, '0')}`;
+      await fixture.core.ensure('b', { table: 'contact', key: { contactid: guid }, name: `Paging ${String(index).padStart(2, '0')}` }, context);
+    }
+    await page.goto(`${baseUrl}/preview/stubs`);
+    const rows = page.locator('[data-stub-id]');
+    const status = page.getByTestId('paging-status');
+    await eventually(() => rows.count(), (count) => expect(count).toBe(25), 30_000);
+    await expect(status.innerText()).resolves.toBe('Page 1');
+    expect(await page.getByRole('button', { name: 'Previous page' }).isDisabled()).toBe(true);
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await eventually(() => status.innerText(), (text) => expect(text).toBe('Page 2'));
+    await eventually(() => rows.count(), (count) => expect(count).toBe(3));
+    expect(await page.getByRole('button', { name: 'Next page' }).isDisabled()).toBe(true);
+    await page.getByRole('button', { name: 'Previous page' }).click();
+    await eventually(() => status.innerText(), (text) => expect(text).toBe('Page 1'));
+    await eventually(() => rows.count(), (count) => expect(count).toBe(25));
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await eventually(() => status.innerText(), (text) => expect(text).toBe('Page 2'));
+    await page.getByRole('button', { name: 'First page' }).click();
+    await eventually(() => status.innerText(), (text) => expect(text).toBe('Page 1'));
+    // the header still counts the whole table, not the page
+    const summary = page.getByRole('list', { name: 'Summary of stub records' });
+    await eventually(() => summary.innerText(), (text) => expect(text).toMatch(/^Pending: 27\s/));
+  });
+
   it('had no script error, CSP violation or request leaving the machine', () => {
     expect(problems.errors).toEqual([]);
     expect(problems.blocked).toEqual([]);
+  });
+
+  it('seen from another machine, the page asks for the API key and then shows the stubs', async () => {
+    const port = new URL(baseUrl).port;
+    const remote = await browser!.newPage({ viewport: { width: 1440, height: 760 }, locale: 'en-US', timezoneId: 'UTC' });
+    const remoteErrors: string[] = [];
+    remote.on('pageerror', (error) => remoteErrors.push(error.message));
+    await remote.route('**/*', (route) => (new URL(route.request().url()).hostname === REMOTE_HOST ? route.continue() : route.abort('blockedbyclient')));
+    try {
+      await remote.goto(`http://${REMOTE_HOST}:${port}/preview/stubs`);
+      const form = remote.getByRole('form', { name: 'API key' });
+      await form.waitFor({ timeout: 30_000 });
+      await remote.getByText(/could not be loaded: .*X-API-Key/).waitFor();
+      await form.locator('input[type=password]').fill(API_KEY);
+      await form.getByRole('button', { name: 'Use key' }).click();
+      await remote.locator('[data-stub-id]').first().waitFor();
+      await expect(form.count()).resolves.toBe(0);
+      await eventually(() => remote.getByRole('list', { name: 'Summary of stub records' }).innerText(), (text) => expect(text).toMatch(/^Pending: \d+\s/));
+      expect(remoteErrors).toEqual([]);
+    } finally {
+      await remote.close();
+    }
   });
 
   it('answers its JSON to local requests without a key, to any other only with the API key', async () => {
     const path = `${baseUrl}/preview/stubs/api/summary`;
     const local = await rawRequest(path, {});
     expect(local.status).toBe(200);
-    expect(JSON.parse(local.body)).toEqual({ complete: true, pendingCount: 2, oldestPendingCreatedOn: expect.any(String), hydratedLast24h: 1 });
+    expect(JSON.parse(local.body)).toEqual({ complete: true, pendingCount: 27, oldestPendingCreatedOn: expect.any(String), hydratedLast24h: 1 });
     // a foreign Host (DNS rebinding, a proxy) is not local
     expect((await rawRequest(path, { headers: { Host: 'preview.example.com' } })).status).toBe(401);
     expect((await rawRequest(path, { headers: { Host: 'preview.example.com', 'X-API-Key': 'wrong' } })).status).toBe(401);
