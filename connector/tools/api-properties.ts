@@ -12,6 +12,7 @@
  *   connector works for every deployment.
  */
 import { BRAND_COLOR } from './brand';
+import { entraIdConnectionParameter, TOKEN_CONNECTION_PARAMETER, type EntraIdSettings, type SecurityVariant } from './security-variants';
 
 export const CONNECTION_PARAMETERS = {
   apiKey: 'api_key',
@@ -24,6 +25,10 @@ export interface ApiPropertiesOptions {
   readonly publisher?: string;
   /** Company owning the API behind it. */
   readonly stackOwner?: string;
+  /** `api-key` (default): an `api_key` securestring; `entra-id`: an `aad` oauthSetting `token` instead. */
+  readonly security?: SecurityVariant;
+  /** The app registrations of the entra-id variant; placeholders by default. */
+  readonly entraId?: EntraIdSettings;
 }
 
 export interface ApiProperties {
@@ -50,15 +55,19 @@ export function buildApiProperties(options: ApiPropertiesOptions = {}): ApiPrope
             constraints: { required: 'true', tabIndex: 1 },
           },
         },
-        [CONNECTION_PARAMETERS.apiKey]: {
-          type: 'securestring',
-          uiDefinition: {
-            displayName: 'API key',
-            description: 'The API key the service accepts in the X-API-Key header.',
-            tooltip: 'Provide the API key of your Dataverse Ensure service',
-            constraints: { clearText: false, required: 'true', tabIndex: 2 },
-          },
-        },
+        ...(options.security === 'entra-id'
+          ? { [TOKEN_CONNECTION_PARAMETER]: entraIdConnectionParameter(options.entraId) }
+          : {
+              [CONNECTION_PARAMETERS.apiKey]: {
+                type: 'securestring',
+                uiDefinition: {
+                  displayName: 'API key',
+                  description: 'The API key the service accepts in the X-API-Key header.',
+                  tooltip: 'Provide the API key of your Dataverse Ensure service',
+                  constraints: { clearText: false, required: 'true', tabIndex: 2 },
+                },
+              },
+            }),
       },
       iconBrandColor: options.brandColor ?? BRAND_COLOR,
       capabilities: ['actions', 'triggers'],

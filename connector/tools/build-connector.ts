@@ -1,10 +1,13 @@
 /**
- * `npm run build:connector [-- --out <folder>] [--sources <glob>] [--test-connection <operationId>] [--check]`: generates the
- * custom connector from the API's swagger-jsdoc annotations (api/src/**\/*.ts), the single source:
- * apiDefinition.swagger.json, apiProperties.json, settings.json and icon.png in connector/, written
- * deterministically, then validated offline. Exits 1 when the annotations hold no operation (nothing
- * is written) or when the validator reports an error. `--check` writes nothing and exits 1 when the
- * files in the folder differ from what the annotations generate (drift between API and connector).
+ * `npm run build:connector [-- --out <folder>] [--variant api-key|entra-id] [--sources <glob>] [--test-connection <operationId>]
+ * [--entra-client-id <id>] [--entra-resource-uri <uri>] [--entra-tenant-id <id>] [--check]`: generates the custom connector
+ * from the API's swagger-jsdoc annotations (api/src/**\/*.ts), the single source:
+ * apiDefinition.swagger.json, apiProperties.json, settings.json and icon.png, written
+ * deterministically, then validated offline. Without --out and --variant both security variants are
+ * built: the API-key connector in connector/ and the Entra ID one in connector/entra-id/
+ * (security-variants.ts). Exits 1 when the annotations hold no operation (nothing is written) or when
+ * the validator reports an error. `--check` writes nothing and exits 1 when the files in the folder(s)
+ * differ from what the annotations generate (drift between API and connector).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -13,6 +16,7 @@ import { buildApiProperties } from './api-properties';
 import { baseDefinition, postProcessDefinition, serializeDefinition, DEFAULT_METADATA, type ConnectorMetadata } from './connector-definition';
 import { renderIcon } from './icon';
 import { formatReport, summarize } from './report';
+import { ENTRA_ID_PLACEHOLDERS, SECURITY_VARIANTS, VARIANT_FOLDERS, type EntraIdSettings, type SecurityVariant } from './security-variants';
 import { buildSettings } from './settings';
 import { stableJson } from './stable-json';
 import { CONNECTOR_FILES } from './validation/connector-folder';
@@ -37,6 +41,15 @@ export interface BuildOptions {
   readonly outputFolder?: string;
   readonly metadata?: ConnectorMetadata;
   readonly testConnectionOperationId?: string;
+  /** Default `api-key`. */
+  readonly security?: SecurityVariant;
+  /** App registrations of the `entra-id` variant; placeholders by default. */
+  readonly entraId?: EntraIdSettings;
+}
+
+/** Where `npm run build:connector` writes a variant by default. */
+export function defaultOutput(variant: SecurityVariant): string {
+  return join(DEFAULT_OUTPUT, VARIANT_FOLDERS[variant]);
 }
 
 /** The generated files as bytes/text, before anything is written. */
@@ -52,10 +65,11 @@ export function generateConnector(options: BuildOptions = {}): GeneratedConnecto
   const sources = options.apiSources ?? DEFAULT_API_SOURCES;
   const raw = readApiAnnotations(sources.map((pattern) => join(root, pattern).replace(/\\/g, '/')), baseDefinition(options.metadata ?? DEFAULT_METADATA));
   if (countOperations(raw) === 0) throw new NoOperationsError(sources.map((s) => s.replace(/\/\*\*.*$/, '')).join(', '));
-  const definition = postProcessDefinition(raw, options.testConnectionOperationId !== undefined ? { testConnectionOperationId: options.testConnectionOperationId } : {});
+  const security = { ...(options.security !== undefined ? { security: options.security } : {}), ...(options.entraId !== undefined ? { entraId: options.entraId } : {}) };
+  const definition = postProcessDefinition(raw, { ...(options.testConnectionOperationId !== undefined ? { testConnectionOperationId: options.testConnectionOperationId } : {}), ...security });
   return {
     [CONNECTOR_FILES.definition]: serializeDefinition(definition),
-    [CONNECTOR_FILES.properties]: stableJson(buildApiProperties()),
+    [CONNECTOR_FILES.properties]: stableJson(buildApiProperties(security)),
     [CONNECTOR_FILES.settings]: stableJson(buildSettings()),
     [CONNECTOR_FILES.icon]: renderIcon(),
   };
@@ -90,27 +104,45 @@ export async function runBuildConnector(args: readonly string[]): Promise<number
   const out = optionValue(args, '--out');
   const testConnection = optionValue(args, '--test-connection');
   const sources = optionValue(args, '--sources');
-  const outputFolder = resolve(out ?? DEFAULT_OUTPUT);
+  const variant = optionValue(args, '--variant');
+  if (variant !== undefined && !SECURITY_VARIANTS.includes(variant as SecurityVariant)) {
+    console.error(`build:connector: --variant must be one of ${SECURITY_VARIANTS.join(', ')}`);
+    return 2;
+  }
+  const entraId: EntraIdSettings = {
+    clientId: optionValue(args, '--entra-client-id') ?? ENTRA_ID_PLACEHOLDERS.clientId,
+    resourceUri: optionValue(args, '--entra-resource-uri') ?? ENTRA_ID_PLACEHOLDERS.resourceUri,
+    tenantId: optionValue(args, '--entra-tenant-id') ?? ENTRA_ID_PLACEHOLDERS.tenantId,
+    loginUri: ENTRA_ID_PLACEHOLDERS.loginUri,
+  };
+  // One folder when --out or --variant is given; otherwise every variant in its default folder.
+  const targets: Array<{ folder: string; security: SecurityVariant }> =
+    out !== undefined || variant !== undefined
+      ? [{ folder: resolve(out ?? defaultOutput(variant as SecurityVariant)), security: (variant as SecurityVariant | undefined) ?? 'api-key' }]
+      : SECURITY_VARIANTS.map((security) => ({ folder: defaultOutput(security), security }));
+  const optionsFor = (security: SecurityVariant): BuildOptions => ({
+    ...(sources !== undefined ? { apiSources: [sources] } : {}),
+    ...(testConnection !== undefined ? { testConnectionOperationId: testConnection } : {}),
+    ...(security === 'entra-id' ? { security, entraId } : {}),
+  });
   try {
-    if (args.includes('--check')) {
-      const drift = findDrift(outputFolder, {
-        ...(sources !== undefined ? { apiSources: [sources] } : {}),
-        ...(testConnection !== undefined ? { testConnectionOperationId: testConnection } : {}),
-      });
-      if (drift.length === 0) {
-        console.log(`${outputFolder}: up to date with the API's annotations`);
-        return 0;
+    let code = 0;
+    for (const { folder, security } of targets) {
+      if (args.includes('--check')) {
+        const drift = findDrift(folder, optionsFor(security));
+        if (drift.length === 0) {
+          console.log(`${folder}: up to date with the API's annotations`);
+        } else {
+          console.error(`build:connector --check: ${drift.join(', ')} in ${folder} differ from what the API's annotations generate; run npm run build:connector and commit the result.`);
+          code = 1;
+        }
+        continue;
       }
-      console.error(`build:connector --check: ${drift.join(', ')} in ${outputFolder} differ from what the API's annotations generate; run npm run build:connector and commit the result.`);
-      return 1;
+      const findings = await buildConnector({ outputFolder: folder, ...optionsFor(security) });
+      console.log(formatReport(folder, findings));
+      if (summarize(findings).errors > 0) code = 1;
     }
-    const findings = await buildConnector({
-      outputFolder,
-      ...(sources !== undefined ? { apiSources: [sources] } : {}),
-      ...(testConnection !== undefined ? { testConnectionOperationId: testConnection } : {}),
-    });
-    console.log(formatReport(outputFolder, findings));
-    return summarize(findings).errors > 0 ? 1 : 0;
+    return code;
   } catch (error) {
     if (error instanceof NoOperationsError) {
       console.error(`build:connector: ${error.message}; nothing was written.`);

@@ -4,6 +4,7 @@
  * into apiDefinition.swagger.json.
  */
 import { CONNECTOR_TITLE } from './brand';
+import { entraIdSecurityDefinition, OAUTH_SECURITY_NAME, type EntraIdSettings, type SecurityVariant } from './security-variants';
 import { stableJson, preferredFirst, type ArrangeKeys } from './stable-json';
 import { isObject, operationsOf, parametersOf, type JsonObject } from './validation/swagger-model';
 
@@ -62,6 +63,9 @@ export function baseDefinition(metadata: ConnectorMetadata = DEFAULT_METADATA, v
 export interface PostProcessOptions {
   /** operationId of the cheap authenticated GET for testConnection; default: see pickTestConnection. */
   readonly testConnectionOperationId?: string;
+  /** `api-key` (default): X-API-Key apiKey security; `entra-id`: OAuth 2.0 (Entra ID) instead. */
+  readonly security?: SecurityVariant;
+  readonly entraId?: EntraIdSettings;
 }
 
 /**
@@ -107,8 +111,13 @@ export function postProcessDefinition(raw: JsonObject, options: PostProcessOptio
     else delete definition[section];
   }
   if (Array.isArray(definition['tags']) && definition['tags'].length === 0) delete definition['tags'];
-  definition['securityDefinitions'] = { [API_KEY_SECURITY.name]: { type: 'apiKey', in: 'header', name: API_KEY_SECURITY.header } };
-  definition['security'] = [{ [API_KEY_SECURITY.name]: [] }];
+  if (options.security === 'entra-id') {
+    definition['securityDefinitions'] = { [OAUTH_SECURITY_NAME]: entraIdSecurityDefinition(options.entraId) };
+    definition['security'] = [{ [OAUTH_SECURITY_NAME]: [] }];
+  } else {
+    definition['securityDefinitions'] = { [API_KEY_SECURITY.name]: { type: 'apiKey', in: 'header', name: API_KEY_SECURITY.header } };
+    definition['security'] = [{ [API_KEY_SECURITY.name]: [] }];
+  }
   definition['x-ms-capabilities'] = { testConnection: { operationId: pickTestConnection(definition, options.testConnectionOperationId), parameters: {} } };
   return definition;
 }
