@@ -110,11 +110,11 @@ describe('packed zips', () => {
     expect(Buffer.from(files['Connector/ec_dataverseensure_openapidefinition.json'] as Uint8Array).equals(definition)).toBe(true);
     expect(Buffer.from(files['Connector/ec_dataverseensure_iconblob.Png'] as Uint8Array).equals(await fs.readFile(path.join(connectorDirectory, 'icon.png')))).toBe(true);
     const apiProperties = JSON.parse(await fs.readFile(path.join(connectorDirectory, 'apiProperties.json'), 'utf8')) as {
-      properties: { connectionParameters: unknown; policyTemplateInstances: unknown };
+      properties: { connectionParameters: unknown; policyTemplateInstances: unknown; iconBrandColor: string };
     };
     expect(JSON.parse(decodeUtf8(files['Connector/ec_dataverseensure_connectionparameters.json'] as Uint8Array))).toEqual(apiProperties.properties.connectionParameters);
     expect(JSON.parse(decodeUtf8(files['Connector/ec_dataverseensure_policytemplateinstances.json'] as Uint8Array))).toEqual(apiProperties.properties.policyTemplateInstances);
-    expect(decodeUtf8(files['customizations.xml'] as Uint8Array)).toContain('<iconbrandcolor>#0b6a8a</iconbrandcolor>');
+    expect(decodeUtf8(files['customizations.xml'] as Uint8Array)).toContain(`<iconbrandcolor>${String(apiProperties.properties.iconBrandColor)}</iconbrandcolor>`);
   });
 
   test('a connector without connection parameters (no authentication) carries no connectionparameters file', async () => {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { readSolutionPackage } from '../../solution/tools/solutionPackage';
 import {
   check,
-  connectorStandIn,
+  shopifyConnectorFolder,
   editEntry,
   errorRules,
   fixtureEntries,
@@ -220,7 +220,7 @@ describe('broken copies fail with a message that says what to fix', () => {
 
 describe('connector definition identical to the connector folder', () => {
   test('passes when the solution carries the exact bytes, fails when one byte differs', async () => {
-    const connector = await connectorStandIn();
+    const connector = await shopifyConnectorFolder();
     const entries = await fixtureEntries(SHOPIFY);
     expect((await check(entries, { connectorDirectory: connector })).errors).toEqual([]);
     await fs.appendFile(path.join(connector, 'apiDefinition.swagger.json'), ' ');

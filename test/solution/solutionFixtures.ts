@@ -113,21 +113,21 @@ export async function controlBuildStandIns(): Promise<Map<string, { directory: s
 }
 
 /**
- * A stand-in for connector/ (built by npm run build:connector, not available to these tests): the
- * real Shopify connector files of the fixture, in the layout the Power Platform tooling uses.
+ * A copy of our generated connector (connector/, kept in sync with the API by npm run build:connector
+ * and the connector drift test), so tests may change the copy without touching the real one.
  */
 export async function connectorStandIn(): Promise<string> {
+  const directory = await temporaryDirectory();
+  for (const file of ['apiDefinition.swagger.json', 'apiProperties.json', 'icon.png']) {
+    await fs.copyFile(path.join(REPOSITORY_ROOT, 'connector', file), path.join(directory, file));
+  }
+  return directory;
+}
+
+/** The Shopify fixture's connector files laid out as a connector/ folder, to check that export against. */
+export async function shopifyConnectorFolder(): Promise<string> {
   const shopify = path.join(FIXTURES, SHOPIFY, 'Connector');
   const directory = await temporaryDirectory();
   await fs.copyFile(path.join(shopify, 'cr1a6_shopify_openapidefinition.json'), path.join(directory, 'apiDefinition.swagger.json'));
-  await fs.copyFile(path.join(shopify, 'cr1a6_shopify_iconblob.Png'), path.join(directory, 'icon.png'));
-  const apiProperties = {
-    properties: {
-      connectionParameters: JSON.parse(await fs.readFile(path.join(shopify, 'cr1a6_shopify_connectionparameters.json'), 'utf8')) as unknown,
-      iconBrandColor: '#0b6a8a',
-      policyTemplateInstances: JSON.parse(await fs.readFile(path.join(shopify, 'cr1a6_shopify_policytemplateinstances.json'), 'utf8')) as unknown,
-    },
-  };
-  await fs.writeFile(path.join(directory, 'apiProperties.json'), JSON.stringify(apiProperties, null, 2));
   return directory;
 }
