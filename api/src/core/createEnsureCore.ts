@@ -457,8 +457,8 @@ class EnsureCoreService implements EnsureCore {
   async getStub(instanceName: string, table: string, recordId: string): Promise<Stub | undefined> {
     const instance = this.instance(instanceName);
     return this.guard(instance, async () => {
-      this.allowTable(instance, table, 'path.table');
-      if (!GUID.test(recordId)) throw new ApiError(400, 'InvalidKey', 'path.id must be the GUID of the stubbed record.', 'path.id');
+      this.allowTable(instance, table, 'params.table');
+      if (!GUID.test(recordId)) throw new ApiError(400, 'InvalidKey', 'params.id must be the GUID of the stubbed record.', 'params.id');
       const row = await instance.client.tryRetrieve(STUB_ENTITY_SET, stubRowKey(table, recordId.toLowerCase()), { select: [...STUB_COLUMNS] });
       return row ? toStub(row) : undefined;
     });
@@ -505,7 +505,7 @@ class EnsureCoreService implements EnsureCore {
 
   async tableSchema(instanceName: string, table: string): Promise<TableJsonSchema> {
     const instance = this.instance(instanceName);
-    return this.guard(instance, async () => tableJsonSchema(await this.table(instance, table, 'path.table')));
+    return this.guard(instance, async () => tableJsonSchema(await this.table(instance, table, 'params.table')));
   }
 
   async close(): Promise<void> {
@@ -522,7 +522,7 @@ class EnsureCoreService implements EnsureCore {
   private instance(name: string): CoreInstance {
     const instance = this.instancesByName.get(name);
     if (!instance) {
-      throw new ApiError(404, 'UnknownInstance', `path.instance: no instance named '${name}' (configured: ${[...this.instancesByName.keys()].join(', ')}).`, 'path.instance');
+      throw new ApiError(404, 'UnknownInstance', `params.instance: no instance named '${name}' (configured: ${[...this.instancesByName.keys()].join(', ')}).`, 'params.instance');
     }
     return instance;
   }

@@ -77,7 +77,7 @@ describe('stubs', () => {
   test('a tampered skip token, a table outside the allow-list and a bad id are 400', async () => {
     await expect(f.core.listStubs('b', { skipToken: Buffer.from('http://evil.example/x').toString('base64url') })).rejects.toMatchObject({ status: 400, field: 'query.skipToken' });
     await expect(f.core.listStubs('b', { table: 'ec_stub' })).rejects.toMatchObject({ status: 400, field: 'query.table' });
-    await expect(f.core.getStub('b', 'account', "x' or 1 eq 1")).rejects.toMatchObject({ status: 400, field: 'path.id' });
+    await expect(f.core.getStub('b', 'account', "x' or 1 eq 1")).rejects.toMatchObject({ status: 400, field: 'params.id' });
   });
 });
 
