@@ -10,7 +10,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchHeadlessChromium } from '../support/headlessChromium';
 import { hashApiKey } from '../../api/src/config/ApiKeys';
 import { createApp, createLogger } from '../../api/src/http';
 import { isLoopbackHostName, previewEnabled } from '../../api/src/http/preview/previewPage';
@@ -18,7 +19,6 @@ import { CoreFixture, context } from '../api/core/coreFixture';
 
 const repo = join(__dirname, '..', '..');
 const screenshots = join(repo, 'test-output', 'preview');
-const CHROMIUM = '/usr/bin/chromium';
 const API_KEY = 'preview-test-key-0123456789';
 const REMOTE_HOST = 'preview.test';
 
@@ -81,7 +81,6 @@ describe('local preview page /preview/stubs', () => {
   const ids: Record<string, string> = {};
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium; .ci/run does it)`);
     mkdirSync(screenshots, { recursive: true });
     await fixture.start();
     const app = createApp({
@@ -106,21 +105,8 @@ describe('local preview page /preview/stubs', () => {
     const hydrated = await fixture.core.hydrate('b', { table: 'account', key: { accountnumber: 'A-200' }, record: { name: 'Fabrikam Inc' } }, context);
     expect(hydrated.wasStub).toBe(true);
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        // a host name that is not loopback but reaches this machine: the page as seen from another machine
-        `--host-resolver-rules=MAP ${REMOTE_HOST} 127.0.0.1`,
-      ],
-    });
+    // a host name that is not loopback but reaches this machine: the page as seen from another machine
+    browser = await launchHeadlessChromium([`--host-resolver-rules=MAP ${REMOTE_HOST} 127.0.0.1`]);
     page = await browser.newPage({ viewport: { width: 1440, height: 760 }, locale: 'en-US', timezoneId: 'UTC' });
     page.on('pageerror', (error) => problems.errors.push(error.message));
     page.on('console', (message) => {

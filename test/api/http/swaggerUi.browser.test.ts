@@ -2,23 +2,17 @@
  * Swagger UI at /docs really renders in Chromium under the API's helmet Content-Security-Policy (its
  * scripts are files, not inline), lists every operation, and calls /v1 with the key it is given.
  */
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchHeadlessChromium } from '../../support/headlessChromium';
 import { API_KEY, TestApp } from './httpTestApp';
-
-const CHROMIUM = '/usr/bin/chromium';
 
 describe('Swagger UI (/docs) in Chromium', () => {
   const app = new TestApp();
   let browser: Browser | undefined;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium; .ci/run does it)`);
     await app.start();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-    });
+    browser = await launchHeadlessChromium();
   });
   afterAll(async () => {
     await browser?.close();

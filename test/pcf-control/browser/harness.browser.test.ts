@@ -10,11 +10,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchHeadlessChromium } from '../../support/headlessChromium';
 
 const repo = join(__dirname, '..', '..', '..');
 const screenshots = join(repo, 'test-output', 'pcf-control');
-const CHROMIUM = '/usr/bin/chromium';
 const NOW = new Date('2026-11-26T12:00:00.000Z');
 const CSV = join(__dirname, 'fixtures', 'stubs.csv');
 
@@ -111,23 +111,8 @@ async function mapDatasetColumns(page: Page, mapping: Record<string, string>): P
 let browser: Browser | undefined;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium; .ci/run does it)`);
-  }
   mkdirSync(screenshots, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchHeadlessChromium();
 });
 
 afterAll(async () => {
