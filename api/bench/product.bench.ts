@@ -178,6 +178,30 @@ async function runWithLatency(dataverse: string, apis: Record<string, string>, l
   return results;
 }
 
+/**
+ * Naive versus single-round-trip submits at several concurrencies (modelled latency): shows where the
+ * API is latency-bound (its saved round trips count in full) and where, on this 2-core machine shared
+ * by all three processes, it becomes CPU-bound.
+ */
+async function sweep(dataverse: string, apiUrl: string, latencyMs: number): Promise<void> {
+  const api = `${dataverse}/api/data/v9.2/`;
+  await call(`${dataverse}/_admin/faults`, { method: 'POST', headers: json, body: JSON.stringify({ mode: 'slow', latencyMs }) });
+  console.log(`\n== Concurrency sweep at ${latencyMs} ms (3 references, about half missing)`);
+  for (const concurrency of [1, 4, 16]) {
+    const count = concurrency === 1 ? 100 : SUBMITS;
+    const naivePlan = plan(count);
+    const apiPlan = plan(count);
+    await seed(api, naivePlan);
+    await seed(api, apiPlan);
+    const theirs = await measure(dataverse, count, (i) => naive(api)(naivePlan[i]!, `sweep naive ${i}`), concurrency);
+    const ours = await measure(dataverse, count, (i) => viaApi(apiUrl)(apiPlan[i]!, `sweep api ${i}`), concurrency);
+    console.log(
+      `  concurrency ${String(concurrency).padStart(2)}: naive ${theirs.perSecond.toFixed(0).padStart(5)}/s p50 ${theirs.p50.toFixed(1).padStart(6)} ms` +
+        ` | API ${ours.perSecond.toFixed(0).padStart(5)}/s p50 ${ours.p50.toFixed(1).padStart(6)} ms | ×${(ours.perSecond / theirs.perSecond).toFixed(2)} throughput`,
+    );
+  }
+}
+
 async function main(): Promise<void> {
   const dataverse = await startChild(join(__dirname, '../src/local-dataverse/cli.ts'), ['--port', '0', '--memory'], {}, /ready at (http:\/\/127\.0\.0\.1:\d+)\//);
   const apis: Record<string, ChildProcess> = {};
@@ -204,6 +228,7 @@ async function main(): Promise<void> {
     const overhead = modelled.cached!.p50 / modelled.direct!.p50;
     console.log(`  submit throughput vs naive: ${speedup.toFixed(2)}× (target ≥ 3×; loopback ${(loopback['single-round-trip']!.perSecond / loopback.naive!.perSecond).toFixed(2)}×)`);
     console.log(`  cached p50 vs direct: ${overhead.toFixed(2)}× (target ≤ 1.5×; loopback ${(loopback.cached!.p50 / loopback.direct!.p50).toFixed(2)}×)`);
+    await sweep(dataverse.url, apiUrls['single-round-trip']!, LATENCY_MS);
   } finally {
     await Promise.all([...Object.values(apis).map(stop), stop(dataverse.child)]);
   }
