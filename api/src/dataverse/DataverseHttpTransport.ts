@@ -33,10 +33,11 @@ export interface DataverseResponseOutcome {
 /**
  * Extension points for the resilience layer (circuit breaker, retries) and metrics.
  * `wrap` receives each exchange as `attempt`; calling it again re-sends the same request (token
- * fetched anew). `onRequest`/`onResponse` observe every attempt; exceptions they throw are ignored.
+ * fetched anew). A signal passed to `attempt` aborts that exchange (its socket), e.g. on a policy's
+ * timeout. `onRequest`/`onResponse` observe every attempt; exceptions they throw are ignored.
  */
 export interface DataverseClientHooks {
-  readonly wrap?: <T>(request: DataverseRequestDescription, attempt: () => Promise<T>) => Promise<T>;
+  readonly wrap?: <T>(request: DataverseRequestDescription, attempt: (signal?: AbortSignal) => Promise<T>) => Promise<T>;
   readonly onRequest?: (request: DataverseRequestDescription) => void;
   readonly onResponse?: (request: DataverseRequestDescription, outcome: DataverseResponseOutcome) => void;
 }
@@ -97,7 +98,7 @@ export class DataverseHttpTransport {
   /** Sends the request through the `wrap` hook; resolves for 2xx/304 (and accepted failures). */
   send(request: DataverseHttpRequest): Promise<DataverseHttpResponse> {
     const description: DataverseRequestDescription = { operation: request.operation, method: request.method, url: request.url.href };
-    const attempt = () => this.attempt(request, description);
+    const attempt = (signal?: AbortSignal) => this.attempt(request, description, signal);
     return this.hooks.wrap ? this.hooks.wrap(description, attempt) : attempt();
   }
 
@@ -106,7 +107,7 @@ export class DataverseHttpTransport {
     await this.dispatcher.close();
   }
 
-  private async attempt(request: DataverseHttpRequest, description: DataverseRequestDescription): Promise<DataverseHttpResponse> {
+  private async attempt(request: DataverseHttpRequest, description: DataverseRequestDescription, signal?: AbortSignal): Promise<DataverseHttpResponse> {
     const failed = { method: request.method, path: `${request.url.pathname}${request.url.search}` };
     const headers: Record<string, string> = { ...DEFAULT_HEADERS };
     if (request.body !== undefined) headers['Content-Type'] = JSON_CONTENT_TYPE;
@@ -142,7 +143,7 @@ export class DataverseHttpTransport {
         method: request.method,
         headers,
         body: request.body,
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(this.timeoutMs)]) : AbortSignal.timeout(this.timeoutMs),
       });
       status = response.statusCode;
       responseHeaders = toHeaders(response.headers);

@@ -97,9 +97,10 @@ export function createResilientHooks(instanceName: string, settings: ResilienceS
   });
 
   const hooks: DataverseClientHooks = {
-    wrap: async <T>(request: DataverseRequestDescription, attempt: () => Promise<T>): Promise<T> => {
+    wrap: async <T>(request: DataverseRequestDescription, attempt: (signal?: AbortSignal) => Promise<T>): Promise<T> => {
       try {
-        return await policy.execute(() => attempt());
+        // The policy's signal aborts the attempt's socket when its timeout fires (not only the wait).
+        return await policy.execute(({ signal }) => attempt(signal));
       } catch (error) {
         throw translate(error, request);
       }
