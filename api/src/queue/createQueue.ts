@@ -1,0 +1,89 @@
+/**
+ * Starts the durable queue: pg-boss 10 either on PGlite embedded in the process (the default: a data
+ * folder, or memory for tests) or on a PostgreSQL server (`DATABASE_URL`, for several API replicas
+ * sharing one queue).
+ *
+ * pg-boss 10 only: 11+ requires Node 22, and this service supports Node 20.
+ *
+ * The answer is a started pg-boss whose `stop()` also closes what createQueue opened: on PGlite, it
+ * waits for pg-boss to stop (graceful, as pg-boss' own options say), then closes PGlite and releases
+ * the data folder's lock, so the same folder can be opened again (by this process or another).
+ */
+import PgBoss from 'pg-boss';
+import { PgliteDatabase } from './PgliteDatabase';
+
+/** pg-boss' own settings, minus how it reaches its database (createQueue decides that). */
+export type QueueBossOptions = Omit<PgBoss.ConstructorOptions, 'db' | 'connectionString' | 'host' | 'port' | 'database' | 'user' | 'password' | 'ssl'>;
+
+export type QueueLocation =
+  /** PGlite persisted in this folder (guarded by `<dataDir>/queue.lock`). */
+  | { dataDir: string; memory?: never; databaseUrl?: never }
+  /** PGlite in memory: nothing survives the process. */
+  | { memory: true; dataDir?: never; databaseUrl?: never }
+  /** A PostgreSQL server, e.g. `postgres://user:pass@host:5432/db` (DATABASE_URL). */
+  | { databaseUrl: string; dataDir?: never; memory?: never };
+
+export type CreateQueueOptions = QueueLocation & {
+  boss?: QueueBossOptions;
+  /** pg-boss reports background failures (maintenance, polling) as 'error' events; default: stderr. */
+  onError?: (error: Error) => void;
+};
+
+export type QueueBackend = 'pglite' | 'postgres';
+
+/** A started pg-boss that also knows where it runs and closes its embedded database on stop. */
+export class QueueBoss extends PgBoss {
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    options: PgBoss.ConstructorOptions,
+    readonly backend: QueueBackend,
+    private readonly embedded: PgliteDatabase | undefined,
+  ) {
+    super(options);
+  }
+
+  /**
+   * Stops pg-boss (workers, maintenance; by default gracefully, waiting up to `timeout` for handlers in
+   * flight), then closes the embedded database and releases its folder. Safe to call more than once.
+   */
+  override stop(options: PgBoss.StopOptions = {}): Promise<void> {
+    this.stopping ??= this.stopAndClose(options);
+    return this.stopping;
+  }
+
+  private async stopAndClose(options: PgBoss.StopOptions): Promise<void> {
+    try {
+      // The embedded database may only close once pg-boss has finished with it: always wait.
+      await super.stop({ ...options, wait: true });
+    } finally {
+      await this.embedded?.close();
+    }
+  }
+}
+
+export async function createQueue(options: CreateQueueOptions): Promise<QueueBoss> {
+  const onError = options.onError ?? ((error: Error) => process.stderr.write(`queue: ${error.stack ?? error.message}\n`));
+  const bossOptions = options.boss ?? {};
+
+  if (options.databaseUrl !== undefined) {
+    const boss = new QueueBoss({ ...bossOptions, connectionString: options.databaseUrl }, 'postgres', undefined);
+    return start(boss, onError);
+  }
+
+  const db = options.dataDir !== undefined ? await PgliteDatabase.open(options.dataDir) : await PgliteDatabase.inMemory();
+  try {
+    // PGlite is a single connection: pg-boss' pool size means nothing there.
+    const boss = new QueueBoss({ ...bossOptions, db }, 'pglite', db);
+    return await start(boss, onError);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+}
+
+async function start(boss: QueueBoss, onError: (error: Error) => void): Promise<QueueBoss> {
+  boss.on('error', onError);
+  await boss.start();
+  return boss;
+}
