@@ -46,7 +46,7 @@ import type {
 import { ExistenceCache } from './ExistenceCache';
 import { KeyedLock } from './KeyedLock';
 import { keysFilter, keyText, referenceId, resolveKey, rowMatchesKey, toEntityKey, type ResolvedKey } from './RecordKeys';
-import { clip, hydratedRowUpdate, newStubRow, STUB_COLUMNS, STUB_ENTITY_SET, STUB_TABLE, StubStateValue, stubRowKey, toStub } from './StubTracking';
+import { clip, hydratedRowUpdate, newStubRow, STUB_COLUMNS, STUB_ENTITY_SET, StubStateValue, stubRowKey, toStub } from './StubTracking';
 import { tableJsonSchema } from './TableJsonSchema';
 
 export interface StubDefaults {
@@ -153,7 +153,7 @@ class EnsureCoreService implements EnsureCore {
     return this.guard(instance, async () => {
       const meta = await this.table(instance, input.table, 'body.table');
       const key = resolveKey(meta, input.key, 'body.key');
-      const columns = this.stubColumns(instance, meta, input.columns, 'body.columns');
+      const columns = stubColumns(meta, input.columns, 'body.columns');
       const reference: Reference = { meta, key, name: input.name, columns, id: referenceId(instance.name, meta.logicalName, key) };
       const release = await this.locks.acquire([reference.id]);
       try {
@@ -581,22 +581,9 @@ class EnsureCoreService implements EnsureCore {
     }
   }
 
-  /** Stub columns: configured defaults, then the caller's; never the primary id or a bind. */
-  private stubColumns(instance: CoreInstance, meta: EntityMetadata, columns: Record<string, unknown> | undefined, field: string): Record<string, unknown> | undefined {
-    if (!columns) return undefined;
-    for (const column of Object.keys(columns)) {
-      if (column.includes('@') || column === meta.primaryIdAttribute) {
-        throw new ApiError(400, 'InvalidRecord', `${field}.${column}: a stub carries plain column values only (no ids, no binds).`, `${field}.${column}`);
-      }
-    }
-    void instance;
-    return columns;
-  }
-
-  /** The GUID of the record a reference names, or undefined (one GET). */
-  private async findRecordId(instance: CoreInstance, reference: Reference): Promise<string | undefined> {
-    const row = await instance.client.tryRetrieve(reference.meta.entitySetName, toEntityKey(reference.key), { select: [reference.meta.primaryIdAttribute] });
-    return row ? String(row[reference.meta.primaryIdAttribute]).toLowerCase() : undefined;
+  /** The GUID of the record a reference names in this instance, or undefined (one GET). */
+  private findRecordId(instance: CoreInstance, reference: Reference): Promise<string | undefined> {
+    return recordIdIn(instance.client, reference.meta, reference.key);
   }
 
   /** Which references exist: one query per table, all in one round trip. */
@@ -641,9 +628,8 @@ class EnsureCoreService implements EnsureCore {
     const source = instance.source ? this.instancesByName.get(instance.source) : undefined;
     if (source) {
       try {
-        const meta = await source.client.getEntityMetadata(reference.meta.logicalName);
-        const row = await source.client.tryRetrieve(meta.entitySetName, toEntityKey(reference.key), { select: [meta.primaryIdAttribute] });
-        if (row) return String(row[meta.primaryIdAttribute]).toLowerCase();
+        const id = await recordIdIn(source.client, await source.client.getEntityMetadata(reference.meta.logicalName), reference.key);
+        if (id) return id;
       } catch {
         // unreachable or throttled source: fall back to a new GUID
       }
@@ -721,6 +707,23 @@ function stubCreated(plan: StubPlan): StubCreated {
   return { table: plan.meta.logicalName, id: plan.recordId, key: originalKey(plan) };
 }
 
+/** The GUID of the record `key` names in the instance behind `client`, or undefined (one GET). */
+async function recordIdIn(client: DataverseClient, meta: EntityMetadata, key: ResolvedKey): Promise<string | undefined> {
+  const row = await client.tryRetrieve(meta.entitySetName, toEntityKey(key), { select: [meta.primaryIdAttribute] });
+  return row ? String(row[meta.primaryIdAttribute]).toLowerCase() : undefined;
+}
+
+/** Stub columns given by the caller: plain values only — never the primary id or a bind. */
+function stubColumns(meta: EntityMetadata, columns: Record<string, unknown> | undefined, field: string): Record<string, unknown> | undefined {
+  if (!columns) return undefined;
+  for (const column of Object.keys(columns)) {
+    if (column.includes('@') || column === meta.primaryIdAttribute) {
+      throw new ApiError(400, 'InvalidRecord', `${field}.${column}: a stub carries plain column values only (no ids, no binds).`, `${field}.${column}`);
+    }
+  }
+  return columns;
+}
+
 function unwrap(error: unknown): unknown {
   return error instanceof ChangeSetFailure ? error.error : error;
 }
@@ -733,4 +736,3 @@ function originalKey(plan: StubPlan): RecordKeyInput {
   return plan.key.kind === 'id' ? { [plan.meta.primaryIdAttribute]: plan.key.id } : plan.key.values;
 }
 
-export { STUB_TABLE };

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { DataverseErrors } from '../errors/DataverseErrorFactory';
 import type { RecordKey } from '../odata/KeySegment';
 import type { ResourcePath } from '../odata/ResourcePath';
-import type { WriteTransaction } from '../persistence/RecordStore';
+import type { RecordReader, WriteTransaction } from '../persistence/RecordStore';
 import type { ColumnValue, StoredRecord } from '../persistence/StoredRecord';
 import type { Schema, Table } from '../schema/TableSchema';
 import { parseSelect } from '../odata/QueryOptions';
@@ -144,7 +144,7 @@ function writeProperty(request: WebApiRequest, table: Table, key: RecordKey, pro
   return { response: { status: 204, headers: {} } };
 }
 
-export function find(reader: WriteTransaction | { get: WriteTransaction['get']; findByKey: WriteTransaction['findByKey'] }, table: Table, key: RecordKey) {
+export function find(reader: RecordReader, table: Table, key: RecordKey) {
   return key.kind === 'id' ? reader.get(table.logicalName, key.id) : reader.findByKey(table.logicalName, key.keyName, key.values);
 }
 
