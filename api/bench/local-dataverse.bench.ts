@@ -5,12 +5,12 @@
  * memory. Each figure is also printed as a ratio to a baseline measured in the same run: a no-op admin
  * request on the same server, i.e. the bare HTTP round trip of this machine.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
+import { LOCAL_DATAVERSE_READY, startChild, stopChild } from './childProcesses';
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const OPERATIONS = Number(process.env.BENCH_OPERATIONS ?? 4000);
@@ -24,17 +24,8 @@ async function call(url: string, init: { method?: string; headers?: Record<strin
   return { status: response.statusCode, text: await response.body.text() };
 }
 
-async function startServer(args: string[]): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /ready at (http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
-      if (match) resolve({ child, url: match[1]! });
-    });
-    child.on('exit', (code) => reject(new Error(`local Dataverse exited with ${code}: ${out}`)));
-  });
+function startServer(args: string[]) {
+  return startChild(CLI, ['--port', '0', ...args], {}, LOCAL_DATAVERSE_READY);
 }
 
 /** Runs `count` operations with CONCURRENCY in flight; returns operations per second. */
@@ -99,8 +90,7 @@ async function run(label: string, args: string[]): Promise<Record<string, number
     }
     return results;
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    await stopChild(child);
   }
 }
 

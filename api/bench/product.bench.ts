@@ -13,10 +13,11 @@
  * every request — a conservative model of the network and service time of a real Dataverse request,
  * which is what a saved round trip saves. Ratios compare figures measured in the same run.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
+import { LOCAL_DATAVERSE_READY, startChild, stopChild } from './childProcesses';
 
 const SUBMITS = Number(process.env.BENCH_SUBMITS ?? 400);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
@@ -37,26 +38,6 @@ interface Measurement {
   p50: number;
   p99: number;
   roundTrips: number;
-}
-
-function startChild(script: string, args: string[], env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = ready.exec(out);
-      if (match) resolve({ child, url: match[1]! });
-    });
-    child.on('exit', (code) => reject(new Error(`${script} exited with ${code}: ${out}`)));
-  });
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -203,7 +184,7 @@ async function sweep(dataverse: string, apiUrl: string, latencyMs: number): Prom
 }
 
 async function main(): Promise<void> {
-  const dataverse = await startChild(join(__dirname, '../src/local-dataverse/cli.ts'), ['--port', '0', '--memory'], {}, /ready at (http:\/\/127\.0\.0\.1:\d+)\//);
+  const dataverse = await startChild(join(__dirname, '../src/local-dataverse/cli.ts'), ['--port', '0', '--memory'], {}, LOCAL_DATAVERSE_READY);
   const apis: Record<string, ChildProcess> = {};
   const apiUrls: Record<string, string> = {};
   try {
@@ -230,7 +211,7 @@ async function main(): Promise<void> {
     console.log(`  cached p50 vs direct: ${overhead.toFixed(2)}× (target ≤ 1.5×; loopback ${(loopback.cached!.p50 / loopback.direct!.p50).toFixed(2)}×)`);
     await sweep(dataverse.url, apiUrls['single-round-trip']!, LATENCY_MS);
   } finally {
-    await Promise.all([...Object.values(apis).map(stop), stop(dataverse.child)]);
+    await Promise.all([...Object.values(apis).map(stopChild), stopChild(dataverse.child)]);
   }
 }
 

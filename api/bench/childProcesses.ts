@@ -1,0 +1,26 @@
+/** Benchmarks run each server in its own process (as deployed); these start and stop them. */
+import { spawn, type ChildProcess } from 'node:child_process';
+
+/** Runs a TypeScript entry with tsx and resolves once its output matches `ready` (group 1: the URL). */
+export function startChild(script: string, args: string[], env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = ready.exec(out);
+      if (match) resolve({ child, url: match[1]! });
+    });
+    child.on('exit', (code) => reject(new Error(`${script} exited with ${code}: ${out}`)));
+  });
+}
+
+export function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+/** The local Dataverse CLI's ready line: `Local Dataverse ready at http://127.0.0.1:<port>/api/data/v9.2/`. */
+export const LOCAL_DATAVERSE_READY = /ready at (http:\/\/127\.0\.0\.1:\d+)\//;
