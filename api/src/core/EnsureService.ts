@@ -136,6 +136,12 @@ export interface CallContext {
   /** Flow name / run id from Power Automate's headers, else the API client's identity. */
   origin: string;
   requestId?: string;
+  /**
+   * The GUID a submit without `key` gives the record it creates (default: a fresh one). The durable
+   * queue passes the same GUID on every attempt of one operation, so a replay after a crash or a lost
+   * answer finds its own record (412) instead of creating a second one.
+   */
+  newRecordId?: string;
 }
 
 export interface EnsureService {

@@ -192,7 +192,7 @@ class EnsureCoreService implements EnsureCore {
       const { record, references } = await this.resolveReferences(instance, meta, input);
       // A create carries a GUID chosen here, so a retried write whose first answer was lost is
       // recognised (412 on our own fresh GUID) instead of creating the record twice.
-      if (!recordKey && record[meta.primaryIdAttribute] === undefined) record[meta.primaryIdAttribute] = randomUUID();
+      if (!recordKey && record[meta.primaryIdAttribute] === undefined) record[meta.primaryIdAttribute] = context.newRecordId ?? randomUUID();
       const generatedId = recordKey ? undefined : String(record[meta.primaryIdAttribute]).toLowerCase();
       const ownWrite = input.record[meta.primaryIdAttribute] === undefined ? generatedId : undefined;
       for (let attempt = 0; ; attempt++) {
