@@ -4,7 +4,7 @@
  * handler. Give it any `EnsureService`: the core in production, a small in-test service in the HTTP
  * tests.
  */
-import express, { type Express, type Request } from 'express';
+import express, { type Express, type Request, type Router } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
@@ -40,9 +40,11 @@ export interface CreateAppOptions {
   logger: Logger;
   /** The local preview page `/preview/stubs` (see preview/previewPage.ts); absent: not served. */
   preview?: PreviewOptions;
+  /** More `/v1` routers (operations, subscriptions, …), mounted behind the API key after the actions. */
+  routers?: readonly Router[];
 }
 
-export function createApp({ service, config, logger, preview }: CreateAppOptions): Express {
+export function createApp({ service, config, logger, preview, routers = [] }: CreateAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -84,6 +86,7 @@ export function createApp({ service, config, logger, preview }: CreateAppOptions
   app.use(submitRouter(service));
   app.use(hydrateRouter(service));
   app.use(stubsRouter(service));
+  for (const router of routers) app.use(router);
 
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
