@@ -4,6 +4,7 @@
  * stored as SHA-256 hashes. `loadConfig` turns a valid file plus the environment into an `AppConfig`.
  */
 import { z } from 'zod';
+import { QueueSettingsSchema } from '../operations/QueueSettings';
 import { ResilienceSettingsSchema } from '../resilience/ResilienceSettings';
 
 /** Instance names: lower case, so `DVE_INSTANCE_<NAME>_…` environment variables map back to one name. */
@@ -110,6 +111,8 @@ export const ConfigFileSchema = z
     apiKeys: z.array(ApiKeyEntrySchema).optional(),
     /** How submits with missing references are written: api/src/core/README.md, "Submit strategies". */
     submitStrategy: z.enum(['single-round-trip', 'atomic']).optional(),
+    /** The durable queue (api/src/operations/README.md); every setting has a default. */
+    queue: QueueSettingsSchema.optional(),
     instances: z.record(z.string().regex(INSTANCE_NAME, { message: 'instance names are a lower-case letter then a-z, 0-9, _ (at most 40)' }), InstanceFileSchema),
   })
   .superRefine((file, context) => {

@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import type { DataverseAuth } from '../dataverse';
+import { queueSettings, type QueueSettings } from '../operations/QueueSettings';
 import type { ResilienceSettingsInput } from '../resilience/ResilienceSettings';
 import { hashApiKey, MIN_API_KEY_LENGTH, readDataFolderApiKeys } from './ApiKeys';
 import { ConfigFileSchema, INSTANCE_NAME, type ApiKeyEntry, type ConfigFile, type InstanceFile } from './ConfigSchema';
@@ -61,6 +62,13 @@ export interface AppConfig {
   /** Where the keys came from; `none` means `npm start` generates one into the data folder. */
   apiKeySource: 'file' | 'environment' | 'file+environment' | 'data folder' | 'none';
   instances: InstanceConfig[];
+  /** The durable queue's settings, defaults filled in. */
+  queue: QueueSettings;
+  /**
+   * PostgreSQL for the queue (`DATABASE_URL`, environment only): several replicas share it. Absent:
+   * PGlite in `<dataDir>/queue-pgdata`, one process per data folder.
+   */
+  databaseUrl?: string;
 }
 
 export class ConfigError extends Error {
@@ -348,6 +356,9 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
   }
   if (port !== 0 && localPorts.has(port)) issues.push(`PORT: ${port} is also the port of the local instance "${localPorts.get(port)}"`);
 
+  const databaseUrl = env['DATABASE_URL'] || undefined;
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) issues.push('DATABASE_URL: must be a postgres:// or postgresql:// connection string');
+
   const fileKeys = file.apiKeys ?? [];
   const environmentKeys = readApiKeysVariable(env['API_KEYS'], issues);
   if (issues.length > 0) throw new ConfigError(source, issues);
@@ -376,6 +387,8 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
     apiKeys,
     apiKeySource,
     instances,
+    queue: queueSettings(file.queue),
+    ...(databaseUrl !== undefined ? { databaseUrl } : {}),
   };
 }
 
@@ -389,6 +402,7 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
     bodyLimit: config.bodyLimit,
     apiKeys: config.apiKeys.map((key) => key.name),
     apiKeySource: config.apiKeySource,
+    queue: { ...config.queue, database: config.databaseUrl ? redactedDatabaseUrl(config.databaseUrl) : 'PGlite (data folder)' },
     instances: config.instances.map((instance) => ({
       name: instance.name,
       ...(instance.url ? { url: instance.url } : { local: { port: instance.local?.port, memory: instance.local?.memory } }),
@@ -397,4 +411,16 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
       tables: instance.tables,
     })),
   };
+}
+
+/** `postgres://user:***@host:port/db`: where the queue lives, without the password. */
+export function redactedDatabaseUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    parsed.search = '';
+    return parsed.toString();
+  } catch {
+    return 'postgres://(unparseable)';
+  }
 }
