@@ -11,6 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
+  ConcurrencyMismatchError,
   DuplicateRecordError,
   filterEquals,
   NotFoundError,
@@ -265,7 +266,10 @@ class EnsureCoreService implements EnsureCore {
     ownWrite: string | undefined,
   ): Promise<SubmitResult> {
     const items = plans.map((plan, i) => ({ changeSet: this.stubOperations(instance, plan, i, context) }));
-    const result = await instance.client.executeBatch([...items, { ...recordOperation, contentId: undefined }], { continueOnError: true });
+    // A 412 on an alternate-key stub says the record exists, not its GUID: read it from the record's answer.
+    const learn = lookupColumnsOf(meta, recordOperation, plans.filter((plan) => plan.key.kind === 'alternate'));
+    const record = withLookupsReturned(meta, recordOperation, learn);
+    const result = await instance.client.executeBatch([...items, { ...record, contentId: undefined }], { continueOnError: true });
     const created: StubPlan[] = [];
     let stubFailure: DataverseError | undefined;
     plans.forEach((plan, i) => {
@@ -292,6 +296,11 @@ class EnsureCoreService implements EnsureCore {
       throw new ChangeSetFailure('record', 0, error instanceof NotFoundError && stubFailure ? stubFailure : error);
     }
     const written = recordOutcome(meta, last, recordOperation);
+    const body = last.response?.body as Record<string, unknown> | undefined;
+    for (const [plan, column] of learn) {
+      const value = body?.[column];
+      if (this.cache.get(plan.id) === undefined && typeof value === 'string' && GUID.test(value)) this.cache.remember(plan.id, value.toLowerCase());
+    }
     return { ...written, table: meta.logicalName, stubsCreated: created.map(stubCreated) };
   }
 
@@ -390,18 +399,18 @@ class EnsureCoreService implements EnsureCore {
       const release = await this.locks.acquire([reference.id]);
       try {
         const recordId = key.kind === 'id' ? key.id : await this.findRecordId(instance, reference);
-        const row = recordId
-          ? await instance.client.tryRetrieve(STUB_ENTITY_SET, stubRowKey(meta.logicalName, recordId), { select: ['ec_stubid', 'ec_stubstate', 'createdon'] })
-          : undefined;
-        const pending = row !== undefined && row.ec_stubstate !== StubStateValue.Hydrated;
         const recordOperation = this.recordOperation(meta, key, record);
-        let written: { id: string; operation: 'created' | 'updated' };
-        let secondsToHydrate: number | undefined;
-        if (!pending) {
-          written = await this.writeRecord(instance, meta, key, record);
-        } else {
+        for (let attempt = 0; ; attempt++) {
+          const row = recordId
+            ? await instance.client.tryRetrieve(STUB_ENTITY_SET, stubRowKey(meta.logicalName, recordId), { select: ['ec_stubid', 'ec_stubstate', 'createdon'] })
+            : undefined;
+          const pending = row !== undefined && row.ec_stubstate !== StubStateValue.Hydrated;
+          if (!pending) {
+            const written = await this.writeRecord(instance, meta, key, record);
+            this.cache.remember(reference.id, written.id);
+            return { id: written.id, table: meta.logicalName, operation: written.operation, wasStub: false };
+          }
           const update = hydratedRowUpdate(String(row.createdon), new Date());
-          secondsToHydrate = update.ec_secondstohydrate as number | undefined;
           const result = await instance.client.executeBatch([
             {
               changeSet: [
@@ -411,11 +420,21 @@ class EnsureCoreService implements EnsureCore {
               ],
             },
           ]);
+          const rowFailure = result.operations.find((o) => o.contentId === 'row' && o.outcome === 'failed');
+          if (attempt === 0 && rowFailure?.error instanceof ConcurrencyMismatchError) {
+            // The row changed since we read it: hydrated meanwhile — by another replica, or by this very
+            // change set when the resilience layer re-sent it after a lost answer — or touched by a
+            // reconciler. Read it again and decide again, once: a Hydrated row means a plain upsert
+            // (answered wasStub: false, as the two cases cannot be told apart — ec_hydratedon has whole
+            // seconds), a row still Pending a new change set on its new ETag.
+            continue;
+          }
           throwIfFailed(result);
-          written = recordOutcome(meta, result.operations.find((o) => o.contentId === 'record')!, recordOperation);
+          const written = recordOutcome(meta, result.operations.find((o) => o.contentId === 'record')!, recordOperation);
+          this.cache.remember(reference.id, written.id);
+          const secondsToHydrate = update.ec_secondstohydrate as number | undefined;
+          return { id: written.id, table: meta.logicalName, operation: written.operation, wasStub: true, ...(secondsToHydrate === undefined ? {} : { secondsToHydrate }) };
         }
-        this.cache.remember(reference.id, written.id);
-        return { id: written.id, table: meta.logicalName, operation: written.operation, wasStub: pending, ...(secondsToHydrate === undefined ? {} : { secondsToHydrate }) };
       } finally {
         release();
       }
@@ -697,6 +716,28 @@ function recordOutcome(meta: EntityMetadata, part: BatchOperationResult | undefi
   const id = String(body?.[meta.primaryIdAttribute] ?? part?.id ?? '').toLowerCase();
   if (operation.method === 'POST') return { id, operation: 'created' };
   return { id, operation: part?.response?.status === 201 ? 'created' : 'updated' };
+}
+
+/**
+ * The `_<lookup>_value` column through which the record binds each of these references (the record's
+ * binds are written by `recordBindPath`, so the same reference gives the same path).
+ */
+function lookupColumnsOf(meta: EntityMetadata, recordOperation: BatchOperation, references: StubPlan[]): Map<StubPlan, string> {
+  const columns = new Map<StubPlan, string>();
+  const body = recordOperation.body ?? {};
+  for (const reference of references) {
+    const path = recordBindPath(reference.meta.entitySetName, toEntityKey(reference.key));
+    const lookup = meta.manyToOne.find((l) => body[`${l.navigationProperty}@odata.bind`] === path);
+    if (lookup) columns.set(reference, `_${lookup.referencingAttribute}_value`);
+  }
+  return columns;
+}
+
+/** The record's write asking `Prefer: return=representation` with these lookup columns in `$select`. */
+function withLookupsReturned(meta: EntityMetadata, recordOperation: BatchOperation, columns: Map<StubPlan, string>): BatchOperation {
+  if (columns.size === 0) return recordOperation;
+  const select = new Set([meta.primaryIdAttribute, ...(recordOperation.query?.select ?? []), ...columns.values()]);
+  return { ...recordOperation, returnRepresentation: true, query: { ...recordOperation.query, select: [...select] } };
 }
 
 function lastOperation(result: BatchResult): BatchOperationResult {

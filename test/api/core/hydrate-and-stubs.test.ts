@@ -1,5 +1,7 @@
 /** Hydrate record, and the stubs listing/paging/get that the PCF control and flows read. */
 import { randomUUID } from 'node:crypto';
+import { createEnsureCore } from '../../../api/src/core/createEnsureCore';
+import { WebApiClient } from '../../../api/src/dataverse';
 import { context, CoreFixture } from './coreFixture';
 
 const f = new CoreFixture();
@@ -35,6 +37,61 @@ describe('hydrate', () => {
     const result = await f.core.hydrate('b', { table: 'account', key: { accountid: id }, record: { name: 'Fresh' } }, context);
     expect(result).toEqual({ id, table: 'account', operation: 'created', wasStub: false });
     expect(await f.core.getStub('b', 'account', id)).toBeUndefined();
+  });
+
+  test('a hydrate change set retried after its answer was lost (first attempt landed) is a success, not 409', async () => {
+    // Hooks that send each $batch twice and answer with the second response, as the resilience layer's
+    // retry after a lost answer does: the retry's If-Match on the row carries the ETag the first attempt changed.
+    let batches = 0;
+    const replaying = new WebApiClient({
+      url: f.b.url,
+      hooks: { wrap: async (request, attempt) => (request.operation === 'batch' ? (batches++, await attempt(), attempt()) : attempt()) },
+    });
+    const core = createEnsureCore({ instances: [{ name: 'b', url: f.b.url, client: replaying, tables: ['account', 'contact'], stubDefaults: {} }] });
+    try {
+      const keys: Array<Record<string, string>> = [{ accountid: randomUUID() }, { accountnumber: `HYD-LOST-${Date.now() % 1e6}` }];
+      for (const key of keys) {
+        const stub = await f.core.ensure('b', { table: 'account', key, name: 'stub' }, context);
+        batches = 0;
+        const result = await core.hydrate('b', { table: 'account', key, record: { name: 'Hydrated once', telephone1: '42' } }, context);
+        expect(batches).toBe(1); // the change set was sent (twice); its 412 led to a re-read, not to a second change set
+        // Re-read: the row is already Hydrated (by the first attempt), so a plain upsert answers. The
+        // caller cannot be told it was its own hydration (a concurrent one looks the same): wasStub false.
+        expect(result).toEqual({ id: stub.id, table: 'account', operation: 'updated', wasStub: false });
+        expect((await f.get(f.b, `accounts(${stub.id})?$select=name,telephone1`)).body).toMatchObject({ name: 'Hydrated once', telephone1: '42' });
+        expect(await f.core.getStub('b', 'account', stub.id)).toMatchObject({ state: 'Hydrated', secondsToHydrate: expect.any(Number) });
+      }
+    } finally {
+      await core.close();
+    }
+  });
+
+  test('a stub hydrated by someone else between read and write: re-read once, then a plain upsert (wasStub false)', async () => {
+    const id = randomUUID();
+    await f.core.ensure('b', { table: 'account', key: { accountid: id }, name: 'stub' }, context);
+    // Between the core's read of the row and its change set, another replica hydrates the stub.
+    let raced = false;
+    const racing = new WebApiClient({
+      url: f.b.url,
+      hooks: {
+        wrap: async (request, attempt) => {
+          if (request.operation === 'batch' && !raced) {
+            raced = true;
+            await f.core.hydrate('b', { table: 'account', key: { accountid: id }, record: { name: 'Other replica' } }, context);
+          }
+          return attempt();
+        },
+      },
+    });
+    const core = createEnsureCore({ instances: [{ name: 'b', url: f.b.url, client: racing, tables: ['account', 'contact'], stubDefaults: {} }] });
+    try {
+      const result = await core.hydrate('b', { table: 'account', key: { accountid: id }, record: { name: 'This replica' } }, context);
+      expect(result).toEqual({ id, table: 'account', operation: 'updated', wasStub: false });
+      expect((await f.get(f.b, `accounts(${id})?$select=name`)).body.name).toBe('This replica');
+      expect((await f.core.getStub('b', 'account', id))?.state).toBe('Hydrated');
+    } finally {
+      await core.close();
+    }
   });
 
   test('hydrate binds that point at missing records answer 422 and change nothing', async () => {

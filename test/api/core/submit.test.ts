@@ -97,6 +97,49 @@ describe.each<[SubmitStrategy, { mixed: { http: number; operations: number } }]>
       expect(await f.bRequests()).toEqual({ http: 1, operations: 0 });
     });
 
+    test('an existing record referenced by alternate key is learned: the next submit is one round trip, no stub attempt, no source lookup', async () => {
+      const aStats = async () => ((await (await fetch(`${f.a.url}/_admin/stats`)).json()) as { http: { total: number } }).http.total;
+      const tag = strategy === 'atomic' ? 'AT' : 'SR';
+      const number = `LRN-${tag}`; // accountnumber: at most 20 characters
+      // The account exists in B (replicated earlier) and in A under the same GUID.
+      const existing = await createIn('b', 'accounts', { name: 'Existing by key', accountnumber: number });
+      await createIn('a', 'accounts', { accountid: existing, name: 'Existing by key', accountnumber: number });
+      const bind = { 'parentcustomerid_account@odata.bind': `/accounts(accountnumber='${number}')` };
+
+      await f.resetStats();
+      const first = await f.core.submit('b', { table: 'contact', record: { lastname: 'first', ...bind } }, context);
+      expect(first.stubsCreated).toEqual([]);
+      // single-round-trip: 1 $batch (stub change set refused with 412, then the record); atomic: existence query + record.
+      expect((await f.bRequests()).http).toBe(strategy === 'atomic' ? 2 : 1);
+
+      // Both reference styles, a create and an upsert by key (whose answer also carries the lookup).
+      const seconds = [
+        () => f.core.submit('b', { table: 'contact', record: { lastname: 'second', ...bind } }, context),
+        () => f.core.submit('b', { table: 'contact', record: { lastname: 'third' }, references: { parentcustomerid_account: { table: 'account', key: { accountnumber: number } } } }, context),
+      ];
+      for (const submit of seconds) {
+        await f.resetStats();
+        const result = await submit();
+        expect(result).toMatchObject({ operation: 'created', stubsCreated: [] });
+        expect(await f.bRequests()).toEqual({ http: 1, operations: 0 }); // one plain create, no $batch, no stub
+        expect(await aStats()).toBe(0); // no source lookup
+        expect((await f.get(f.b, `contacts(${result.id})?$select=_parentcustomerid_value`)).body._parentcustomerid_value).toBe(existing);
+      }
+      expect(await f.count(f.b, 'ec_stubs', `ec_recordid eq '${existing}'`)).toBe(0);
+
+      // An upsert by key referencing another existing account by key: learned from its answer too.
+      const parentNumber = `LRP-${tag}`;
+      const parent = await createIn('b', 'accounts', { name: 'Parent by key', accountnumber: parentNumber });
+      const parentBind = { 'parentaccountid@odata.bind': `/accounts(accountnumber='${parentNumber}')` };
+      await f.core.submit('b', { table: 'account', key: { accountnumber: `${parentNumber}-C1` }, record: { name: 'child 1', ...parentBind } }, context);
+      await f.resetStats();
+      const child = await f.core.submit('b', { table: 'account', key: { accountnumber: `${parentNumber}-C2` }, record: { name: 'child 2', ...parentBind } }, context);
+      expect(child).toMatchObject({ operation: 'created', stubsCreated: [] });
+      expect(await f.bRequests()).toEqual({ http: 1, operations: 0 });
+      expect(await aStats()).toBe(0);
+      expect((await f.get(f.b, `accounts(${child.id})?$select=_parentaccountid_value`)).body._parentaccountid_value).toBe(parent);
+    });
+
     test('100 concurrent submits referencing the same missing account: 100 successes, one stub, one row', async () => {
       const accountId = randomUUID();
       const results = await Promise.all(
