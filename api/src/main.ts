@@ -15,6 +15,9 @@ import { createResilientHooks } from './resilience';
 import { createApp, createLogger } from './http';
 import { PREVIEW_PATH, previewEnabled } from './http/preview/previewPage';
 import { startLocalDataverse, type LocalDataverse } from './local-dataverse';
+import { OperationQueue } from './operations/OperationQueue';
+import { operationsRouter } from './http/routes/operations';
+import { createQueue, type QueueBoss } from './queue/createQueue';
 
 export interface RunningService {
   /** `http://<host>:<port>` of the API. */
@@ -32,6 +35,8 @@ export interface RunningService {
 
 export interface StartServiceOptions {
   logger?: Logger;
+  /** Seconds operations in flight get to finish on shutdown before they are handed back (default 30). */
+  shutdownTimeoutSeconds?: number;
 }
 
 /** Everything `npm start` runs, without printing or signal handling (the demo runs it in-process). */
@@ -48,11 +53,20 @@ export async function startService(config: AppConfig, options: StartServiceOptio
   const clients: WebApiClient[] = [];
   let core: EnsureCore | undefined;
   let server: Server | undefined;
+  let boss: QueueBoss | undefined;
+  let operations: OperationQueue | undefined;
   const stopAll = async () => {
-    if (server) await new Promise<void>((resolve) => {
-      server!.close(() => resolve());
-      server!.closeAllConnections();
-    });
+    // Intake first: no new connections; requests in flight finish (their operations are recorded).
+    if (server) {
+      const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server!.closeAllConnections(), 5_000);
+      await closed;
+      clearTimeout(timer);
+    }
+    // Then the workers: operations in flight finish or are handed back, never lost nor done twice.
+    if (operations) await operations.stop((options.shutdownTimeoutSeconds ?? 30) * 1000);
+    if (boss) await boss.stop({ graceful: true, timeout: 5_000 });
     // The core closes the clients it was given; without a core they are closed here.
     if (core) await core.close();
     else await Promise.all(clients.map((client) => client.close()));
@@ -94,8 +108,32 @@ export async function startService(config: AppConfig, options: StartServiceOptio
       ...(config.existenceCache ? { existenceCache: config.existenceCache } : {}),
       ...(config.submitStrategy ? { submitStrategy: config.submitStrategy } : {}),
     });
+    // The durable queue: PGlite in the data folder (this process alone), or PostgreSQL shared by replicas.
+    const queueLogger = logger.child({ component: 'queue' });
+    boss = await createQueue({
+      ...(config.databaseUrl !== undefined ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir }),
+      onError: (error) => queueLogger.error({ err: error }, 'queue: pg-boss error'),
+    });
+    const service = core;
+    operations = await OperationQueue.start({
+      boss,
+      service,
+      instances: coreInstances.map((instance) => ({ name: instance.name, ...(instance.breaker ? { breaker: instance.breaker } : {}) })),
+      settings: config.queue,
+      logger: queueLogger,
+      exclusive: config.databaseUrl === undefined,
+    });
+    const queue = operations;
+    const actions = { run: queue.accept.bind(queue), ...(config.publicUrl !== undefined ? { publicUrl: config.publicUrl } : {}) } as const;
     const preview = previewEnabled(config.host) ? { instances: coreInstances } : undefined;
-    const app = createApp({ service: core, config, logger, ...(preview ? { preview } : {}) });
+    const app = createApp({
+      service,
+      config,
+      logger,
+      actions,
+      routers: [operationsRouter(queue, config.publicUrl)],
+      ...(preview ? { preview } : {}),
+    });
     const listening = app.listen(config.port, config.host);
     server = listening;
     await new Promise<void>((resolve, reject) => {

@@ -102,6 +102,8 @@ export const ConfigFileSchema = z
     port: z.number().int().min(0).max(65535).optional(),
     host: z.string().min(1).optional(),
     dataDir: z.string().min(1).optional(),
+    /** The API's public base URL (behind a proxy or TLS terminator), for the absolute `Location` of 202 answers. */
+    publicUrl: httpUrl.optional(),
     /** Largest accepted JSON body: bytes, or a size such as "1mb". */
     bodyLimit: z.union([z.number().int().positive(), z.string().regex(/^\d+(\.\d+)?\s*(b|kb|mb)$/i, { message: 'must be bytes or a size such as "1mb"' })]).optional(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),

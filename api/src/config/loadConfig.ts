@@ -62,6 +62,8 @@ export interface AppConfig {
   /** Where the keys came from; `none` means `npm start` generates one into the data folder. */
   apiKeySource: 'file' | 'environment' | 'file+environment' | 'data folder' | 'none';
   instances: InstanceConfig[];
+  /** Base URL for absolute `Location` headers; absent: taken from each request's Host. */
+  publicUrl?: string;
   /** The durable queue's settings, defaults filled in. */
   queue: QueueSettings;
   /**
@@ -356,6 +358,8 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
   }
   if (port !== 0 && localPorts.has(port)) issues.push(`PORT: ${port} is also the port of the local instance "${localPorts.get(port)}"`);
 
+  const publicUrl = (env['PUBLIC_URL'] || file.publicUrl || undefined)?.replace(/\/+$/, '');
+  if (publicUrl !== undefined && !/^https?:\/\/[^/?#]+(\/[^?#]*)?$/.test(publicUrl)) issues.push('PUBLIC_URL: must be an http(s) URL without query or fragment');
   const databaseUrl = env['DATABASE_URL'] || undefined;
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) issues.push('DATABASE_URL: must be a postgres:// or postgresql:// connection string');
 
@@ -387,6 +391,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
     apiKeys,
     apiKeySource,
     instances,
+    ...(publicUrl !== undefined ? { publicUrl } : {}),
     queue: queueSettings(file.queue),
     ...(databaseUrl !== undefined ? { databaseUrl } : {}),
   };

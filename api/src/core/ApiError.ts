@@ -14,7 +14,8 @@ export type ApiErrorCode =
   | 'Conflict'
   | 'TargetUnavailable'
   | 'TargetThrottled'
-  | 'NotFound';
+  | 'NotFound'
+  | 'IdempotencyKeyReused';
 
 export class ApiError extends Error {
   constructor(

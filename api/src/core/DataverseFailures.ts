@@ -33,7 +33,9 @@ export function toApiError(error: unknown, instance: string): unknown {
     return new ApiError(429, 'TargetThrottled', `Instance '${instance}' is throttling requests (Dataverse service protection): ${message}`, undefined, retryAfter);
   }
   if (error instanceof TransientError) {
-    return new ApiError(503, 'TargetUnavailable', `Instance '${instance}' is unavailable right now: ${message}`, undefined, DEFAULT_RETRY_AFTER_SECONDS);
+    // A Retry-After from the target (or an open circuit's remaining cool-down) beats our default.
+    const retryAfter = error.retryAfterMs === undefined ? DEFAULT_RETRY_AFTER_SECONDS : Math.max(1, Math.ceil(error.retryAfterMs / 1000));
+    return new ApiError(503, 'TargetUnavailable', `Instance '${instance}' is unavailable right now: ${message}`, undefined, retryAfter);
   }
   if (error instanceof UnauthorizedError || error instanceof ForbiddenError) {
     return new ApiError(502, 'TargetUnavailable', `Instance '${instance}' refused this service's credentials or privileges (HTTP ${error.status}). Check the application user and its security role.`);

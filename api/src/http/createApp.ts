@@ -2,7 +2,7 @@
  * The Express application: helmet, request ids, pino-http logs, open health/readiness probes and API
  * docs, then every `/v1` route behind the API key, JSON bodies limited and checked, and one error
  * handler. Give it any `EnsureService`: the core in production, a small in-test service in the HTTP
- * tests.
+ * tests. With `metrics`, every request is counted and timed first, and `GET /metrics` is served.
  */
 import express, { type Express, type Request, type Router } from 'express';
 import helmet from 'helmet';
@@ -11,12 +11,14 @@ import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
 import type { ApiKeyEntry } from '../config/ConfigSchema';
 import type { EnsureService } from '../core/EnsureService';
+import type { ServiceMetrics } from '../metrics/ServiceMetrics';
 import { apiKeyAuthentication } from './apiKeyAuthentication';
 import { errorHandler, notFoundHandler } from './errorHandler';
 import { jsonBody } from './jsonBody';
 import { openApiDocument } from './openApiDocument';
 import { previewRouter, type PreviewOptions } from './preview/previewPage';
 import { locals, requestIdMiddleware, WORKFLOW_NAME_HEADER, workflowRunId } from './requestContext';
+import { directRunner, type ActionRunner } from './routes/actionResponse';
 import { ensureRouter } from './routes/ensure';
 import { healthRouter } from './routes/health';
 import { hydrateRouter } from './routes/hydrate';
@@ -42,13 +44,25 @@ export interface CreateAppOptions {
   preview?: PreviewOptions;
   /** More `/v1` routers (operations, subscriptions, …), mounted behind the API key after the actions. */
   routers?: readonly Router[];
+  /**
+   * Runs ensure / submit / hydrate: the durable queue (`OperationQueue`, answers 202 when the target is
+   * unavailable) in production; by default the service itself, always synchronously.
+   */
+  actions?: ActionRunner;
+  /**
+   * Prometheus metrics (`createMetrics()`): HTTP metrics for every request and `GET /metrics`, open
+   * like `/health`. Give the same object's decorator to `service` (`instrumentService`) for stub metrics.
+   */
+  metrics?: ServiceMetrics;
 }
 
-export function createApp({ service, config, logger, preview, routers = [] }: CreateAppOptions): Express {
+export function createApp({ service, config, logger, preview, routers = [], metrics, actions = directRunner(service) }: CreateAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.set('query parser', 'simple');
+  // First, so that every answer is counted and timed, including refusals by the middleware below.
+  if (metrics) app.use(metrics.httpMiddleware);
   app.use(requestIdMiddleware);
   app.use(
     pinoHttp({
@@ -72,6 +86,10 @@ export function createApp({ service, config, logger, preview, routers = [] }: Cr
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
 
   app.use(healthRouter(service));
+  // Open, like /health: Prometheus scrapers carry no API key. It shows instance and table names and
+  // traffic volumes, so it must not be exposed publicly: keep HOST on loopback or a private network,
+  // or block /metrics at the reverse proxy in front of the API.
+  if (metrics) app.use(metrics.metricsRouter());
   app.get('/swagger.json', (_request, response) => {
     response.json(openApiDocument());
   });
@@ -82,9 +100,9 @@ export function createApp({ service, config, logger, preview, routers = [] }: Cr
   app.use('/v1', apiKeyAuthentication(config.apiKeys), ...jsonBody(config.bodyLimit ?? DEFAULT_BODY_LIMIT));
   app.use(instancesRouter(service));
   app.use(tablesRouter(service));
-  app.use(ensureRouter(service));
-  app.use(submitRouter(service));
-  app.use(hydrateRouter(service));
+  app.use(ensureRouter(service, actions));
+  app.use(submitRouter(service, actions));
+  app.use(hydrateRouter(service, actions));
   app.use(stubsRouter(service));
   for (const router of routers) app.use(router);
 

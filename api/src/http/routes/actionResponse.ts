@@ -1,17 +1,89 @@
 /**
- * How ensure / submit / hydrate answer. Today every action completes synchronously: 200 with the
- * result. The queue issue adds the asynchronous answer here — when the target is unavailable the
- * action is stored and answered `202 Accepted` + `Location: /v1/operations/{id}` + `Retry-After` —
- * by widening `ActionOutcome` and this one function, without touching the routes.
+ * How ensure / submit / hydrate are run and answered. The routes validate, then hand the call to an
+ * `ActionRunner`: the durable queue in production (`OperationQueue.accept`), or the service directly
+ * (tests of the HTTP layer, a service started without a queue). Answers:
+ * - final: the action's status and body (200 with the result, or the error) — with `X-Operation-Id`
+ *   when the queue recorded it, and `Idempotent-Replayed: true` when it is the stored answer of an
+ *   earlier identical request;
+ * - accepted: `202 Accepted` + absolute `Location: …/v1/operations/{id}` + `Retry-After`, the
+ *   asynchronous pattern Power Automate and Logic Apps follow by themselves.
  */
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
+import type { EnsureService } from '../../core/EnsureService';
+import type { ActionAnswer, ActionCall } from '../../operations/OperationQueue';
+import { IDEMPOTENCY_KEY_PATTERN, type ActionName } from '../../operations/OperationRequest';
+import { invalidRequest } from '../HttpError';
+import { callContext, locals, workflowRunId } from '../requestContext';
 
-export type ActionOutcome<T> = { kind: 'completed'; result: T };
-
-export function completed<T>(result: T): ActionOutcome<T> {
-  return { kind: 'completed', result };
+export interface ActionRunner {
+  run<A extends ActionName>(call: ActionCall<A>): Promise<ActionAnswer>;
+  /** Absolute base URL for `Location` headers (`PUBLIC_URL`); else taken from the request. */
+  readonly publicUrl?: string;
 }
 
-export function sendActionOutcome<T>(response: Response, outcome: ActionOutcome<T>): void {
-  response.status(200).json(outcome.result);
+export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
+export const OPERATION_ID_HEADER = 'X-Operation-Id';
+
+/** Runs actions straight through the service: no queue, so no 202 and no idempotency records. */
+export function directRunner(service: EnsureService): ActionRunner {
+  return {
+    async run(call) {
+      const context = { origin: call.origin, ...(call.requestId ? { requestId: call.requestId } : {}) };
+      const body =
+        call.action === 'ensure'
+          ? await service.ensure(call.instance, call.input as ActionCall<'ensure'>['input'], context)
+          : call.action === 'submit'
+            ? await service.submit(call.instance, call.input as ActionCall<'submit'>['input'], context)
+            : await service.hydrate(call.instance, call.input as ActionCall<'hydrate'>['input'], context);
+      return { kind: 'final', operationId: '', status: 200, body, replayed: false };
+    },
+  };
+}
+
+/** `Prefer: respond-async` (RFC 7240), among other preferences. */
+export function prefersRespondAsync(request: Request): boolean {
+  const prefer = request.get('Prefer');
+  if (!prefer) return false;
+  return prefer.split(',').some((preference) => preference.split(';')[0]!.trim().toLowerCase() === 'respond-async');
+}
+
+/** The call as the queue needs it: who sent it, from which flow run, with which idempotency key. */
+export function actionCall<A extends ActionName>(request: Request, response: Response, action: A, instance: string, input: ActionCall<A>['input']): ActionCall<A> {
+  const key = request.get(IDEMPOTENCY_KEY_HEADER);
+  if (key !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(key)) {
+    throw invalidRequest('headers.idempotency-key', 'must be 1–255 printable ASCII characters without spaces (a GUID or the flow run id works well).');
+  }
+  const context = callContext(request, response);
+  const { apiKeyName } = locals(response);
+  const runId = workflowRunId(request);
+  return {
+    action,
+    instance,
+    input,
+    origin: context.origin,
+    ...(context.requestId ? { requestId: context.requestId } : {}),
+    ...(apiKeyName ? { apiKeyName } : {}),
+    ...(runId ? { runId } : {}),
+    ...(key !== undefined ? { idempotencyKey: key } : {}),
+    respondAsync: prefersRespondAsync(request),
+  };
+}
+
+export function operationUrl(request: Request, publicUrl: string | undefined, operationId: string): string {
+  const base = publicUrl ?? `${request.protocol}://${request.get('host') ?? 'localhost'}`;
+  return `${base.replace(/\/+$/, '')}/v1/operations/${operationId}`;
+}
+
+export function sendActionAnswer(request: Request, response: Response, answer: ActionAnswer, publicUrl: string | undefined): void {
+  if (answer.operationId) response.setHeader(OPERATION_ID_HEADER, answer.operationId);
+  if (answer.replayed) response.setHeader('Idempotent-Replayed', 'true');
+  if (answer.kind === 'accepted') {
+    if (prefersRespondAsync(request)) response.setHeader('Preference-Applied', 'respond-async');
+    const location = operationUrl(request, publicUrl, answer.operationId);
+    response.setHeader('Location', location);
+    response.setHeader('Retry-After', String(answer.retryAfterSeconds));
+    response.status(202).json({ id: answer.operationId, status: 'accepted', location });
+    return;
+  }
+  response.status(answer.status).json(answer.body);
 }

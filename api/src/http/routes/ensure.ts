@@ -1,9 +1,8 @@
 /** `POST /v1/instances/{instance}/ensure`: make sure a record exists, creating a tracked stub when it does not. */
 import { Router } from 'express';
 import type { EnsureInput, EnsureService } from '../../core/EnsureService';
-import { callContext } from '../requestContext';
 import { EnsureBodySchema, InstanceParamsSchema, NoQuerySchema, parseRequestPart } from '../requestValidation';
-import { completed, sendActionOutcome } from './actionResponse';
+import { actionCall, directRunner, sendActionAnswer, type ActionRunner } from './actionResponse';
 
 /**
  * @swagger
@@ -144,13 +143,14 @@ import { completed, sendActionOutcome } from './actionResponse';
  *         description: Whether a stub was created, the record already existed, or a stub for it already existed.
  *         x-ms-summary: Outcome
  */
-export function ensureRouter(service: EnsureService): Router {
+export function ensureRouter(service: EnsureService, runner: ActionRunner = directRunner(service)): Router {
   const router = Router();
   router.post('/v1/instances/:instance/ensure', async (request, response) => {
     const { instance } = parseRequestPart(InstanceParamsSchema, request.params, 'params');
     parseRequestPart(NoQuerySchema, request.query, 'query');
     const input: EnsureInput = parseRequestPart(EnsureBodySchema, request.body, 'body');
-    sendActionOutcome(response, completed(await service.ensure(instance, input, callContext(request, response))));
+    const answer = await runner.run(actionCall(request, response, 'ensure', instance, input));
+    sendActionAnswer(request, response, answer, runner.publicUrl);
   });
   return router;
 }

@@ -1,9 +1,8 @@
 /** `POST /v1/instances/{instance}/hydrate`: write a record's full data, marking its stub hydrated. */
 import { Router } from 'express';
 import type { EnsureService, HydrateInput } from '../../core/EnsureService';
-import { callContext } from '../requestContext';
 import { HydrateBodySchema, InstanceParamsSchema, NoQuerySchema, parseRequestPart } from '../requestValidation';
-import { completed, sendActionOutcome } from './actionResponse';
+import { actionCall, directRunner, sendActionAnswer, type ActionRunner } from './actionResponse';
 
 /**
  * @swagger
@@ -146,13 +145,14 @@ import { completed, sendActionOutcome } from './actionResponse';
  *         description: Seconds from the stub's creation to its hydration.
  *         x-ms-summary: Seconds to Hydrate
  */
-export function hydrateRouter(service: EnsureService): Router {
+export function hydrateRouter(service: EnsureService, runner: ActionRunner = directRunner(service)): Router {
   const router = Router();
   router.post('/v1/instances/:instance/hydrate', async (request, response) => {
     const { instance } = parseRequestPart(InstanceParamsSchema, request.params, 'params');
     parseRequestPart(NoQuerySchema, request.query, 'query');
     const input: HydrateInput = parseRequestPart(HydrateBodySchema, request.body, 'body');
-    sendActionOutcome(response, completed(await service.hydrate(instance, input, callContext(request, response))));
+    const answer = await runner.run(actionCall(request, response, 'hydrate', instance, input));
+    sendActionAnswer(request, response, answer, runner.publicUrl);
   });
   return router;
 }

@@ -1,9 +1,8 @@
 /** `POST /v1/instances/{instance}/submit`: write a record, creating stubs for the records it references that are missing. */
 import { Router } from 'express';
 import type { EnsureService, SubmitInput } from '../../core/EnsureService';
-import { callContext } from '../requestContext';
 import { InstanceParamsSchema, NoQuerySchema, parseRequestPart, SubmitBodySchema } from '../requestValidation';
-import { completed, sendActionOutcome } from './actionResponse';
+import { actionCall, directRunner, sendActionAnswer, type ActionRunner } from './actionResponse';
 
 /**
  * @swagger
@@ -185,13 +184,14 @@ import { completed, sendActionOutcome } from './actionResponse';
  *         items:
  *           $ref: '#/definitions/StubCreated'
  */
-export function submitRouter(service: EnsureService): Router {
+export function submitRouter(service: EnsureService, runner: ActionRunner = directRunner(service)): Router {
   const router = Router();
   router.post('/v1/instances/:instance/submit', async (request, response) => {
     const { instance } = parseRequestPart(InstanceParamsSchema, request.params, 'params');
     parseRequestPart(NoQuerySchema, request.query, 'query');
     const input: SubmitInput = parseRequestPart(SubmitBodySchema, request.body, 'body');
-    sendActionOutcome(response, completed(await service.submit(instance, input, callContext(request, response))));
+    const answer = await runner.run(actionCall(request, response, 'submit', instance, input));
+    sendActionAnswer(request, response, answer, runner.publicUrl);
   });
   return router;
 }

@@ -1,0 +1,312 @@
+/**
+ * The operations of the durable queue: the status endpoint a `202 Accepted` points at, the list of
+ * operations (dead letters with `state=failed`), and replaying a dead letter.
+ */
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import type { OperationQueue } from '../../operations/OperationQueue';
+import { OPERATION_STATES, type OperationRecord } from '../../operations/OperationStore';
+import { HttpError } from '../HttpError';
+import { parseRequestPart } from '../requestValidation';
+import { sendActionAnswer } from './actionResponse';
+
+const OperationParamsSchema = z.strictObject({
+  id: z.uuid({ message: 'must be an operation id (a GUID, as in the Location header of a 202 answer)' }),
+});
+
+const ListQuerySchema = z.strictObject({
+  state: z.enum(OPERATION_STATES as [string, ...string[]], { message: `must be one of ${OPERATION_STATES.join(', ')}` }).optional(),
+  instance: z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, { message: 'must be an instance name' }).optional(),
+  top: z.coerce.number({ message: 'must be a whole number from 1 to 500' }).int({ message: 'must be a whole number from 1 to 500' }).min(1, { message: 'must be a whole number from 1 to 500' }).max(500, { message: 'must be a whole number from 1 to 500' }).optional(),
+  skipToken: z.string().max(200).optional(),
+});
+
+/** What `GET /v1/operations` shows of an operation: everything but the answer body of a success. */
+export function operationSummary(operation: OperationRecord) {
+  return {
+    id: operation.id,
+    instance: operation.instance,
+    action: operation.action,
+    state: operation.state,
+    ...(operation.status !== null ? { status: operation.status } : {}),
+    attempts: operation.attempts,
+    ...(operation.lastError !== null ? { lastError: operation.lastError } : {}),
+    createdOn: operation.createdAt.toISOString(),
+    modifiedOn: operation.updatedAt.toISOString(),
+    ...(operation.finishedAt ? { finishedOn: operation.finishedAt.toISOString() } : {}),
+    ...(operation.notBefore && operation.state === 'queued' ? { notBefore: operation.notBefore.toISOString() } : {}),
+    request: operation.request.input,
+    ...(operation.state === 'failed' || operation.state === 'rejected' ? { response: operation.response } : {}),
+  };
+}
+
+function encodeSkipToken(operation: OperationRecord): string {
+  return Buffer.from(`${operation.createdAt.getTime()}|${operation.id}`).toString('base64url');
+}
+
+function decodeSkipToken(token: string): { createdAtMs: number; id: string } {
+  const [ms, id] = Buffer.from(token, 'base64url').toString('utf8').split('|');
+  if (!ms || !/^\d+$/.test(ms) || !id || !z.uuid().safeParse(id).success) throw new HttpError(400, 'InvalidRequest', 'query.skipToken: is not a token from a previous page (use nextSkipToken as given).', 'query.skipToken');
+  return { createdAtMs: Number(ms), id };
+}
+
+/**
+ * @swagger
+ * /v1/operations/{id}:
+ *   get:
+ *     operationId: GetOperation
+ *     summary: Get operation status
+ *     description: The status of work accepted with 202. While pending it answers 202 with Location and Retry-After; when done, exactly the answer the action would have given (200 with its result, or the error with its status).
+ *     x-ms-visibility: advanced
+ *     parameters:
+ *       - name: id
+ *         in: path
+ *         required: true
+ *         type: string
+ *         format: uuid
+ *         description: The operation id from the Location header of the 202 answer.
+ *         x-ms-summary: Operation ID
+ *     responses:
+ *       200:
+ *         description: The operation succeeded; the body is the action's result.
+ *         schema:
+ *           type: object
+ *       202:
+ *         description: Still pending; poll the Location again after Retry-After seconds.
+ *         headers:
+ *           Location:
+ *             type: string
+ *             description: The URL of this status.
+ *           Retry-After:
+ *             type: integer
+ *             description: Seconds to wait before polling again.
+ *         schema:
+ *           $ref: '#/definitions/OperationAccepted'
+ *       400:
+ *         description: The id is not a GUID.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ *       401:
+ *         description: The API key is missing or wrong.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ *       404:
+ *         description: No such operation (or it is older than the retention).
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ * /v1/operations:
+ *   get:
+ *     operationId: ListOperations
+ *     summary: List operations
+ *     description: Operations the service accepted, oldest first; state=failed lists the dead letters with their request and error.
+ *     x-ms-visibility: advanced
+ *     parameters:
+ *       - name: state
+ *         in: query
+ *         required: false
+ *         type: string
+ *         enum: [queued, running, succeeded, rejected, failed]
+ *         description: Only operations in this state; failed are the dead letters.
+ *         x-ms-summary: State
+ *       - name: instance
+ *         in: query
+ *         required: false
+ *         type: string
+ *         description: Only operations for this instance.
+ *         x-ms-summary: Instance
+ *       - name: top
+ *         in: query
+ *         required: false
+ *         type: integer
+ *         minimum: 1
+ *         maximum: 500
+ *         description: Page size (default 50).
+ *         x-ms-summary: Page Size
+ *       - name: skipToken
+ *         in: query
+ *         required: false
+ *         type: string
+ *         description: The nextSkipToken of the previous page.
+ *         x-ms-summary: Skip Token
+ *         x-ms-visibility: internal
+ *     responses:
+ *       200:
+ *         description: A page of operations.
+ *         schema:
+ *           $ref: '#/definitions/OperationPage'
+ *       400:
+ *         description: A query parameter is not valid; the message names it.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ *       401:
+ *         description: The API key is missing or wrong.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ * /v1/operations/{id}/retry:
+ *   post:
+ *     operationId: RetryOperation
+ *     summary: Retry a failed operation
+ *     description: Puts a dead letter (an operation in state failed) back in the queue; it runs again in order with the other operations on its record.
+ *     x-ms-visibility: advanced
+ *     parameters:
+ *       - name: id
+ *         in: path
+ *         required: true
+ *         type: string
+ *         format: uuid
+ *         description: The id of the failed operation.
+ *         x-ms-summary: Operation ID
+ *     responses:
+ *       202:
+ *         description: Queued again; poll the Location for the outcome.
+ *         headers:
+ *           Location:
+ *             type: string
+ *             description: The URL of the operation's status.
+ *           Retry-After:
+ *             type: integer
+ *             description: Seconds to wait before polling.
+ *         schema:
+ *           $ref: '#/definitions/OperationAccepted'
+ *       401:
+ *         description: The API key is missing or wrong.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ *       404:
+ *         description: No such operation.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ *       409:
+ *         description: The operation is not in state failed.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ *
+ * definitions:
+ *   OperationAccepted:
+ *     type: object
+ *     required: [id, status, location]
+ *     properties:
+ *       id:
+ *         type: string
+ *         format: uuid
+ *         description: The operation id.
+ *         x-ms-summary: Operation ID
+ *       status:
+ *         type: string
+ *         enum: [accepted]
+ *         description: Always accepted.
+ *         x-ms-summary: Status
+ *       location:
+ *         type: string
+ *         description: The URL to poll for the outcome.
+ *         x-ms-summary: Location
+ *   Operation:
+ *     type: object
+ *     required: [id, instance, action, state, attempts, createdOn, modifiedOn, request]
+ *     properties:
+ *       id:
+ *         type: string
+ *         format: uuid
+ *         description: The operation id.
+ *         x-ms-summary: Operation ID
+ *       instance:
+ *         type: string
+ *         description: The instance it writes to.
+ *         x-ms-summary: Instance
+ *       action:
+ *         type: string
+ *         enum: [ensure, submit, hydrate]
+ *         description: The action.
+ *         x-ms-summary: Action
+ *       state:
+ *         type: string
+ *         enum: [queued, running, succeeded, rejected, failed]
+ *         description: queued or running while pending; succeeded; rejected (refused at once); failed (a dead letter).
+ *         x-ms-summary: State
+ *       status:
+ *         type: integer
+ *         description: The HTTP status of the final answer.
+ *         x-ms-summary: Status Code
+ *       attempts:
+ *         type: integer
+ *         description: How many times it was run.
+ *         x-ms-summary: Attempts
+ *       lastError:
+ *         type: string
+ *         description: The last error met, transient or final.
+ *         x-ms-summary: Last Error
+ *       createdOn:
+ *         type: string
+ *         format: date-time
+ *         description: When it was accepted.
+ *         x-ms-summary: Created On
+ *       modifiedOn:
+ *         type: string
+ *         format: date-time
+ *         description: When it last changed.
+ *         x-ms-summary: Modified On
+ *       finishedOn:
+ *         type: string
+ *         format: date-time
+ *         description: When it finished.
+ *         x-ms-summary: Finished On
+ *       notBefore:
+ *         type: string
+ *         format: date-time
+ *         description: A queued operation waits until then (Retry-After of the target).
+ *         x-ms-summary: Not Before
+ *       request:
+ *         type: object
+ *         description: The action's request body.
+ *         x-ms-summary: Request
+ *       response:
+ *         type: object
+ *         description: The error answer of a failed or rejected operation.
+ *         x-ms-summary: Response
+ *   OperationPage:
+ *     type: object
+ *     required: [value]
+ *     properties:
+ *       value:
+ *         type: array
+ *         description: The operations.
+ *         x-ms-summary: Operations
+ *         items:
+ *           $ref: '#/definitions/Operation'
+ *       nextSkipToken:
+ *         type: string
+ *         description: Pass as skipToken for the next page; absent on the last page.
+ *         x-ms-summary: Next Skip Token
+ */
+export function operationsRouter(queue: OperationQueue, publicUrl?: string): Router {
+  const router = Router();
+  router.get('/v1/operations', async (request: Request, response: Response) => {
+    const query = parseRequestPart(ListQuerySchema, request.query, 'query');
+    const top = query.top ?? 50;
+    const rows = await queue.list({
+      top: top + 1,
+      ...(query.state ? { state: query.state as OperationRecord['state'] } : {}),
+      ...(query.instance ? { instance: query.instance } : {}),
+      ...(query.skipToken ? { after: decodeSkipToken(query.skipToken) } : {}),
+    });
+    const page = rows.slice(0, top);
+    response.json({ value: page.map(operationSummary), ...(rows.length > top ? { nextSkipToken: encodeSkipToken(page[page.length - 1]!) } : {}) });
+  });
+  router.get('/v1/operations/:id', async (request: Request, response: Response) => {
+    const { id } = parseRequestPart(OperationParamsSchema, request.params, 'params');
+    const operation = await queue.get(id.toLowerCase());
+    if (!operation) throw new HttpError(404, 'NotFound', `params.id: no operation ${id} (unknown, or finished longer ago than the retention).`, 'params.id');
+    sendActionAnswer(request, response, queue.answerFor(operation), publicUrl);
+  });
+  router.post('/v1/operations/:id/retry', async (request: Request, response: Response) => {
+    const { id } = parseRequestPart(OperationParamsSchema, request.params, 'params');
+    const requeued = await queue.retry(id.toLowerCase());
+    if (!requeued) {
+      const operation = await queue.get(id.toLowerCase());
+      if (!operation) throw new HttpError(404, 'NotFound', `params.id: no operation ${id}.`, 'params.id');
+      throw new HttpError(409, 'Conflict', `params.id: operation ${id} is ${operation.state}; only failed operations (dead letters) can be retried.`, 'params.id');
+    }
+    sendActionAnswer(request, response, queue.answerFor(requeued), publicUrl);
+  });
+  return router;
+}

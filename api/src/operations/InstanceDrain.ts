@@ -1,0 +1,203 @@
+/**
+ * The worker of one instance: takes queued operations and runs them, at most `concurrency` at a time,
+ * only while the instance's circuit lets requests through (one probe at a time when half-open).
+ *
+ * Where work comes from: pg-boss jobs in the instance's queue are wake-ups ("operation X may be due"),
+ * sent when an operation is queued, when the operation before it in its lane finishes, and after a
+ * transient failure (with `startAfter`). A wake-up is consumed at once; the operation itself is only
+ * run if `OperationStore.claim` gives it to this process — due, head of its lane, not claimed by a live
+ * process. Wake-ups lost to a crash are made up for by a sweep of stalled operations.
+ */
+import type PgBoss from 'pg-boss';
+import type { Logger } from 'pino';
+import type { EnsureService } from '../core/EnsureService';
+import type { BreakerSnapshot } from '../resilience/InstanceBreaker';
+
+/** What the queue reads of a circuit: whether to send now, and until when not. */
+export type CircuitView = Pick<BreakerSnapshot, 'state' | 'openUntil'>;
+import { executeAction } from './ActionExecutor';
+import type { OperationStore, OperationRecord } from './OperationStore';
+import type { QueueSettings } from './QueueSettings';
+
+export interface OperationObserver {
+  accepted(instance: string, action: string): void;
+  finished(instance: string, action: string, outcome: 'succeeded' | 'failed'): void;
+}
+
+export interface WakeUp {
+  operationId: string;
+}
+
+export interface InstanceDrainOptions {
+  instance: string;
+  queueName: string;
+  boss: PgBoss;
+  store: OperationStore;
+  service: EnsureService;
+  breaker?: { snapshot(): CircuitView };
+  settings: QueueSettings;
+  owner: string;
+  logger: Logger;
+  observer?: OperationObserver;
+  /** Sends the wake-up of another operation (the next one of a lane, or a retry later). */
+  wake(instance: string, operationId: string, notBefore?: Date): Promise<void>;
+}
+
+/** How long a queued operation may sit untouched before the sweep wakes it (a lost wake-up). */
+const STALLED_AFTER_SECONDS = 10;
+const SWEEP_EVERY_MS = 5_000;
+
+export class InstanceDrain {
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private stopping = false;
+  private loop: Promise<void> | undefined;
+  private nudge: (() => void) | undefined;
+  /** A notify() that came while the loop was busy: the next pause returns at once. */
+  private notified = false;
+  private lastSweep = 0;
+
+  constructor(private readonly options: InstanceDrainOptions) {}
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /** New work may be due now: stop waiting. */
+  notify(): void {
+    this.notified = true;
+    this.nudge?.();
+  }
+
+  get active(): number {
+    return this.inFlight.size;
+  }
+
+  /**
+   * Stops taking work and waits up to `timeoutMs` for the operations in flight. Those still running
+   * then are handed back (`queued`): a restarted or other process runs them again, and the writes are
+   * idempotent (create with the operation's own GUID, conditional upserts), so none is applied twice.
+   */
+  async stop(timeoutMs: number): Promise<void> {
+    this.stopping = true;
+    this.notify();
+    await this.loop;
+    const pending = [...this.inFlight.entries()];
+    if (pending.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled(pending.map(([, run]) => run)), new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    clearTimeout(timer);
+    for (const [id] of this.inFlight) {
+      await this.options.store.release(id, this.options.owner, new Date(), 'the process stopped while running it').catch(() => false);
+    }
+  }
+
+  private async run(): Promise<void> {
+    const { settings, logger } = this.options;
+    while (!this.stopping) {
+      try {
+        const circuit = this.options.breaker?.snapshot();
+        if (circuit && (circuit.state === 'open' || circuit.state === 'isolated')) {
+          const until = circuit.openUntil ? Date.parse(circuit.openUntil) - Date.now() : 1000;
+          await this.pause(Math.min(Math.max(until, 50), 1000));
+          continue;
+        }
+        const limit = circuit?.state === 'half-open' ? 1 : settings.concurrency;
+        const free = limit - this.inFlight.size;
+        if (free <= 0) {
+          await this.pause(settings.pollIntervalSeconds * 1000);
+          continue;
+        }
+        const claimed = await this.take(free);
+        if (claimed.length === 0) {
+          await this.pause(settings.pollIntervalSeconds * 1000);
+          continue;
+        }
+        for (const operation of claimed) this.launch(operation);
+      } catch (error) {
+        if (this.stopping) break;
+        logger.error({ err: error, instance: this.options.instance }, 'queue: could not take work; trying again');
+        await this.pause(settings.pollIntervalSeconds * 1000);
+      }
+    }
+  }
+
+  /** Wake-ups first; when there are none, now and then a sweep for stalled operations. */
+  private async take(free: number): Promise<OperationRecord[]> {
+    const { boss, queueName, store, owner, settings, instance } = this.options;
+    const jobs = await boss.fetch<WakeUp>(queueName, { batchSize: free });
+    if (jobs.length > 0) {
+      await boss.complete(queueName, jobs.map((job) => job.id));
+      const ids = [...new Set(jobs.map((job) => job.data.operationId).filter((id) => !this.inFlight.has(id)))];
+      return store.claim(ids, owner, settings.leaseSeconds);
+    }
+    if (Date.now() - this.lastSweep < SWEEP_EVERY_MS) return [];
+    this.lastSweep = Date.now();
+    const stalled = (await store.stalled(instance, STALLED_AFTER_SECONDS, free)).filter((id) => !this.inFlight.has(id));
+    if (stalled.length === 0) return [];
+    const claimed = await store.claim(stalled, owner, settings.leaseSeconds);
+    await store.touch(stalled.filter((id) => !claimed.some((operation) => operation.id === id)));
+    if (claimed.length > 0) this.options.logger.info({ instance, count: claimed.length }, 'queue: resumed operations whose wake-up was lost (a process stopped or crashed)');
+    return claimed;
+  }
+
+  private launch(operation: OperationRecord): void {
+    const run = this.execute(operation)
+      .catch((error: unknown) => this.options.logger.error({ err: error, operationId: operation.id }, 'queue: operation failed unexpectedly'))
+      .finally(() => {
+        this.inFlight.delete(operation.id);
+        this.notify();
+      });
+    this.inFlight.set(operation.id, run);
+  }
+
+  private async execute(operation: OperationRecord): Promise<void> {
+    const { service, store, owner, settings, observer, instance } = this.options;
+    let outcome;
+    try {
+      outcome = await executeAction(service, operation.request, settings.retryAfterSeconds, `op-${operation.id}`);
+    } catch (error) {
+      this.options.logger.error({ err: error, operationId: operation.id }, 'queue: unexpected error running an operation; it is dead-lettered');
+      outcome = {
+        kind: 'final' as const,
+        succeeded: false,
+        status: 500,
+        body: { error: { code: 'InternalError', message: `An unexpected error occurred running operation ${operation.id}; see the service log.` } },
+        error: (error as Error).message,
+      };
+    }
+    if (outcome.kind === 'transient') {
+      if (await store.release(operation.id, owner, outcome.retryAt, outcome.error)) await this.options.wake(instance, operation.id, outcome.retryAt);
+      return;
+    }
+    const done = await store.finish(operation.id, owner, {
+      state: outcome.succeeded ? 'succeeded' : 'failed',
+      status: outcome.status,
+      response: outcome.body,
+      ...(outcome.error !== undefined ? { error: outcome.error } : {}),
+    });
+    if (!done.finished) {
+      this.options.logger.warn({ operationId: operation.id }, 'queue: lease lost before the operation finished (another process took it over)');
+      return;
+    }
+    observer?.finished(instance, operation.action, outcome.succeeded ? 'succeeded' : 'failed');
+    if (!outcome.succeeded) this.options.logger.warn({ operationId: operation.id, status: outcome.status, error: outcome.error }, 'queue: operation failed permanently (dead letter)');
+    if (done.next) await this.options.wake(instance, done.next);
+  }
+
+  private pause(ms: number): Promise<void> {
+    if (this.stopping || this.notified) {
+      this.notified = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const finish = () => {
+        clearTimeout(timer);
+        if (this.nudge === finish) this.nudge = undefined;
+        this.notified = false;
+        resolve();
+      };
+      const timer = setTimeout(finish, ms);
+      this.nudge = finish;
+    });
+  }
+}

@@ -1,0 +1,246 @@
+/**
+ * The durable queue as the HTTP layer sees it. Every write action (ensure, submit, hydrate) becomes an
+ * operation in `dve.operation` under its idempotency key; it runs at once when it can (answer 200 or
+ * the final error), and is answered `202 Accepted` when it cannot: the client asked
+ * (`Prefer: respond-async`), the instance's circuit is open, an earlier operation on the same record is
+ * still pending, or the target failed transiently. Workers (one `InstanceDrain` per instance) deliver
+ * the accepted ones later, in lane order, exactly once per idempotency key.
+ */
+import { randomUUID } from 'node:crypto';
+import type PgBoss from 'pg-boss';
+import type { Logger } from 'pino';
+import { ApiError } from '../core/ApiError';
+import type { EnsureService } from '../core/EnsureService';
+import { executeAction } from './ActionExecutor';
+import { InstanceDrain, type CircuitView, type OperationObserver, type WakeUp } from './InstanceDrain';
+import { idempotencyKey, laneOf, requestHash, type ActionInputs, type ActionName, type StoredRequest } from './OperationRequest';
+import { OperationStore, type ListQuery, type OperationCounts, type OperationRecord, type SqlDatabase } from './OperationStore';
+import type { QueueSettings } from './QueueSettings';
+
+export interface ActionCall<A extends ActionName = ActionName> {
+  action: A;
+  instance: string;
+  input: ActionInputs[A];
+  /** `ec_origin` for stubs. */
+  origin: string;
+  requestId?: string;
+  /** The API key's name: scopes `Idempotency-Key`. */
+  apiKeyName?: string;
+  /** Power Automate's run id, part of a derived idempotency key. */
+  runId?: string;
+  idempotencyKey?: string;
+  /** `Prefer: respond-async`. */
+  respondAsync?: boolean;
+}
+
+export type ActionAnswer =
+  /** The final answer (now, or replayed from the first request with this idempotency key). */
+  | { kind: 'final'; operationId: string; status: number; body: unknown; replayed: boolean }
+  /** Accepted: poll `GET /v1/operations/{operationId}`. */
+  | { kind: 'accepted'; operationId: string; retryAfterSeconds: number; replayed: boolean };
+
+export interface OperationQueueOptions {
+  boss: PgBoss;
+  service: EnsureService;
+  instances: ReadonlyArray<{ name: string; breaker?: { snapshot(): CircuitView } }>;
+  settings: QueueSettings;
+  logger: Logger;
+  observer?: OperationObserver;
+  /**
+   * Only this process can use the database (PGlite behind the data-folder lock): operations left
+   * `running` by a previous process are taken back at once instead of after their lease.
+   */
+  exclusive: boolean;
+}
+
+const MAINTENANCE_EVERY_MS = 60_000;
+
+export function queueNameOf(instance: string): string {
+  return `dve-operations-${instance}`;
+}
+
+export class OperationQueue {
+  readonly store: OperationStore;
+  private readonly drains = new Map<string, InstanceDrain>();
+  private readonly breakers = new Map<string, { snapshot(): CircuitView } | undefined>();
+  private readonly owner = `${process.pid}-${randomUUID()}`;
+  private maintenanceTimer: NodeJS.Timeout | undefined;
+  private stopped: Promise<void> | undefined;
+
+  private constructor(private readonly options: OperationQueueOptions) {
+    this.store = new OperationStore(options.boss.getDb() as SqlDatabase);
+  }
+
+  static async start(options: OperationQueueOptions): Promise<OperationQueue> {
+    const queue = new OperationQueue(options);
+    await queue.store.migrate();
+    for (const instance of options.instances) {
+      // Wake-ups are disposable (the operation row is the truth): no pg-boss retries, short retention.
+      await options.boss.createQueue(queueNameOf(instance.name), { name: queueNameOf(instance.name), retryLimit: 0, expireInSeconds: options.settings.leaseSeconds });
+      queue.breakers.set(instance.name, instance.breaker);
+    }
+    if (options.exclusive) {
+      const released = await queue.store.releaseAllRunning();
+      if (released > 0) options.logger.warn({ count: released }, 'queue: operations the previous process left running are queued again');
+    }
+    for (const instance of options.instances) {
+      const drain = new InstanceDrain({
+        instance: instance.name,
+        queueName: queueNameOf(instance.name),
+        boss: options.boss,
+        store: queue.store,
+        service: options.service,
+        ...(instance.breaker ? { breaker: instance.breaker } : {}),
+        settings: options.settings,
+        owner: queue.owner,
+        logger: options.logger,
+        ...(options.observer ? { observer: options.observer } : {}),
+        wake: (name, id, notBefore) => queue.wake(name, id, notBefore),
+      });
+      queue.drains.set(instance.name, drain);
+      drain.start();
+    }
+    queue.maintenanceTimer = setInterval(() => void queue.maintain(), MAINTENANCE_EVERY_MS).unref();
+    return queue;
+  }
+
+  get retryAfterSeconds(): number {
+    return this.options.settings.retryAfterSeconds;
+  }
+
+  /** Runs or accepts one action call (see the file comment). Unknown instances are the service's 404. */
+  async accept<A extends ActionName>(call: ActionCall<A>): Promise<ActionAnswer> {
+    const { settings, observer, logger } = this.options;
+    if (this.stopped) throw new ApiError(503, 'TargetUnavailable', 'The service is shutting down; send the request again in a moment.', undefined, settings.retryAfterSeconds);
+    if (!this.breakers.has(call.instance)) {
+      throw new ApiError(404, 'UnknownInstance', `params.instance: no instance named '${call.instance}' (configured: ${[...this.breakers.keys()].join(', ')}).`, 'params.instance');
+    }
+    const hash = requestHash(call.action, call.instance, call.input);
+    const id = randomUUID();
+    const request: StoredRequest<A> = { action: call.action, instance: call.instance, input: call.input, origin: call.origin, newRecordId: randomUUID() };
+    const circuit = this.breakers.get(call.instance)?.snapshot();
+    const circuitOpen = circuit?.state === 'open' || circuit?.state === 'isolated';
+    const key = idempotencyKey({
+      ...(call.idempotencyKey !== undefined ? { header: call.idempotencyKey } : {}),
+      ...(call.apiKeyName !== undefined ? { apiKeyName: call.apiKeyName } : {}),
+      ...(call.runId !== undefined ? { runId: call.runId } : {}),
+      requestHash: hash,
+      action: call.action,
+      instance: call.instance,
+    });
+    const inserted = await this.store.insert({
+      id,
+      idempotencyKey: key,
+      requestHash: hash,
+      request,
+      lane: laneOf(request, id),
+      queue: Boolean(call.respondAsync) || circuitOpen,
+      ...(circuitOpen && circuit?.openUntil ? { notBefore: new Date(circuit.openUntil) } : {}),
+      owner: this.owner,
+      leaseSeconds: settings.leaseSeconds,
+    });
+
+    if (inserted.kind === 'existing') {
+      const earlier = inserted.operation;
+      if (earlier.requestHash !== hash) {
+        throw new ApiError(
+          422,
+          'IdempotencyKeyReused',
+          `header Idempotency-Key: this key was used for a different request (operation ${earlier.id}); use a new key for a new request.`,
+          'headers.idempotency-key',
+        );
+      }
+      return this.answerFor(earlier, true);
+    }
+
+    const operation = inserted.operation;
+    if (operation.state === 'queued') {
+      observer?.accepted(call.instance, call.action);
+      if (inserted.laneHead) await this.wake(call.instance, operation.id, operation.notBefore ?? undefined);
+      return { kind: 'accepted', operationId: operation.id, retryAfterSeconds: settings.retryAfterSeconds, replayed: false };
+    }
+
+    // Ours to run now.
+    let outcome;
+    try {
+      outcome = await executeAction(this.options.service, request, settings.retryAfterSeconds, call.requestId);
+    } catch (error) {
+      // A bug, not a Dataverse answer: the caller gets a 500 from the error handler; remember it as such.
+      await this.store.finish(operation.id, this.owner, {
+        state: 'rejected',
+        status: 500,
+        response: { error: { code: 'InternalError', message: 'An unexpected error occurred; quote the request id when you report it.' } },
+        error: (error as Error).message,
+      });
+      throw error;
+    }
+    if (outcome.kind === 'transient') {
+      await this.store.release(operation.id, this.owner, outcome.retryAt, outcome.error);
+      await this.wake(call.instance, operation.id, outcome.retryAt);
+      observer?.accepted(call.instance, call.action);
+      logger.info({ operationId: operation.id, instance: call.instance, reason: outcome.error }, 'queue: target unavailable, operation accepted for later');
+      return { kind: 'accepted', operationId: operation.id, retryAfterSeconds: settings.retryAfterSeconds, replayed: false };
+    }
+    const done = await this.store.finish(operation.id, this.owner, {
+      state: outcome.succeeded ? 'succeeded' : 'rejected',
+      status: outcome.status,
+      response: outcome.body,
+      ...(outcome.error !== undefined ? { error: outcome.error } : {}),
+    });
+    if (done.next) await this.wake(call.instance, done.next);
+    return { kind: 'final', operationId: operation.id, status: outcome.status, body: outcome.body, replayed: false };
+  }
+
+  /** What a caller polling `GET /v1/operations/{id}` gets. */
+  answerFor(operation: OperationRecord, replayed = false): ActionAnswer {
+    if (operation.state === 'queued' || operation.state === 'running') {
+      return { kind: 'accepted', operationId: operation.id, retryAfterSeconds: this.options.settings.retryAfterSeconds, replayed };
+    }
+    return { kind: 'final', operationId: operation.id, status: operation.status ?? 500, body: operation.response, replayed };
+  }
+
+  get(id: string): Promise<OperationRecord | undefined> {
+    return this.store.get(id);
+  }
+
+  list(query: ListQuery): Promise<OperationRecord[]> {
+    return this.store.list(query);
+  }
+
+  counts(): Promise<OperationCounts> {
+    return this.store.counts();
+  }
+
+  /** Replays a dead letter: `undefined` when there is no such failed operation. */
+  async retry(id: string): Promise<OperationRecord | undefined> {
+    const operation = await this.store.requeue(id);
+    if (operation) await this.wake(operation.instance, operation.id);
+    return operation;
+  }
+
+  /** Wakes the worker of `instance` for an operation, now or at `notBefore`. */
+  async wake(instance: string, operationId: string, notBefore?: Date): Promise<void> {
+    const later = notBefore !== undefined && notBefore.getTime() > Date.now() + 50;
+    const data: WakeUp = { operationId };
+    await this.options.boss.send(queueNameOf(instance), data, later ? { startAfter: notBefore } : {});
+    if (!later) this.drains.get(instance)?.notify();
+  }
+
+  /** Stops the workers (in-flight operations get `timeoutMs` to finish, then are handed back). */
+  stop(timeoutMs = 30_000): Promise<void> {
+    this.stopped ??= (async () => {
+      clearInterval(this.maintenanceTimer);
+      await Promise.all([...this.drains.values()].map((drain) => drain.stop(timeoutMs)));
+    })();
+    return this.stopped;
+  }
+
+  private async maintain(): Promise<void> {
+    try {
+      const expired = await this.store.maintain(this.options.settings);
+      if (expired > 0) this.options.logger.warn({ count: expired }, `queue: operations pending for more than ${this.options.settings.maxPendingHours} h are dead letters now`);
+    } catch (error) {
+      this.options.logger.error({ err: error }, 'queue: maintenance failed; it runs again in a minute');
+    }
+  }
+}
