@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { QueueSettingsSchema } from '../operations/QueueSettings';
+import { ReconcilerSettingsSchema } from '../reconciler/ReconcilerSettings';
 import { ResilienceSettingsSchema } from '../resilience/ResilienceSettings';
 
 /** Instance names: lower case, so `DVE_INSTANCE_<NAME>_…` environment variables map back to one name. */
@@ -115,6 +116,8 @@ export const ConfigFileSchema = z
     submitStrategy: z.enum(['single-round-trip', 'atomic']).optional(),
     /** The durable queue (api/src/operations/README.md); every setting has a default. */
     queue: QueueSettingsSchema.optional(),
+    /** The hydration reconciler (api/src/reconciler/README.md); every setting has a default. */
+    reconciler: ReconcilerSettingsSchema.optional(),
     instances: z.record(z.string().regex(INSTANCE_NAME, { message: 'instance names are a lower-case letter then a-z, 0-9, _ (at most 40)' }), InstanceFileSchema),
   })
   .superRefine((file, context) => {

@@ -10,6 +10,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import type { DataverseAuth } from '../dataverse';
 import { queueSettings, type QueueSettings } from '../operations/QueueSettings';
+import { reconcilerSettings, type ReconcilerSettings } from '../reconciler/ReconcilerSettings';
 import type { ResilienceSettingsInput } from '../resilience/ResilienceSettings';
 import { hashApiKey, MIN_API_KEY_LENGTH, readDataFolderApiKeys } from './ApiKeys';
 import { ConfigFileSchema, INSTANCE_NAME, type ApiKeyEntry, type ConfigFile, type InstanceFile } from './ConfigSchema';
@@ -66,6 +67,8 @@ export interface AppConfig {
   publicUrl?: string;
   /** The durable queue's settings, defaults filled in. */
   queue: QueueSettings;
+  /** The hydration reconciler's settings, defaults filled in (api/src/reconciler/README.md). */
+  reconciler: ReconcilerSettings;
   /**
    * PostgreSQL for the queue (`DATABASE_URL`, environment only): several replicas share it. Absent:
    * PGlite in `<dataDir>/queue-pgdata`, one process per data folder.
@@ -393,6 +396,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
     instances,
     ...(publicUrl !== undefined ? { publicUrl } : {}),
     queue: queueSettings(file.queue),
+    reconciler: reconcilerSettings(file.reconciler),
     ...(databaseUrl !== undefined ? { databaseUrl } : {}),
   };
 }

@@ -103,6 +103,43 @@ export interface StubPage {
   nextSkipToken?: string;
 }
 
+/** Stubs of an instance counted by state. */
+export interface StubCounts {
+  pending: number;
+  hydrated: number;
+  abandoned: number;
+  total: number;
+}
+
+/** Created → hydrated, over the Hydrated rows that carry `ec_secondstohydrate` (nearest-rank percentiles). */
+export interface TimeToHydrate {
+  /** Hydrated rows measured. */
+  count: number;
+  p50Seconds?: number;
+  p95Seconds?: number;
+  maxSeconds?: number;
+}
+
+export interface TableStubSummary extends StubCounts {
+  table: string;
+  timeToHydrate: TimeToHydrate;
+  /** Age of the table's oldest Pending stub, in seconds. */
+  oldestPendingSeconds?: number;
+}
+
+/** What `GET /v1/instances/{instance}/stubs/summary` answers: time to consistency at a glance. */
+export interface StubSummary {
+  instance: string;
+  /** When the summary was computed (ISO 8601). */
+  generatedOn: string;
+  counts: StubCounts;
+  /** One entry per table that has stubs, by table name. */
+  tables: TableStubSummary[];
+  timeToHydrate: TimeToHydrate;
+  /** The oldest Pending stub of the instance, if any. */
+  oldestPending?: { table: string; recordId: string; createdOn: string; ageSeconds: number };
+}
+
 export interface InstanceInfo {
   name: string;
   url: string;
@@ -151,6 +188,8 @@ export interface EnsureService {
   listStubs(instance: string, query: StubQuery): Promise<StubPage>;
   /** `undefined` when the record never was a stub. */
   getStub(instance: string, table: string, recordId: string): Promise<Stub | undefined>;
+  /** Counts by state and table, time-to-hydrate percentiles and the oldest pending stub (reads every `ec_stub` row). */
+  stubSummary(instance: string): Promise<StubSummary>;
   instances(): Promise<InstanceInfo[]>;
   tables(instance: string): Promise<TableInfo[]>;
   tableSchema(instance: string, table: string): Promise<TableJsonSchema>;

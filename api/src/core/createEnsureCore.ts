@@ -43,11 +43,13 @@ import type {
   TableInfo,
   TableJsonSchema,
   Stub,
+  StubSummary,
 } from './EnsureService';
 import { ExistenceCache } from './ExistenceCache';
 import { KeyedLock } from './KeyedLock';
 import { keysFilter, keyText, referenceId, resolveKey, rowMatchesKey, toEntityKey, type ResolvedKey } from './RecordKeys';
 import { clip, hydratedRowUpdate, newStubRow, STUB_COLUMNS, STUB_ENTITY_SET, StubStateValue, stubRowKey, toStub } from './StubTracking';
+import { StubSummaryBuilder, SUMMARY_COLUMNS } from './StubSummary';
 import { tableJsonSchema } from './TableJsonSchema';
 
 export interface StubDefaults {
@@ -480,6 +482,17 @@ class EnsureCoreService implements EnsureCore {
       if (!GUID.test(recordId)) throw new ApiError(400, 'InvalidKey', 'params.id must be the GUID of the stubbed record.', 'params.id');
       const row = await instance.client.tryRetrieve(STUB_ENTITY_SET, stubRowKey(table, recordId.toLowerCase()), { select: [...STUB_COLUMNS] });
       return row ? toStub(row) : undefined;
+    });
+  }
+
+  async stubSummary(instanceName: string): Promise<StubSummary> {
+    const instance = this.instance(instanceName);
+    return this.guard(instance, async () => {
+      const summary = new StubSummaryBuilder(instance.name);
+      for await (const page of instance.client.queryPages(STUB_ENTITY_SET, { select: [...SUMMARY_COLUMNS], maxPageSize: 5000 })) {
+        for (const row of page.records) summary.add(row);
+      }
+      return summary.build();
     });
   }
 

@@ -18,6 +18,7 @@ import type {
   Stub,
   StubPage,
   StubQuery,
+  StubSummary,
   SubmitInput,
   SubmitResult,
   TableInfo,
@@ -67,6 +68,15 @@ export const PENDING_STUB: Stub = {
   createdOn: '2026-11-26T10:00:00Z',
 };
 
+export const STUB_SUMMARY: StubSummary = {
+  instance: 'b',
+  generatedOn: '2026-11-26T10:05:00Z',
+  counts: { pending: 1, hydrated: 2, abandoned: 0, total: 3 },
+  tables: [{ table: 'account', pending: 1, hydrated: 2, abandoned: 0, total: 3, timeToHydrate: { count: 2, p50Seconds: 4, p95Seconds: 9, maxSeconds: 9 }, oldestPendingSeconds: 300 }],
+  timeToHydrate: { count: 2, p50Seconds: 4, p95Seconds: 9, maxSeconds: 9 },
+  oldestPending: { table: 'account', recordId: ACCOUNT_ID, createdOn: '2026-11-26T10:00:00Z', ageSeconds: 300 },
+};
+
 /** Answers fixed results unless a test replaces a method with `fail` or its own implementation. */
 export class RecordingService implements EnsureService {
   readonly calls: RecordedCall[] = [];
@@ -100,6 +110,10 @@ export class RecordingService implements EnsureService {
   async getStub(instance: string, table: string, recordId: string): Promise<Stub | undefined> {
     this.record('getStub', instance, table, recordId);
     return recordId === ACCOUNT_ID ? PENDING_STUB : undefined;
+  }
+  async stubSummary(instance: string): Promise<StubSummary> {
+    this.record('stubSummary', instance);
+    return STUB_SUMMARY;
   }
   async instances(): Promise<InstanceInfo[]> {
     this.record('instances');

@@ -1,4 +1,4 @@
-/** `GET /v1/instances/{instance}/stubs` and `…/stubs/{table}/{id}`: the tracked stubs (`ec_stub` rows). */
+/** `GET /v1/instances/{instance}/stubs`, `…/stubs/summary` and `…/stubs/{table}/{id}`: the tracked stubs (`ec_stub` rows). */
 import { Router } from 'express';
 import type { EnsureService, Stub, StubQuery } from '../../core/EnsureService';
 import { HttpError } from '../HttpError';
@@ -91,6 +91,43 @@ import { InstanceParamsSchema, NoQuerySchema, parseRequestPart, StubParamsSchema
  *         schema:
  *           $ref: '#/definitions/ErrorResponse'
  *
+ * /v1/instances/{instance}/stubs/summary:
+ *   get:
+ *     operationId: GetStubSummary
+ *     summary: Get stub summary
+ *     description: Counts the stubs of an instance by state and table, with the time stubs take to be hydrated (median and 95th percentile) and the oldest stub still pending.
+ *     x-ms-visibility: important
+ *     parameters:
+ *       - name: instance
+ *         in: path
+ *         required: true
+ *         type: string
+ *         description: The Dataverse instance.
+ *         x-ms-summary: Instance
+ *         x-ms-visibility: important
+ *         x-ms-dynamic-values:
+ *           operationId: ListInstances
+ *           value-collection: value
+ *           value-path: name
+ *           value-title: name
+ *     responses:
+ *       200:
+ *         description: The summary.
+ *         schema:
+ *           $ref: '#/definitions/StubSummary'
+ *       400:
+ *         description: A parameter is not valid; the message names it.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ *       401:
+ *         description: The API key is missing or wrong.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ *       404:
+ *         description: The instance is not configured.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ *
  * /v1/instances/{instance}/stubs/{table}/{id}:
  *   get:
  *     operationId: GetStub
@@ -152,6 +189,127 @@ import { InstanceParamsSchema, NoQuerySchema, parseRequestPart, StubParamsSchema
  *           $ref: '#/definitions/ErrorResponse'
  *
  * definitions:
+ *   StubSummary:
+ *     type: object
+ *     required: [instance, generatedOn, counts, tables, timeToHydrate]
+ *     properties:
+ *       instance:
+ *         type: string
+ *         description: The instance summarised.
+ *         x-ms-summary: Instance
+ *       generatedOn:
+ *         type: string
+ *         format: date-time
+ *         description: When the summary was computed.
+ *         x-ms-summary: Generated On
+ *       counts:
+ *         $ref: '#/definitions/StubCounts'
+ *       tables:
+ *         type: array
+ *         description: The counts and times of each table that has stubs.
+ *         x-ms-summary: Tables
+ *         items:
+ *           $ref: '#/definitions/TableStubSummary'
+ *       timeToHydrate:
+ *         $ref: '#/definitions/TimeToHydrate'
+ *       oldestPending:
+ *         type: object
+ *         description: The oldest stub still pending; absent when none is.
+ *         x-ms-summary: Oldest Pending Stub
+ *         required: [table, recordId, createdOn, ageSeconds]
+ *         properties:
+ *           table:
+ *             type: string
+ *             description: The table of the stubbed record.
+ *             x-ms-summary: Oldest Pending Table
+ *           recordId:
+ *             type: string
+ *             format: uuid
+ *             description: The GUID of the stubbed record.
+ *             x-ms-summary: Oldest Pending Record ID
+ *           createdOn:
+ *             type: string
+ *             format: date-time
+ *             description: When the stub was created.
+ *             x-ms-summary: Oldest Pending Created On
+ *           ageSeconds:
+ *             type: integer
+ *             description: Seconds since the stub was created.
+ *             x-ms-summary: Oldest Pending Age (Seconds)
+ *   StubCounts:
+ *     type: object
+ *     description: Stubs by state.
+ *     x-ms-summary: Counts
+ *     required: [pending, hydrated, abandoned, total]
+ *     properties:
+ *       pending:
+ *         type: integer
+ *         description: Stubs still waiting for their data.
+ *         x-ms-summary: Pending
+ *       hydrated:
+ *         type: integer
+ *         description: Stubs that received their data.
+ *         x-ms-summary: Hydrated
+ *       abandoned:
+ *         type: integer
+ *         description: Stubs whose record never appeared in the source.
+ *         x-ms-summary: Abandoned
+ *       total:
+ *         type: integer
+ *         description: All stubs.
+ *         x-ms-summary: Total
+ *   TimeToHydrate:
+ *     type: object
+ *     description: Seconds from a stub's creation to its hydration, over the hydrated stubs.
+ *     x-ms-summary: Time to Hydrate
+ *     required: [count]
+ *     properties:
+ *       count:
+ *         type: integer
+ *         description: Hydrated stubs measured.
+ *         x-ms-summary: Hydrated Stubs Measured
+ *       p50Seconds:
+ *         type: integer
+ *         description: Median seconds to hydrate; absent when no stub was hydrated.
+ *         x-ms-summary: Median Seconds to Hydrate
+ *       p95Seconds:
+ *         type: integer
+ *         description: 95th percentile of the seconds to hydrate.
+ *         x-ms-summary: 95th Percentile Seconds to Hydrate
+ *       maxSeconds:
+ *         type: integer
+ *         description: Longest seconds to hydrate.
+ *         x-ms-summary: Longest Seconds to Hydrate
+ *   TableStubSummary:
+ *     type: object
+ *     required: [table, pending, hydrated, abandoned, total, timeToHydrate]
+ *     properties:
+ *       table:
+ *         type: string
+ *         description: The table.
+ *         x-ms-summary: Table
+ *       pending:
+ *         type: integer
+ *         description: Stubs of the table still waiting for their data.
+ *         x-ms-summary: Pending
+ *       hydrated:
+ *         type: integer
+ *         description: Stubs of the table that received their data.
+ *         x-ms-summary: Hydrated
+ *       abandoned:
+ *         type: integer
+ *         description: Stubs of the table whose record never appeared in the source.
+ *         x-ms-summary: Abandoned
+ *       total:
+ *         type: integer
+ *         description: All stubs of the table.
+ *         x-ms-summary: Total
+ *       timeToHydrate:
+ *         $ref: '#/definitions/TimeToHydrate'
+ *       oldestPendingSeconds:
+ *         type: integer
+ *         description: Age in seconds of the table's oldest pending stub; absent when none is pending.
+ *         x-ms-summary: Oldest Pending Age (Seconds)
  *   StubPage:
  *     type: object
  *     required: [value]
@@ -240,6 +398,12 @@ export function stubsRouter(service: EnsureService): Router {
     const query: StubQuery = parseRequestPart(StubQuerySchema, request.query, 'query');
     const page = await service.listStubs(instance, query);
     response.json({ ...page, value: page.value.map(withoutNulls) });
+  });
+  // Before '/stubs/:table/:id' (it cannot match one segment, but the order states which route wins).
+  router.get('/v1/instances/:instance/stubs/summary', async (request, response) => {
+    const { instance } = parseRequestPart(InstanceParamsSchema, request.params, 'params');
+    parseRequestPart(NoQuerySchema, request.query, 'query');
+    response.json(await service.stubSummary(instance));
   });
   router.get('/v1/instances/:instance/stubs/:table/:id', async (request, response) => {
     const { instance, table, id } = parseRequestPart(StubParamsSchema, request.params, 'params');
