@@ -58,15 +58,16 @@ export class ReconcilerFixture {
   }
 
   /** A reconciler without its timer unless `enabled`; its events go to `events`. */
-  reconciler(settings: ReconcilerSettingsInput = {}, options: { boss?: QueueBoss; service?: EnsureService; holder?: string; instances?: CoreInstance[] } = {}): Reconciler {
+  reconciler(settings: ReconcilerSettingsInput = {}, options: { boss?: QueueBoss; service?: EnsureService; holder?: string; instances?: CoreInstance[]; onEvent?: (event: StubEvent) => void | Promise<void> } = {}): Reconciler {
     const reconciler = startReconciler({
       instances: options.instances ?? this.instances,
       service: options.service ?? this.core,
       db: (options.boss ?? this.boss).getDb(),
       settings: { enabled: false, retryBaseSeconds: 0, ...settings },
       logger: silent,
-      onEvent: (event) => {
+      onEvent: async (event) => {
         this.events.push(event);
+        await options.onEvent?.(event);
       },
       ...(options.holder ? { holder: options.holder } : {}),
     });

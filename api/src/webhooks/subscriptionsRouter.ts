@@ -1,0 +1,293 @@
+/**
+ * `POST /v1/instances/{instance}/subscriptions` and `DELETE /v1/subscriptions/{id}`: webhook
+ * subscriptions to stub state changes. In the connector they are the trigger "When a stub changes
+ * state" (the platform subscribes with its callback URL when a flow is saved and deletes the
+ * subscription at the `Location` it was given when the flow is turned off or deleted).
+ */
+import { Router, type Request } from 'express';
+import { z } from 'zod';
+import { ApiError } from '../core/ApiError';
+import { STUB_EVENT_TYPES } from '../events/StubEvents';
+import { HttpError } from '../http/HttpError';
+import { callContext } from '../http/requestContext';
+import { InstanceParamsSchema, NoQuerySchema, parseRequestPart, TableNameSchema } from '../http/requestValidation';
+import { callbackUrlProblem, MAX_CALLBACK_URL_LENGTH } from './CallbackUrl';
+import type { Webhooks } from './Webhooks';
+
+/**
+ * @swagger
+ * /v1/instances/{instance}/subscriptions:
+ *   x-ms-notification-content:
+ *     description: A stub of the instance changed state.
+ *     schema:
+ *       $ref: '#/definitions/StubEvent'
+ *   post:
+ *     operationId: OnStubStateChanged
+ *     summary: When a stub changes state
+ *     description: Triggers when a stub of the instance is created, hydrated or abandoned, optionally only for one table.
+ *     x-ms-trigger: single
+ *     x-ms-visibility: important
+ *     parameters:
+ *       - name: instance
+ *         in: path
+ *         required: true
+ *         type: string
+ *         description: The Dataverse instance whose stubs to watch.
+ *         x-ms-summary: Instance
+ *         x-ms-visibility: important
+ *         x-ms-dynamic-values:
+ *           operationId: ListInstances
+ *           value-collection: value
+ *           value-path: name
+ *           value-title: name
+ *       - name: body
+ *         in: body
+ *         required: true
+ *         description: What to watch and where to send it.
+ *         x-ms-summary: Subscription
+ *         schema:
+ *           type: object
+ *           required: [callbackUrl]
+ *           properties:
+ *             callbackUrl:
+ *               type: string
+ *               description: The URL the events are posted to; the platform fills it in.
+ *               x-ms-summary: Callback URL
+ *               x-ms-notification-url: true
+ *               x-ms-visibility: internal
+ *             events:
+ *               type: array
+ *               description: The state changes that trigger the flow; all three when empty.
+ *               x-ms-summary: Events
+ *               x-ms-visibility: important
+ *               items:
+ *                 type: string
+ *                 enum: [stub.created, stub.hydrated, stub.abandoned]
+ *                 x-ms-summary: Event
+ *             table:
+ *               type: string
+ *               description: Only stubs of this table; every allowed table when empty.
+ *               x-ms-summary: Table
+ *               x-ms-visibility: advanced
+ *               x-ms-dynamic-values:
+ *                 operationId: ListTables
+ *                 value-collection: value
+ *                 value-path: logicalName
+ *                 value-title: logicalName
+ *                 parameters:
+ *                   instance:
+ *                     parameter: instance
+ *     responses:
+ *       201:
+ *         description: Subscribed; Location is the URL that deletes the subscription.
+ *         headers:
+ *           Location:
+ *             type: string
+ *             description: The subscription's URL, for DELETE.
+ *         schema:
+ *           $ref: '#/definitions/WebhookSubscription'
+ *       400:
+ *         description: The request is not valid or the table is not allowed; the message names the field.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ *       401:
+ *         description: The API key is missing or wrong.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ *       404:
+ *         description: The instance is not configured.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ *
+ * /v1/subscriptions/{id}:
+ *   delete:
+ *     operationId: DeleteStubSubscription
+ *     summary: Delete stub subscription
+ *     description: Deletes a subscription to stub state changes; the platform calls it when the flow is turned off or deleted.
+ *     x-ms-visibility: internal
+ *     parameters:
+ *       - name: id
+ *         in: path
+ *         required: true
+ *         type: string
+ *         format: uuid
+ *         description: The subscription's ID.
+ *         x-ms-summary: Subscription ID
+ *     responses:
+ *       204:
+ *         description: The subscription was deleted.
+ *       400:
+ *         description: The ID is not a GUID.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ *       401:
+ *         description: The API key is missing or wrong.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ *       404:
+ *         description: No such subscription (already deleted, or unsubscribed after its callback answered 410 Gone).
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ *
+ * definitions:
+ *   WebhookSubscription:
+ *     type: object
+ *     required: [id, instance, events, secret, createdOn]
+ *     properties:
+ *       id:
+ *         type: string
+ *         format: uuid
+ *         description: The subscription's ID.
+ *         x-ms-summary: Subscription ID
+ *       instance:
+ *         type: string
+ *         description: The instance watched.
+ *         x-ms-summary: Instance
+ *       events:
+ *         type: array
+ *         description: The state changes delivered.
+ *         x-ms-summary: Events
+ *         items:
+ *           type: string
+ *           x-ms-summary: Event
+ *       table:
+ *         type: string
+ *         description: The only table watched, when one was given.
+ *         x-ms-summary: Table
+ *       secret:
+ *         type: string
+ *         description: The key of the X-Dve-Signature HMAC on every delivery; shown only in this answer.
+ *         x-ms-summary: Signing Secret
+ *       createdOn:
+ *         type: string
+ *         format: date-time
+ *         description: When the subscription was created.
+ *         x-ms-summary: Created On
+ *   StubEvent:
+ *     type: object
+ *     required: [id, type, occurredOn, instance, table, recordId, state, cause, subscriptionId]
+ *     properties:
+ *       id:
+ *         type: string
+ *         format: uuid
+ *         description: The event's ID, the same on every delivery attempt.
+ *         x-ms-summary: Event ID
+ *       type:
+ *         type: string
+ *         enum: [stub.created, stub.hydrated, stub.abandoned]
+ *         description: What happened to the stub.
+ *         x-ms-summary: Event
+ *       occurredOn:
+ *         type: string
+ *         format: date-time
+ *         description: When it happened.
+ *         x-ms-summary: Occurred On
+ *       instance:
+ *         type: string
+ *         description: The instance holding the stub.
+ *         x-ms-summary: Instance
+ *       table:
+ *         type: string
+ *         description: The table of the stubbed record.
+ *         x-ms-summary: Table
+ *       recordId:
+ *         type: string
+ *         format: uuid
+ *         description: The GUID of the stubbed record.
+ *         x-ms-summary: Record ID
+ *       state:
+ *         type: string
+ *         enum: [Pending, Hydrated, Abandoned]
+ *         description: The stub's state after the change.
+ *         x-ms-summary: State
+ *       cause:
+ *         type: string
+ *         enum: [ensure, submit, hydrate, reconciler, external]
+ *         description: What caused it, an action, the reconciler, or someone else updating the record.
+ *         x-ms-summary: Cause
+ *       key:
+ *         type: string
+ *         description: The key the stub was created for, the GUID or the alternate key columns as JSON.
+ *         x-ms-summary: Key
+ *       secondsToHydrate:
+ *         type: integer
+ *         description: Seconds from the stub's creation to its hydration.
+ *         x-ms-summary: Seconds to Hydrate
+ *       attempts:
+ *         type: integer
+ *         description: Hydration attempts made, for an abandoned stub.
+ *         x-ms-summary: Attempts
+ *       lastError:
+ *         type: string
+ *         description: Why the last hydration attempt failed, for an abandoned stub.
+ *         x-ms-summary: Last Error
+ *       subscriptionId:
+ *         type: string
+ *         format: uuid
+ *         description: The subscription this delivery is for.
+ *         x-ms-summary: Subscription ID
+ */
+export function subscriptionsRouter(webhooks: Webhooks, publicUrl?: string): Router {
+  const router = Router();
+  const SubscriptionBodySchema = z.strictObject({
+    callbackUrl: z
+      .string()
+      .max(MAX_CALLBACK_URL_LENGTH, { message: `must be at most ${MAX_CALLBACK_URL_LENGTH} characters` })
+      .superRefine((url, context) => {
+        const problem = callbackUrlProblem(url, webhooks.policy);
+        if (problem) context.addIssue({ code: 'custom', message: problem });
+      }),
+    events: z.array(z.enum(STUB_EVENT_TYPES, { message: `must be one of ${STUB_EVENT_TYPES.join(', ')}` })).max(STUB_EVENT_TYPES.length * 4).optional(),
+    table: TableNameSchema.optional(),
+  });
+  const SubscriptionParamsSchema = z.strictObject({
+    id: z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, { message: 'must be a GUID' }),
+  });
+
+  router.post('/v1/instances/:instance/subscriptions', async (request, response) => {
+    const { instance } = parseRequestPart(InstanceParamsSchema, request.params, 'params');
+    parseRequestPart(NoQuerySchema, request.query, 'query');
+    const body = parseRequestPart(SubscriptionBodySchema, request.body, 'body');
+    const configured = webhooks.instances.find((candidate) => candidate.name === instance);
+    if (!configured) {
+      throw new ApiError(404, 'UnknownInstance', `params.instance: no instance named '${instance}' (configured: ${webhooks.instances.map((i) => i.name).join(', ')}).`, 'params.instance');
+    }
+    if (body.table !== undefined && !configured.tables.includes(body.table)) {
+      throw new ApiError(400, 'TableNotAllowed', `body.table: table '${body.table}' is not allowed on instance '${instance}' (allowed: ${configured.tables.join(', ')}).`, 'body.table');
+    }
+    const events = body.events && body.events.length > 0 ? [...new Set(body.events)] : [...STUB_EVENT_TYPES];
+    const subscription = await webhooks.subscribe({
+      instance,
+      events,
+      callbackUrl: body.callbackUrl,
+      createdBy: callContext(request, response).origin,
+      ...(body.table !== undefined ? { table: body.table } : {}),
+    });
+    response
+      .status(201)
+      .location(subscriptionUrl(request, publicUrl, subscription.id))
+      .json({
+        id: subscription.id,
+        instance: subscription.instance,
+        events: subscription.events,
+        ...(subscription.table !== undefined ? { table: subscription.table } : {}),
+        secret: subscription.secret,
+        createdOn: subscription.createdOn,
+      });
+  });
+
+  router.delete('/v1/subscriptions/:id', async (request, response) => {
+    const { id } = parseRequestPart(SubscriptionParamsSchema, request.params, 'params');
+    parseRequestPart(NoQuerySchema, request.query, 'query');
+    if (!(await webhooks.unsubscribe(id.toLowerCase()))) throw new HttpError(404, 'NotFound', `There is no subscription ${id.toLowerCase()}.`);
+    response.status(204).end();
+  });
+
+  return router;
+}
+
+/** The subscription's absolute URL: the configured public URL (behind a proxy), else this request's host. */
+export function subscriptionUrl(request: Request, publicUrl: string | undefined, id: string): string {
+  const base = publicUrl ?? `${request.protocol}://${request.get('host') ?? 'localhost'}`;
+  return `${base.replace(/\/+$/, '')}/v1/subscriptions/${id}`;
+}

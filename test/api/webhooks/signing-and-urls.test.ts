@@ -1,0 +1,124 @@
+/**
+ * The pieces without a network: HMAC signatures as a receiver checks them (README "Verifying a
+ * delivery"), the callback URL policy (SSRF), the derived delivery ids, and the withStubEvents
+ * decorator (what it emits, what it leaves to the reconciler, that it keeps the wrapped service's type).
+ */
+import { createHmac } from 'node:crypto';
+import type { CallContext, EnsureService } from '../../../api/src/core/EnsureService';
+import { RECONCILER_ORIGIN, StubEventBus, withStubEvents, type StubEvent } from '../../../api/src/events';
+import { addressProblem, callbackUrlProblem, deliveryId, newWebhookSecret, signWebhook, verifyWebhookSignature } from '../../../api/src/webhooks';
+import { guardedLookup } from '../../../api/src/webhooks/CallbackUrl';
+import { RecordingService } from '../http/httpTestApp';
+
+describe('signatures', () => {
+  const secret = newWebhookSecret();
+  const body = JSON.stringify({ id: 'e1', type: 'stub.created' });
+
+  it('t=<unix>,v1=<hex HMAC-SHA256(secret, "t.body")>, verified as a receiver would', () => {
+    const header = signWebhook(secret, body, 1_800_000_000);
+    const expected = createHmac('sha256', secret).update(`1800000000.${body}`).digest('hex');
+    expect(header).toBe(`t=1800000000,v1=${expected}`);
+    expect(verifyWebhookSignature(header, body, secret, { nowSeconds: 1_800_000_100 })).toEqual({ valid: true, timestamp: 1_800_000_000 });
+    expect(verifyWebhookSignature(header, Buffer.from(body), secret, { nowSeconds: 1_800_000_000 }).valid).toBe(true);
+    expect(verifyWebhookSignature(`${header},v1=${'0'.repeat(64)}`, body, secret, { nowSeconds: 1_800_000_000 }).valid).toBe(true);
+  });
+
+  it('refuses a changed body, another secret, an old or future timestamp, a malformed header', () => {
+    const header = signWebhook(secret, body, 1_800_000_000);
+    const at = { nowSeconds: 1_800_000_000 };
+    expect(verifyWebhookSignature(header, `${body} `, secret, at)).toEqual({ valid: false, reason: 'signature does not match' });
+    expect(verifyWebhookSignature(header, body, newWebhookSecret(), at).valid).toBe(false);
+    expect(verifyWebhookSignature(header, body, secret, { nowSeconds: 1_800_000_301 })).toEqual({ valid: false, reason: 'timestamp outside the tolerance' });
+    expect(verifyWebhookSignature(header, body, secret, { nowSeconds: 1_799_999_000 }).valid).toBe(false);
+    expect(verifyWebhookSignature(undefined, body, secret, at).valid).toBe(false);
+    expect(verifyWebhookSignature('v1=abc', body, secret, at)).toEqual({ valid: false, reason: 'malformed signature header' });
+    expect(newWebhookSecret()).not.toBe(secret);
+  });
+});
+
+describe('callback URLs', () => {
+  const open = { allowPrivateNetworks: true };
+  const strict = { allowPrivateNetworks: false };
+
+  it('http(s) only, no credentials, no fragment, bounded length; query strings are fine', () => {
+    expect(callbackUrlProblem('https://prod-12.westeurope.logic.azure.com:443/workflows/1/triggers/manual/paths/invoke?api-version=2016-06-01&sig=abc', strict)).toBeUndefined();
+    expect(callbackUrlProblem('ftp://example.com/', open)).toBe('must be an http(s) URL');
+    expect(callbackUrlProblem('javascript:alert(1)', open)).toBe('must be an http(s) URL');
+    expect(callbackUrlProblem('/relative', open)).toBe('must be an absolute http(s) URL');
+    expect(callbackUrlProblem('https://a:b@example.com/', open)).toBe('must not carry credentials');
+    expect(callbackUrlProblem('https://example.com/#x', open)).toBe('must not have a fragment');
+    expect(callbackUrlProblem(`https://example.com/${'a'.repeat(2048)}`, open)).toContain('at most 2048');
+  });
+
+  it('link-local and unspecified addresses always refused; loopback and private ranges only when allowed', () => {
+    for (const address of ['169.254.169.254', '0.0.0.0', 'fe80::1', '::', '::ffff:169.254.169.254']) {
+      expect([address, addressProblem(address, open)]).toEqual([address, 'must not point to a link-local or unspecified address']);
+    }
+    for (const address of ['127.0.0.1', '10.1.2.3', '172.16.0.1', '172.31.255.255', '192.168.1.1', '100.64.0.1', '::1', 'fd00::1', '::ffff:10.0.0.1']) {
+      expect([address, addressProblem(address, open)]).toEqual([address, undefined]);
+      expect([address, addressProblem(address, strict)]).toEqual([address, 'must not point to this machine or a private network']);
+    }
+    for (const address of ['8.8.8.8', '172.32.0.1', '2001:db8::1']) expect([address, addressProblem(address, strict)]).toEqual([address, undefined]);
+    expect(callbackUrlProblem('http://[::1]:8080/hook', strict)).toBe('must not point to this machine or a private network');
+    expect(callbackUrlProblem('http://localhost:8080/hook', strict)).toBe('must not point to this machine or a private network');
+    expect(callbackUrlProblem('http://LOCALHOST.:8080/hook', strict)).toBe('must not point to this machine or a private network');
+    expect(callbackUrlProblem('http://127.0.0.1:8080/hook', open)).toBeUndefined();
+  });
+
+  it('the delivery connection checks the address a host name resolves to (no check-then-connect gap)', async () => {
+    const resolve = (policy: { allowPrivateNetworks: boolean }) =>
+      new Promise<{ error: NodeJS.ErrnoException | null; address: unknown }>((done) => guardedLookup(policy)('localhost', {}, (error, address) => done({ error, address })));
+    const refused = await resolve(strict);
+    expect(refused.error).toMatchObject({ code: 'ECALLBACKREFUSED', message: 'callback host localhost must not point to this machine or a private network' });
+    const allowed = await resolve(open);
+    expect(allowed.error).toBeNull();
+    expect(['127.0.0.1', '::1']).toContain(allowed.address);
+  });
+
+  it('a delivery id is a UUID derived from subscription and event', () => {
+    expect(deliveryId('s1', 'e1')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-8[0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(deliveryId('s1', 'e1')).toBe(deliveryId('s1', 'e1'));
+    expect(deliveryId('s1', 'e1')).not.toBe(deliveryId('s2', 'e1'));
+  });
+});
+
+describe('withStubEvents', () => {
+  const context: CallContext = { origin: 'apikey:test' };
+
+  it('emits stub.created for created stubs and stub.hydrated for hydrated ones, not for the reconciler’s calls', async () => {
+    const events: StubEvent[] = [];
+    const bus = new StubEventBus();
+    bus.subscribe((event) => {
+      events.push(event);
+    });
+    const inner = new RecordingService();
+    const service = withStubEvents(inner, bus);
+    await service.ensure('b', { table: 'account', key: { accountid: '6F1C1C6E-2A4B-4C8E-9F00-0A1B2C3D4E5F' } }, context);
+    await service.submit('b', { table: 'contact', record: { lastname: 'x' } }, context);
+    await service.hydrate('b', { table: 'account', key: { accountid: '6f1c1c6e-2a4b-4c8e-9f00-0a1b2c3d4e5f' }, record: { name: 'y' } }, context);
+    await service.hydrate('b', { table: 'account', key: { accountid: '6f1c1c6e-2a4b-4c8e-9f00-0a1b2c3d4e5f' }, record: { name: 'y' } }, { origin: RECONCILER_ORIGIN });
+    expect(events.map((event) => [event.type, event.cause, event.table, event.recordId, event.key ?? null, event.secondsToHydrate ?? null])).toEqual([
+      ['stub.created', 'ensure', 'account', '6f1c1c6e-2a4b-4c8e-9f00-0a1b2c3d4e5f', '6f1c1c6e-2a4b-4c8e-9f00-0a1b2c3d4e5f', null],
+      ['stub.created', 'submit', 'account', '6f1c1c6e-2a4b-4c8e-9f00-0a1b2c3d4e5f', '{"accountnumber":"A-100"}', null],
+      ['stub.hydrated', 'hydrate', 'account', '6f1c1c6e-2a4b-4c8e-9f00-0a1b2c3d4e5f', null, 12],
+    ]);
+    expect(new Set(events.map((event) => event.id)).size).toBe(3);
+  });
+
+  it('keeps results, errors and the other members of the wrapped service; a failing listener fails nothing', async () => {
+    const bus = new StubEventBus();
+    const seen: unknown[] = [];
+    const failing = new StubEventBus((error) => seen.push(error));
+    failing.subscribe(() => {
+      throw new Error('listener down');
+    });
+    const inner = Object.assign(new RecordingService(), { close: async () => 'closed' });
+    const service = withStubEvents(inner, failing);
+    expect((await service.ensure('b', { table: 'account', key: { accountnumber: 'A-1' } }, context)).outcome).toBe('created-stub');
+    expect(seen).toHaveLength(1);
+    expect(await service.close()).toBe('closed');
+    expect((await service.listStubs('b', {})).value).toHaveLength(1);
+    inner.failure = new Error('core failed');
+    await expect(withStubEvents(inner as EnsureService, bus).ensure('b', { table: 'account', key: { accountnumber: 'A-1' } }, context)).rejects.toThrow('core failed');
+  });
+});
