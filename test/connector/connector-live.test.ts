@@ -11,6 +11,8 @@
  * the response its operation declares for that status.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../api/src/config';
@@ -35,7 +37,12 @@ const ACTIONS: Record<string, string> = {
   HydrateRecord: 'Hydrate record',
   ListStubs: 'List stubs',
   GetStub: 'Get stub',
+  GetStubSummary: 'Get stub summary',
+  OnStubStateChanged: 'When a stub changes state',
 };
+
+/** Success statuses other than 200: the webhook trigger subscribes with 201 + Location, its delete answers 204. */
+const SUCCESS_STATUSES: Record<string, string[]> = { OnStubStateChanged: ['201'], DeleteStubSubscription: ['204'] };
 
 jest.setTimeout(60_000);
 
@@ -46,7 +53,9 @@ let platform: ConnectorPlatform;
 beforeAll(async () => {
   cwd = mkdtempSync(join(tmpdir(), 'dve-connector-live-'));
   const instance = { local: { port: 0, memory: true }, tables: [...TABLES], stubDefaults: { contact: { nameColumn: 'lastname' } } };
-  writeFileSync(join(cwd, 'dataverse-ensure.config.json'), JSON.stringify({ port: 0, instances: { a: instance, b: { ...instance, source: 'a' } } }));
+  // No reconciler rounds: the stubs' attempts and states here change only through the calls below
+  // (the reconciler has its own tests in test/api/reconciler).
+  writeFileSync(join(cwd, 'dataverse-ensure.config.json'), JSON.stringify({ port: 0, reconciler: { enabled: false }, instances: { a: instance, b: { ...instance, source: 'a' } } }));
   service = await startService(loadConfig({ cwd, env: { API_KEYS: API_KEY } }), { logger: createLogger({ level: 'silent' }) });
   // The connection a user creates: the two connection parameters of apiProperties.json.
   platform = new ConnectorPlatform(await loadConnector(CONNECTOR_FOLDER), { hostUrl: service.url, api_key: API_KEY });
@@ -121,7 +130,7 @@ describe('the generated connector against the running API', () => {
     expect(Object.fromEntries(visible.map((id) => [id, platform.operation(id).operation['summary']]))).toEqual(ACTIONS);
     for (const id of platform.operationIds()) {
       expect([id, platform.declaredStatuses(id).filter((status) => status === '202')]).toEqual([id, []]);
-      expect([id, platform.declaredStatuses(id).filter((status) => status.startsWith('2'))]).toEqual([id, ['200']]);
+      expect([id, platform.declaredStatuses(id).filter((status) => status.startsWith('2'))]).toEqual([id, SUCCESS_STATUSES[id] ?? ['200']]);
     }
   });
 
@@ -280,6 +289,58 @@ describe('the generated connector against the running API', () => {
     expect(plain).toEqual({ id: NEVER_A_STUB_ID, table: 'contact', operation: 'created', wasStub: false });
   });
 
+  it('Get stub summary: counts by state and table, time to hydrate, the oldest pending stub', async () => {
+    const instance = await pickInstance('GetStubSummary');
+    const summary = await call('GetStubSummary', { instance }, 200);
+    expect(summary).toMatchObject({ instance: TARGET, counts: { hydrated: 1, abandoned: 0 }, timeToHydrate: { count: 1 }, oldestPending: { ageSeconds: expect.any(Number) } });
+    const counts = summary['counts'] as Record<string, number>;
+    expect(counts['total']).toBe(counts['pending']! + counts['hydrated']! + counts['abandoned']!);
+    expect((summary['tables'] as Json[]).map((table) => table['table'])).toEqual(['account', 'contact']);
+  });
+
+  it('When a stub changes state: the platform subscribes with its callback URL, receives the events as declared, and deletes at the Location', async () => {
+    const received: Json[] = [];
+    const receiver = createServer((request, response) => {
+      let text = '';
+      request.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+      request.on('end', () => {
+        received.push(JSON.parse(text) as Json);
+        response.writeHead(202).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const callbackUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/workflows/flow-1/triggers/manual/run?sig=abc`;
+      const instance = await pickInstance('OnStubStateChanged');
+      const table = await pickTable('OnStubStateChanged', ['body', 'table'], instance, 'account');
+      const subscribed = await platform.invoke('OnStubStateChanged', { instance, body: { callbackUrl, events: ['stub.created'], table } });
+      expect(subscribed.status).toBe(201);
+      const subscription = subscribed.body as Json;
+      expect(subscription).toMatchObject({ instance: TARGET, events: ['stub.created'], table: 'account', secret: expect.stringMatching(/^whsec_/) });
+      expect(subscribed.headers.get('location')).toBe(`${service.url}/v1/subscriptions/${String(subscription['id'])}`);
+
+      await call('EnsureRecord', { instance, body: { table: 'contact', key: { contactid: '5d3c2b1a-0f9e-4d8c-8b7a-6a5b4c3d2e1f' } } }, 200);
+      const stub = await call('EnsureRecord', { instance, body: { table: 'account', key: { accountnumber: 'A-700' }, name: 'Hooked' } }, 200);
+      const deadline = Date.now() + 20_000;
+      while (received.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(received).toEqual([expect.objectContaining({ type: 'stub.created', instance: TARGET, table: 'account', recordId: stub['id'], state: 'Pending', cause: 'ensure', subscriptionId: subscription['id'] })]);
+      // The payload is what x-ms-notification-content promises the flow.
+      const content = (platform.definition['paths'] as Record<string, Json>)['/v1/instances/{instance}/subscriptions']!['x-ms-notification-content'] as Json;
+      expect(platform.schemaErrors(content['schema'] as Json, received[0])).toBeUndefined();
+      const declared = Object.keys(((content['schema'] as Json)['properties'] ?? {}) as Json);
+      expect(Object.keys(received[0]!).filter((property) => !declared.includes(property))).toEqual([]);
+
+      await call('DeleteStubSubscription', { id: subscription['id'] }, 204);
+      await call('DeleteStubSubscription', { id: subscription['id'] }, 404);
+    } finally {
+      await new Promise<void>((resolve) => {
+        receiver.close(() => resolve());
+        receiver.closeAllConnections();
+      });
+    }
+  });
+
   it('answers every declared error status with the declared error body', async () => {
     const valid: Record<string, OperationInputs> = {
       ListInstances: {},
@@ -290,6 +351,9 @@ describe('the generated connector against the running API', () => {
       HydrateRecord: { instance: TARGET, body: { table: 'contact', key: { contactid: NEVER_A_STUB_ID }, record: { lastname: 'Park' } } },
       ListStubs: { instance: TARGET },
       GetStub: { instance: TARGET, table: 'contact', id: CONTACT_ID },
+      GetStubSummary: { instance: TARGET },
+      OnStubStateChanged: { instance: TARGET, body: { callbackUrl: 'https://example.com/hook' } },
+      DeleteStubSubscription: { id: NEVER_A_STUB_ID },
     };
     expect(Object.keys(valid).sort()).toEqual(platform.operationIds().sort());
     const codeOf = (body: Json) => (body['error'] as Json)['code'];
@@ -308,6 +372,11 @@ describe('the generated connector against the running API', () => {
     expect(codeOf(await call('HydrateRecord', { instance: TARGET, body: { table: 'contact', key: {}, record: { lastname: 'Park' } } }, 400))).toBe('InvalidRequest');
     expect(codeOf(await call('ListStubs', { instance: TARGET, top: 0 }, 400, { checkInputs: false }))).toBe('InvalidRequest');
     expect(codeOf(await call('GetStub', { instance: TARGET, table: 'contact', id: 'not-a-guid' }, 400, { checkInputs: false }))).toBe('InvalidRequest');
+    expect(codeOf(await call('GetStubSummary', { instance: 'B!' }, 400, { checkInputs: false }))).toBe('InvalidRequest');
+    expect(codeOf(await call('OnStubStateChanged', { instance: TARGET, body: { callbackUrl: 'http://169.254.169.254/latest' } }, 400))).toBe('InvalidRequest');
+    expect(codeOf(await call('OnStubStateChanged', { instance: TARGET, body: { callbackUrl: 'https://example.com/hook', table: 'systemuser' } }, 400))).toBe('TableNotAllowed');
+    expect(codeOf(await call('DeleteStubSubscription', { id: 'not-a-guid' }, 400, { checkInputs: false }))).toBe('InvalidRequest');
+    expect(codeOf(await call('DeleteStubSubscription', { id: NEVER_A_STUB_ID }, 404))).toBe('NotFound');
     // The stub-column fields are the table's record schema, which also lists lookups and the
     // primary id; Ensure refuses both in stub columns (the field's description says so).
     expect(shown.get('EnsureRecord/columns/account')?.['properties']).toHaveProperty(['parentaccountid@odata.bind']);
