@@ -15,6 +15,10 @@ import { createResilientHooks } from './resilience';
 import { createApp, createLogger } from './http';
 import { PREVIEW_PATH, previewEnabled } from './http/preview/previewPage';
 import { startLocalDataverse, type LocalDataverse } from './local-dataverse';
+import { StubEventBus, withStubEvents } from './events';
+import { createMetrics, instrumentService } from './metrics';
+import { startReconciler, type Reconciler } from './reconciler';
+import { startWebhooks, subscriptionsRouter, type Webhooks } from './webhooks';
 import { OperationQueue } from './operations/OperationQueue';
 import { operationsRouter } from './http/routes/operations';
 import { createQueue, type QueueBoss } from './queue/createQueue';
@@ -55,6 +59,8 @@ export async function startService(config: AppConfig, options: StartServiceOptio
   let server: Server | undefined;
   let boss: QueueBoss | undefined;
   let operations: OperationQueue | undefined;
+  let reconciler: Reconciler | undefined;
+  let webhooks: Webhooks | undefined;
   const stopAll = async () => {
     // Intake first: no new connections; requests in flight finish (their operations are recorded).
     if (server) {
@@ -65,7 +71,9 @@ export async function startService(config: AppConfig, options: StartServiceOptio
       clearTimeout(timer);
     }
     // Then the workers: operations in flight finish or are handed back, never lost nor done twice.
+    if (reconciler) await reconciler.stop();
     if (operations) await operations.stop((options.shutdownTimeoutSeconds ?? 30) * 1000);
+    if (webhooks) await webhooks.stop();
     if (boss) await boss.stop({ graceful: true, timeout: 5_000 });
     // The core closes the clients it was given; without a core they are closed here.
     if (core) await core.close();
@@ -88,10 +96,16 @@ export async function startService(config: AppConfig, options: StartServiceOptio
         instanceUrls[instance.name] = instance.url!;
       }
     }
+    const metrics = createMetrics();
     const coreInstances: CoreInstance[] = config.instances.map((instance) => {
       // Every call to the instance goes through its retry / circuit-breaker / timeout policy.
       const resilience = createResilientHooks(instance.name, instance.resilience ?? {}, logger.child({ component: 'resilience', instance: instance.name }));
-      const client = new WebApiClient({ url: instanceUrls[instance.name]!, ...(instance.auth ? { auth: instance.auth } : {}), hooks: resilience.hooks });
+      metrics.observeResilience(instance.name, resilience.on, resilience.breaker);
+      const client = new WebApiClient({
+        url: instanceUrls[instance.name]!,
+        ...(instance.auth ? { auth: instance.auth } : {}),
+        hooks: metrics.instrumentDataverseHooks(instance.name, resilience.hooks),
+      });
       clients.push(client);
       return {
         name: instance.name,
@@ -114,7 +128,20 @@ export async function startService(config: AppConfig, options: StartServiceOptio
       ...(config.databaseUrl !== undefined ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir }),
       onError: (error) => queueLogger.error({ err: error }, 'queue: pg-boss error'),
     });
-    const service = core;
+    // Stub metrics and stub events (webhooks) for every action, run now, later from the queue, or by
+    // the reconciler; close() stays the core's.
+    const events = new StubEventBus((error, event) => logger.warn({ err: error, event: event.type }, 'stub event listener failed'));
+    events.subscribe((event) => {
+      // Hydrated by replication (seen by the reconciler): no hydrate call measured it.
+      if (event.type === 'stub.hydrated' && event.cause === 'external') metrics.recordHydration(event.instance, event.table, event.secondsToHydrate);
+    });
+    const service = withStubEvents(instrumentService(core, metrics), events);
+    webhooks = await startWebhooks({
+      boss,
+      instances: config.instances.map(({ name, tables }) => ({ name, tables })),
+      events,
+      logger: logger.child({ component: 'webhooks' }),
+    });
     operations = await OperationQueue.start({
       boss,
       service,
@@ -122,8 +149,24 @@ export async function startService(config: AppConfig, options: StartServiceOptio
       settings: config.queue,
       logger: queueLogger,
       exclusive: config.databaseUrl === undefined,
+      observer: {
+        accepted: (instance, action) => metrics.recordOperationAccepted(instance, action),
+        finished: (instance, action, outcome) => metrics.recordOperationFinished(instance, action, outcome),
+      },
     });
     const queue = operations;
+    reconciler = startReconciler({
+      instances: coreInstances,
+      service,
+      db: boss.getDb(),
+      settings: config.reconciler,
+      logger: logger.child({ component: 'reconciler' }),
+      onEvent: (event) => events.emit(event),
+    });
+    metrics.setQueueCollector(async () => {
+      const counts = await queue.counts();
+      return { byState: counts.byState, oldestPendingAgeSeconds: counts.oldestPendingAgeSeconds, deadLetters: counts.byState.failed };
+    });
     const actions = { run: queue.accept.bind(queue), ...(config.publicUrl !== undefined ? { publicUrl: config.publicUrl } : {}) } as const;
     const preview = previewEnabled(config.host) ? { instances: coreInstances } : undefined;
     const app = createApp({
@@ -131,7 +174,8 @@ export async function startService(config: AppConfig, options: StartServiceOptio
       config,
       logger,
       actions,
-      routers: [operationsRouter(queue, config.publicUrl)],
+      metrics,
+      routers: [operationsRouter(queue, config.publicUrl), subscriptionsRouter(webhooks, config.publicUrl)],
       ...(preview ? { preview } : {}),
     });
     const listening = app.listen(config.port, config.host);

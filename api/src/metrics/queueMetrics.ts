@@ -7,7 +7,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 
 /** The operation states the queue reports. */
-export const OPERATION_STATES = ['queued', 'running', 'failed', 'succeeded'] as const;
+export const OPERATION_STATES = ['queued', 'running', 'succeeded', 'rejected', 'failed'] as const;
 export type OperationState = (typeof OPERATION_STATES)[number];
 
 export interface QueueSnapshot {

@@ -40,7 +40,7 @@ export interface InstanceDrainOptions {
   logger: Logger;
   observer?: OperationObserver;
   /** Sends the wake-up of another operation (the next one of a lane, or a retry later). */
-  wake(instance: string, operationId: string, notBefore?: Date): Promise<void>;
+  wake(instance: string, operationId: string, notBefore?: Date): void;
 }
 
 /** How long a queued operation may sit untouched before the sweep wakes it (a lost wake-up). */
@@ -55,6 +55,9 @@ export class InstanceDrain {
   /** A notify() that came while the loop was busy: the next pause returns at once. */
   private notified = false;
   private lastSweep = 0;
+  /** Sweep for due work at once: set at start and whenever the circuit stops refusing requests. */
+  private resume = true;
+  private circuitWasOpen = false;
 
   constructor(private readonly options: InstanceDrainOptions) {}
 
@@ -97,13 +100,19 @@ export class InstanceDrain {
       try {
         const circuit = this.options.breaker?.snapshot();
         if (circuit && (circuit.state === 'open' || circuit.state === 'isolated')) {
+          this.circuitWasOpen = true;
           const until = circuit.openUntil ? Date.parse(circuit.openUntil) - Date.now() : 1000;
           await this.pause(Math.min(Math.max(until, 50), 1000));
           continue;
         }
+        if (this.circuitWasOpen) {
+          this.circuitWasOpen = false;
+          this.resume = true;
+        }
         const limit = circuit?.state === 'half-open' ? 1 : settings.concurrency;
         const free = limit - this.inFlight.size;
-        if (free <= 0) {
+        // Refill in batches (half the slots) rather than one slot at a time: one claim for many.
+        if (free <= 0 || (this.inFlight.size > 0 && free < Math.ceil(limit / 2))) {
           await this.pause(settings.pollIntervalSeconds * 1000);
           continue;
         }
@@ -121,22 +130,32 @@ export class InstanceDrain {
     }
   }
 
-  /** Wake-ups first; when there are none, now and then a sweep for stalled operations. */
+  /**
+   * Wake-ups first. Without any: a sweep of the table for due lane heads — at once (and again while it
+   * finds a full batch) after a start or when the circuit lets requests through again, since work
+   * accepted while the circuit was open carries no wake-up; otherwise now and then, for operations
+   * whose wake-up was lost (untouched for a while).
+   */
   private async take(free: number): Promise<OperationRecord[]> {
     const { boss, queueName, store, owner, settings, instance } = this.options;
-    const jobs = await boss.fetch<WakeUp>(queueName, { batchSize: free });
-    if (jobs.length > 0) {
-      await boss.complete(queueName, jobs.map((job) => job.id));
-      const ids = [...new Set(jobs.map((job) => job.data.operationId).filter((id) => !this.inFlight.has(id)))];
-      return store.claim(ids, owner, settings.leaseSeconds);
+    if (!this.resume) {
+      const jobs = await boss.fetch<WakeUp>(queueName, { batchSize: free });
+      if (jobs.length > 0) {
+        await boss.complete(queueName, jobs.map((job) => job.id));
+        const ids = [...new Set(jobs.map((job) => job.data.operationId).filter((id) => !this.inFlight.has(id)))];
+        const claimed = await store.claim(ids, owner, settings.leaseSeconds);
+        if (claimed.length > 0) return claimed;
+      }
+      if (Date.now() - this.lastSweep < SWEEP_EVERY_MS) return [];
     }
-    if (Date.now() - this.lastSweep < SWEEP_EVERY_MS) return [];
     this.lastSweep = Date.now();
-    const stalled = (await store.stalled(instance, STALLED_AFTER_SECONDS, free)).filter((id) => !this.inFlight.has(id));
-    if (stalled.length === 0) return [];
-    const claimed = await store.claim(stalled, owner, settings.leaseSeconds);
-    await store.touch(stalled.filter((id) => !claimed.some((operation) => operation.id === id)));
-    if (claimed.length > 0) this.options.logger.info({ instance, count: claimed.length }, 'queue: resumed operations whose wake-up was lost (a process stopped or crashed)');
+    const resuming = this.resume;
+    const claimed = resuming
+      ? await store.claimDue(instance, owner, settings.leaseSeconds, free)
+      : [...(await store.claimExpired(instance, owner, settings.leaseSeconds, free)), ...(await store.claimDue(instance, owner, settings.leaseSeconds, free, STALLED_AFTER_SECONDS))].slice(0, free);
+    // Keep sweeping while it finds full batches: there is more accepted work without wake-ups.
+    this.resume = resuming && claimed.length >= free;
+    if (claimed.length > 0 && !resuming) this.options.logger.info({ instance, count: claimed.length }, 'queue: resumed operations whose wake-up was lost (a process stopped or crashed)');
     return claimed;
   }
 
@@ -166,7 +185,7 @@ export class InstanceDrain {
       };
     }
     if (outcome.kind === 'transient') {
-      if (await store.release(operation.id, owner, outcome.retryAt, outcome.error)) await this.options.wake(instance, operation.id, outcome.retryAt);
+      if (await store.release(operation.id, owner, outcome.retryAt, outcome.error)) this.options.wake(instance, operation.id, outcome.retryAt);
       return;
     }
     const done = await store.finish(operation.id, owner, {
@@ -181,7 +200,7 @@ export class InstanceDrain {
     }
     observer?.finished(instance, operation.action, outcome.succeeded ? 'succeeded' : 'failed');
     if (!outcome.succeeded) this.options.logger.warn({ operationId: operation.id, status: outcome.status, error: outcome.error }, 'queue: operation failed permanently (dead letter)');
-    if (done.next) await this.options.wake(instance, done.next);
+    if (done.next) this.options.wake(instance, done.next);
   }
 
   private pause(ms: number): Promise<void> {

@@ -16,6 +16,7 @@ import { InstanceDrain, type CircuitView, type OperationObserver, type WakeUp } 
 import { idempotencyKey, laneOf, requestHash, type ActionInputs, type ActionName, type StoredRequest } from './OperationRequest';
 import { OperationStore, type ListQuery, type OperationCounts, type OperationRecord, type SqlDatabase } from './OperationStore';
 import type { QueueSettings } from './QueueSettings';
+import { WakeUps } from './WakeUps';
 
 export interface ActionCall<A extends ActionName = ActionName> {
   action: A;
@@ -64,11 +65,13 @@ export class OperationQueue {
   private readonly drains = new Map<string, InstanceDrain>();
   private readonly breakers = new Map<string, { snapshot(): CircuitView } | undefined>();
   private readonly owner = `${process.pid}-${randomUUID()}`;
+  private readonly wakeUps: WakeUps;
   private maintenanceTimer: NodeJS.Timeout | undefined;
   private stopped: Promise<void> | undefined;
 
   private constructor(private readonly options: OperationQueueOptions) {
     this.store = new OperationStore(options.boss.getDb() as SqlDatabase);
+    this.wakeUps = new WakeUps(options.boss, queueNameOf, (instance) => this.drains.get(instance)?.notify(), options.logger);
   }
 
   static async start(options: OperationQueueOptions): Promise<OperationQueue> {
@@ -156,7 +159,8 @@ export class OperationQueue {
     const operation = inserted.operation;
     if (operation.state === 'queued') {
       observer?.accepted(call.instance, call.action);
-      if (inserted.laneHead) await this.wake(call.instance, operation.id, operation.notBefore ?? undefined);
+      // While the circuit is open no wake-up is needed: the drain sweeps the table when it closes.
+      if (inserted.laneHead && !circuitOpen) this.wake(call.instance, operation.id);
       return { kind: 'accepted', operationId: operation.id, retryAfterSeconds: settings.retryAfterSeconds, replayed: false };
     }
 
@@ -176,7 +180,7 @@ export class OperationQueue {
     }
     if (outcome.kind === 'transient') {
       await this.store.release(operation.id, this.owner, outcome.retryAt, outcome.error);
-      await this.wake(call.instance, operation.id, outcome.retryAt);
+      this.wake(call.instance, operation.id, outcome.retryAt);
       observer?.accepted(call.instance, call.action);
       logger.info({ operationId: operation.id, instance: call.instance, reason: outcome.error }, 'queue: target unavailable, operation accepted for later');
       return { kind: 'accepted', operationId: operation.id, retryAfterSeconds: settings.retryAfterSeconds, replayed: false };
@@ -187,7 +191,7 @@ export class OperationQueue {
       response: outcome.body,
       ...(outcome.error !== undefined ? { error: outcome.error } : {}),
     });
-    if (done.next) await this.wake(call.instance, done.next);
+    if (done.next) this.wake(call.instance, done.next);
     return { kind: 'final', operationId: operation.id, status: outcome.status, body: outcome.body, replayed: false };
   }
 
@@ -214,16 +218,13 @@ export class OperationQueue {
   /** Replays a dead letter: `undefined` when there is no such failed operation. */
   async retry(id: string): Promise<OperationRecord | undefined> {
     const operation = await this.store.requeue(id);
-    if (operation) await this.wake(operation.instance, operation.id);
+    if (operation) this.wake(operation.instance, operation.id);
     return operation;
   }
 
-  /** Wakes the worker of `instance` for an operation, now or at `notBefore`. */
-  async wake(instance: string, operationId: string, notBefore?: Date): Promise<void> {
-    const later = notBefore !== undefined && notBefore.getTime() > Date.now() + 50;
-    const data: WakeUp = { operationId };
-    await this.options.boss.send(queueNameOf(instance), data, later ? { startAfter: notBefore } : {});
-    if (!later) this.drains.get(instance)?.notify();
+  /** Wakes the worker of `instance` for an operation, now or at `notBefore` (sent after the answer, batched). */
+  wake(instance: string, operationId: string, notBefore?: Date): void {
+    this.wakeUps.send(instance, operationId, notBefore);
   }
 
   /** Stops the workers (in-flight operations get `timeoutMs` to finish, then are handed back). */
@@ -231,6 +232,7 @@ export class OperationQueue {
     this.stopped ??= (async () => {
       clearInterval(this.maintenanceTimer);
       await Promise.all([...this.drains.values()].map((drain) => drain.stop(timeoutMs)));
+      await this.wakeUps.settled();
     })();
     return this.stopped;
   }

@@ -7,6 +7,7 @@
  * keep two processes from running one operation, or two operations of one lane, at once.
  */
 import type { StoredRequest } from './OperationRequest';
+import { TickBatcher } from './TickBatcher';
 
 export interface SqlDatabase {
   executeSql(text: string, values?: unknown[]): Promise<{ rows: Array<Record<string, unknown>> }>;
@@ -117,12 +118,19 @@ CREATE TABLE IF NOT EXISTS dve.operation (
   updated_at timestamptz NOT NULL DEFAULT now(),
   finished_at timestamptz
 );
-CREATE INDEX IF NOT EXISTS operation_pending_lane ON dve.operation (lane, seq) WHERE state IN ${PENDING};
+-- Every lane lookup (pending predecessors, retiring derived keys of finished operations) goes through it.
+CREATE INDEX IF NOT EXISTS operation_lane ON dve.operation (lane, seq);
+-- The drain's sweep: an instance's queued operations in arrival order, and leases that ran out.
+CREATE INDEX IF NOT EXISTS operation_queued ON dve.operation (instance, seq) WHERE state = 'queued';
+CREATE INDEX IF NOT EXISTS operation_running ON dve.operation (instance, lease_until) WHERE state = 'running';
 CREATE INDEX IF NOT EXISTS operation_state_created ON dve.operation (state, created_at, id);
 CREATE INDEX IF NOT EXISTS operation_created ON dve.operation (created_at, id);
 `;
 
 export class OperationStore {
+  private readonly inserts = new TickBatcher<NewOperation, Record<string, unknown> | undefined>((operations) => this.insertBatch(operations));
+  private readonly finishes = new TickBatcher<{ id: string; owner: string; finish: Finish }, { finished: boolean; next?: string }>((items) => this.finishBatch(items));
+
   constructor(private readonly db: SqlDatabase) {}
 
   /** Creates the table once (idempotent; several replicas may race: the loser's error is retried once). */
@@ -135,53 +143,67 @@ export class OperationStore {
   }
 
   /**
-   * Inserts the operation unless its idempotency key is known, in one statement. It starts `running`
-   * (claimed by `owner`) when it may run now — not asked to queue, and no earlier operation of its lane
-   * is pending — else `queued`. A new operation retires the derived idempotency keys of the finished
-   * operations of its lane: "the same payload again" after another write to the record is a new write.
+   * Inserts the operation unless its idempotency key is known. It starts `running` (claimed by `owner`)
+   * when it may run now — not asked to queue, and no earlier operation of its lane pending — else
+   * `queued`. A new operation retires the derived idempotency keys of the finished operations of its
+   * lane: "the same payload again" after another write to the record is a new write. The inserts of
+   * one event-loop turn share one statement (see TickBatcher).
    */
   async insert(operation: NewOperation): Promise<InsertResult> {
-    const { rows } = await this.db.executeSql(
-      `WITH busy AS (
-         SELECT EXISTS (SELECT 1 FROM dve.operation WHERE lane = $5 AND state IN ${PENDING}) AS busy
-       ), retired AS (
-         UPDATE dve.operation SET idempotency_key = NULL
-         WHERE lane = $5 AND idempotency_key LIKE 'd:%' AND idempotency_key <> $2 AND state NOT IN ${PENDING}
-       )
-       INSERT INTO dve.operation (id, idempotency_key, request_hash, instance, action, lane, request, state, accepted, lease_owner, lease_until, not_before, attempts)
-       SELECT $1::uuid, $2, $3, $4, $6, $5, $7::jsonb,
-         CASE WHEN $8::boolean OR busy.busy THEN 'queued' ELSE 'running' END,
-         $8::boolean OR busy.busy,
-         CASE WHEN $8::boolean OR busy.busy THEN NULL ELSE $9 END,
-         CASE WHEN $8::boolean OR busy.busy THEN NULL ELSE now() + make_interval(secs => $10) END,
-         $11::timestamptz,
-         CASE WHEN $8::boolean OR busy.busy THEN 0 ELSE 1 END
-       FROM busy
-       ON CONFLICT (idempotency_key) DO NOTHING
-       RETURNING ${COLUMNS}`,
-      [
-        operation.id,
-        operation.idempotencyKey,
-        operation.requestHash,
-        operation.request.instance,
-        operation.lane,
-        operation.request.action,
-        JSON.stringify(operation.request),
-        operation.queue,
-        operation.owner,
-        operation.leaseSeconds,
-        operation.notBefore?.toISOString() ?? null,
-      ],
-    );
-    if (rows[0]) {
-      const inserted = toRecord(rows[0]);
-      // Queued without being asked to: an earlier operation of the lane is pending, it wakes this one.
-      const laneHead = inserted.state === 'running' || (operation.queue && !(await this.hasEarlierPending(inserted.id, inserted.lane)));
+    const row = await this.inserts.add(operation);
+    if (row) {
+      const inserted = toRecord(row);
+      // Queued without being asked to: an earlier operation of the lane is pending, and wakes this one.
+      const laneHead = inserted.state === 'running' || (operation.queue && row.lane_busy !== true);
       return { kind: 'inserted', operation: inserted, laneHead };
     }
     const existing = await this.findByIdempotencyKey(operation.idempotencyKey);
     // Gone between the two statements (retention ran): insert again.
     return existing ? { kind: 'existing', operation: existing } : this.insert(operation);
+  }
+
+  private async insertBatch(operations: NewOperation[]): Promise<Array<Record<string, unknown> | undefined>> {
+    // Arrays, not a joined record set: every lookup stays an index lookup (the planner cannot size a
+    // record set, and would scan the table to join it).
+    const column = <T>(pick: (operation: NewOperation) => T) => operations.map(pick);
+    const { rows } = await this.db.executeSql(
+      `WITH input AS (
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::boolean[], $8::timestamptz[])
+           WITH ORDINALITY AS x(id, idempotency_key, request_hash, instance, action, lane, queue, not_before, ord)
+       ), lanes AS (
+         SELECT i.id, EXISTS (SELECT 1 FROM dve.operation o WHERE o.lane = i.lane AND o.state IN ${PENDING}) AS busy FROM input i
+       ), retired AS (
+         UPDATE dve.operation o SET idempotency_key = NULL
+         WHERE o.lane = ANY($6::text[]) AND o.idempotency_key LIKE 'd:%' AND NOT (o.idempotency_key = ANY($2::text[])) AND o.state NOT IN ${PENDING}
+       )
+       INSERT INTO dve.operation AS op (id, idempotency_key, request_hash, instance, action, lane, request, state, accepted, lease_owner, lease_until, not_before, attempts)
+       SELECT i.id, i.idempotency_key, i.request_hash, i.instance, i.action, i.lane, ($9::jsonb) -> (i.ord::int - 1),
+         CASE WHEN i.queue OR l.busy THEN 'queued' ELSE 'running' END,
+         i.queue OR l.busy,
+         CASE WHEN i.queue OR l.busy THEN NULL ELSE $10 END,
+         CASE WHEN i.queue OR l.busy THEN NULL ELSE now() + make_interval(secs => $11) END,
+         i.not_before,
+         CASE WHEN i.queue OR l.busy THEN 0 ELSE 1 END
+       FROM input i JOIN lanes l ON l.id = i.id ORDER BY i.ord
+       ON CONFLICT (idempotency_key) DO NOTHING
+       RETURNING ${columns('op')}, (SELECT l.busy FROM lanes l WHERE l.id = op.id) AS lane_busy`,
+      [
+        column((o) => o.id),
+        column((o) => o.idempotencyKey),
+        column((o) => o.requestHash),
+        column((o) => o.request.instance),
+        column((o) => o.request.action),
+        column((o) => o.lane),
+        column((o) => o.queue),
+        column((o) => o.notBefore?.toISOString() ?? null),
+        JSON.stringify(column((o) => o.request)),
+        // One process, one lease length: the same for every operation of the batch.
+        operations[0]!.owner,
+        operations[0]!.leaseSeconds,
+      ],
+    );
+    const byId = new Map(rows.map((row) => [row.id as string, row]));
+    return operations.map((operation) => byId.get(operation.id));
   }
 
   async get(id: string): Promise<OperationRecord | undefined> {
@@ -192,15 +214,6 @@ export class OperationStore {
   private async findByIdempotencyKey(key: string): Promise<OperationRecord | undefined> {
     const { rows } = await this.db.executeSql(`SELECT ${COLUMNS} FROM dve.operation WHERE idempotency_key = $1`, [key]);
     return rows[0] ? toRecord(rows[0]) : undefined;
-  }
-
-  private async hasEarlierPending(id: string, lane: string): Promise<boolean> {
-    const { rows } = await this.db.executeSql(
-      `SELECT 1 FROM dve.operation p, dve.operation o
-       WHERE o.id = $1::uuid AND p.lane = $2 AND p.seq < o.seq AND p.state IN ${PENDING} LIMIT 1`,
-      [id, lane],
-    );
-    return rows.length > 0;
   }
 
   /**
@@ -225,24 +238,39 @@ export class OperationStore {
 
   /**
    * Records the final answer of a running operation this owner holds, and returns the next queued
-   * operation of its lane (to wake it), in one statement. `undefined` finished: the lease was lost.
+   * operation of its lane (to wake it); `finished: false` when the lease was lost. Batched per turn.
    */
-  async finish(id: string, owner: string, finish: Finish): Promise<{ finished: boolean; next?: string }> {
+  finish(id: string, owner: string, finish: Finish): Promise<{ finished: boolean; next?: string }> {
+    return this.finishes.add({ id, owner, finish });
+  }
+
+  private async finishBatch(items: Array<{ id: string; owner: string; finish: Finish }>): Promise<Array<{ finished: boolean; next?: string }>> {
     const { rows } = await this.db.executeSql(
       `WITH done AS (
-         UPDATE dve.operation SET state = $3, status = $4, response = $5::jsonb, last_error = $6,
+         UPDATE dve.operation o SET state = ($3::text[])[k.n], status = ($4::int[])[k.n], response = ($5::jsonb) -> (k.n - 1), last_error = ($6::text[])[k.n],
            lease_owner = NULL, lease_until = NULL, updated_at = now(), finished_at = now()
-         WHERE id = $1::uuid AND state = 'running' AND lease_owner = $2
-         RETURNING lane, seq
+         FROM (SELECT o2.id, array_position($1::uuid[], o2.id) AS n FROM dve.operation o2 WHERE o2.id = ANY($1::uuid[])) k
+         WHERE o.id = k.id AND o.state = 'running' AND o.lease_owner = ($2::text[])[k.n]
+         RETURNING o.id, o.lane, o.seq
        )
-       SELECT true AS finished, (
-         SELECT n.id::text FROM dve.operation n, done WHERE n.lane = done.lane AND n.seq > done.seq AND n.state = 'queued' ORDER BY n.seq LIMIT 1
-       ) AS next FROM done`,
-      [id, owner, finish.state, finish.status, JSON.stringify(finish.response ?? null), finish.error ?? null],
+       SELECT d.id::text AS id, (
+         SELECT n.id::text FROM dve.operation n WHERE n.lane = d.lane AND n.seq > d.seq AND n.state = 'queued' ORDER BY n.seq LIMIT 1
+       ) AS next FROM done d`,
+      [
+        items.map((item) => item.id),
+        items.map((item) => item.owner),
+        items.map((item) => item.finish.state),
+        items.map((item) => item.finish.status),
+        JSON.stringify(items.map((item) => item.finish.response ?? null)),
+        items.map((item) => item.finish.error ?? null),
+      ],
     );
-    const row = rows[0];
-    if (!row) return { finished: false };
-    return row.next ? { finished: true, next: row.next as string } : { finished: true };
+    const byId = new Map(rows.map((row) => [row.id as string, row.next as string | null]));
+    return items.map(({ id }) => {
+      if (!byId.has(id)) return { finished: false };
+      const next = byId.get(id);
+      return next ? { finished: true, next } : { finished: true };
+    });
   }
 
   /** A running operation met a transient failure: back to `queued` until `notBefore`, answered 202 from now on. */
@@ -267,26 +295,40 @@ export class OperationStore {
   }
 
   /**
-   * Queued operations that are due, at the head of their lane, and not touched for `idleSeconds` (their
-   * wake-up may be lost: a process died between two statements), plus running ones whose lease ended.
+   * Claims up to `limit` due lane heads of an instance in one statement, oldest first. `idleSeconds`
+   * > 0 takes only queued operations untouched that long (their wake-up may be lost). Rows another
+   * process is claiming at the same moment are skipped (SKIP LOCKED), not waited for.
    */
-  async stalled(instance: string, idleSeconds: number, limit: number): Promise<string[]> {
+  async claimDue(instance: string, owner: string, leaseSeconds: number, limit: number, idleSeconds = 0): Promise<OperationRecord[]> {
     const { rows } = await this.db.executeSql(
-      `SELECT o.id::text AS id FROM dve.operation o
-       WHERE o.instance = $1
-         AND ((o.state = 'queued' AND o.updated_at < now() - make_interval(secs => $2) AND (o.not_before IS NULL OR o.not_before <= now()))
-           OR (o.state = 'running' AND o.lease_until < now()))
-         AND NOT EXISTS (SELECT 1 FROM dve.operation p WHERE p.lane = o.lane AND p.seq < o.seq AND p.state IN ${PENDING})
-       ORDER BY o.seq LIMIT $3`,
-      [instance, idleSeconds, limit],
+      `UPDATE dve.operation o SET state = 'running', lease_owner = $2, lease_until = now() + make_interval(secs => $3),
+         attempts = o.attempts + 1, updated_at = now()
+       WHERE o.id IN (
+         SELECT c.id FROM dve.operation c
+         WHERE c.instance = $1 AND c.state = 'queued'
+           AND c.updated_at <= now() - make_interval(secs => $5) AND (c.not_before IS NULL OR c.not_before <= now())
+           AND NOT EXISTS (SELECT 1 FROM dve.operation p WHERE p.lane = c.lane AND p.seq < c.seq AND p.state IN ${PENDING})
+         ORDER BY c.seq LIMIT $4
+         FOR UPDATE SKIP LOCKED
+       ) AND o.state = 'queued'
+       RETURNING ${columns('o')}`,
+      [instance, owner, leaseSeconds, limit, idleSeconds],
     );
-    return rows.map((row) => row.id as string);
+    return rows.map(toRecord);
   }
 
-  /** Marks operations as just looked at, so `stalled` does not return them again at once. */
-  async touch(ids: readonly string[]): Promise<void> {
-    if (ids.length === 0) return;
-    await this.db.executeSql(`UPDATE dve.operation SET updated_at = now() WHERE id = ANY($1::uuid[]) AND state = 'queued'`, [ids]);
+  /** Takes over running operations of an instance whose lease ran out (their process died). */
+  async claimExpired(instance: string, owner: string, leaseSeconds: number, limit: number): Promise<OperationRecord[]> {
+    const { rows } = await this.db.executeSql(
+      `UPDATE dve.operation o SET lease_owner = $2, lease_until = now() + make_interval(secs => $3), attempts = o.attempts + 1, updated_at = now()
+       WHERE o.id IN (
+         SELECT c.id FROM dve.operation c WHERE c.instance = $1 AND c.state = 'running' AND c.lease_until < now()
+         ORDER BY c.seq LIMIT $4 FOR UPDATE SKIP LOCKED
+       ) AND o.state = 'running' AND o.lease_until < now()
+       RETURNING ${columns('o')}`,
+      [instance, owner, leaseSeconds, limit],
+    );
+    return rows.map(toRecord);
   }
 
   /** After a restart on a data folder only this process can open: nothing is running any more. */

@@ -15,7 +15,7 @@ beforeEach(async () => {
 afterEach(() => app.stop());
 
 const snapshot = (queued: number, deadLetters: number, oldest: number | null): QueueSnapshot => ({
-  byState: { queued, running: 2, failed: 1, succeeded: 40 },
+  byState: { queued, running: 2, failed: 1, succeeded: 40, rejected: 3 },
   oldestPendingAgeSeconds: oldest,
   deadLetters,
 });

@@ -25,6 +25,13 @@ import { actionCall, directRunner, sendActionAnswer, type ActionRunner } from '.
  *           value-collection: value
  *           value-path: name
  *           value-title: name
+ *       - name: Idempotency-Key
+ *         in: header
+ *         required: false
+ *         type: string
+ *         description: Makes a retry safe. The same key with the same request is applied once and answered with the first answer; leave empty to let the service derive one from the request and the flow run.
+ *         x-ms-summary: Idempotency Key
+ *         x-ms-visibility: advanced
  *       - name: body
  *         in: body
  *         required: true
@@ -106,6 +113,15 @@ import { actionCall, directRunner, sendActionAnswer, type ActionRunner } from '.
  *         description: The record exists, or a stub was created.
  *         schema:
  *           $ref: '#/definitions/EnsureResult'
+ *       202:
+ *         description: Accepted for later, because the instance is unavailable, throttling, or busy with earlier work on the same record. Power Automate polls the Location until the final answer.
+ *         headers:
+ *           Location:
+ *             type: string
+ *             description: The operation status URL to poll.
+ *           Retry-After:
+ *             type: integer
+ *             description: Seconds to wait before polling.
  *       400:
  *         description: The request is not valid or a table is not allowed; the message names the field.
  *         schema:

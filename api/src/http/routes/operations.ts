@@ -80,8 +80,6 @@ function decodeSkipToken(token: string): { createdAtMs: number; id: string } {
  *           Retry-After:
  *             type: integer
  *             description: Seconds to wait before polling again.
- *         schema:
- *           $ref: '#/definitions/OperationAccepted'
  *       400:
  *         description: The id is not a GUID.
  *         schema:

@@ -1,0 +1,167 @@
+/**
+ * `npm run bench:queue` (also part of `npm run bench`) — the durable queue, in one run: two local
+ * Dataverse instances (a = source, b = target) and the API as `npm start` runs it (PGlite queue in a
+ * temporary data folder), each in its own process; this process only generates load.
+ *
+ * 1. Outage: b is down and its circuit open; BENCH_QUEUE_OPS submits (3 references each, half
+ *    missing) at concurrency BENCH_CONCURRENCY are answered 202 — p50/p99 latency, against the
+ *    latency of `GET /health` from the same API process in the same run (the cheapest answer it gives).
+ * 2. Recovery: b comes back; the queue drains every accepted operation — operations/s until the last
+ *    one finished, against the API's synchronous submit rate with b up (same payloads, same run).
+ * Targets (issue 4): p99 under 20 ms while down; drain ≥ 300 operations/s.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { Agent, request } from 'undici';
+import { LOCAL_DATAVERSE_READY, startChild, stopChild } from './childProcesses';
+
+const OPS = Number(process.env.BENCH_QUEUE_OPS ?? 1000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const API_KEY = `bench-${randomUUID()}`;
+const agent = new Agent({ connections: 64, keepAliveTimeout: 30_000 });
+
+async function call(url: string, init: { method?: string; headers?: Record<string, string>; body?: unknown } = {}): Promise<{ status: number; text: string }> {
+  const response = await request(url, {
+    method: (init.method ?? 'GET') as 'GET',
+    headers: { 'X-API-Key': API_KEY, ...(init.body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...init.headers },
+    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+    dispatcher: agent,
+  });
+  return { status: response.statusCode, text: await response.body.text() };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function run(count: number, operation: (i: number) => Promise<void>): Promise<{ perSecond: number; p50: number; p99: number }> {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      for (let i = next++; i < count; i = next++) {
+        const t = performance.now();
+        await operation(i);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { perSecond: count / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+
+/** A contact with three references (two accounts, one contact), half of them missing in b. */
+function submitBody(run: string, i: number) {
+  return {
+    table: 'contact',
+    record: { lastname: `${run} ${i}` },
+    references: {
+      parentcustomerid_account: { table: 'account', key: { accountnumber: `${run}-${i % 2 === 0 ? "S" : i}` }, name: `Account ${i}` },
+      masterid: { table: 'contact', key: { contactid: randomUUID() } },
+    },
+  };
+}
+
+async function setFault(url: string, fault: Record<string, unknown>): Promise<void> {
+  const answer = await call(`${url}/_admin/faults`, { method: 'POST', body: fault });
+  if (answer.status >= 300) throw new Error(`fault: ${answer.status} ${answer.text}`);
+}
+
+async function pendingCount(api: string): Promise<number> {
+  let pending = 0;
+  for (const state of ['queued', 'running']) {
+    const page = JSON.parse((await call(`${api}/v1/operations?state=${state}&top=500`)).text) as { value: unknown[]; nextSkipToken?: string };
+    pending += page.value.length + (page.nextSkipToken ? 1 : 0);
+  }
+  return pending;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'dve-bench-queue-'));
+  const cli = join(__dirname, '..', 'src', 'local-dataverse', 'cli.ts');
+  const a = await startChild(cli, ['--port', '0', '--memory'], {}, LOCAL_DATAVERSE_READY);
+  const b = await startChild(cli, ['--port', '0', '--memory'], {}, LOCAL_DATAVERSE_READY);
+  writeFileSync(
+    join(dir, 'config.json'),
+    JSON.stringify({
+      port: 0,
+      logLevel: 'silent',
+      queue: { pollIntervalSeconds: 0.5, retryAfterSeconds: 1 },
+      instances: {
+        a: { url: a.url, tables: ['account', 'contact'] },
+        b: {
+          url: b.url,
+          source: 'a',
+          tables: ['account', 'contact'],
+          stubDefaults: { contact: { nameColumn: 'lastname' } },
+          resilience: { maxAttempts: 2, baseDelayMs: 20, halfOpenAfterMs: 1000, attemptTimeoutMs: 5000 },
+        },
+      },
+    }),
+  );
+  const api = await startChild(
+    join(__dirname, '..', 'src', 'main.ts'),
+    [],
+    {
+      CONFIG_FILE: join(dir, 'config.json'),
+      DATA_DIR: join(dir, 'data'),
+      API_KEYS: API_KEY,
+    },
+    /Dataverse Ensure API: (http:\/\/127\.0\.0\.1:\d+)\/v1/,
+  );
+  try {
+    // Baselines, same process, same run: the cheapest answer, and synchronous submits with b up.
+    await run(200, async () => void (await call(`${api.url}/health`)));
+    const health = await run(OPS, async () => void (await call(`${api.url}/health`)));
+    const syncRun = `s${randomUUID().slice(0, 4)}`;
+    const sync = await run(Math.min(OPS, 500), async (i) => {
+      const answer = await call(`${api.url}/v1/instances/b/submit`, { method: 'POST', body: submitBody(syncRun, i) });
+      if (answer.status !== 200) throw new Error(`sync submit: ${answer.status} ${answer.text.slice(0, 300)}`);
+    });
+
+    // 1. Outage: open the circuit, then measure the answers.
+    await setFault(b.url, { mode: 'down' });
+    const downRun = `d${randomUUID().slice(0, 4)}`;
+    for (let i = 0; i < 10; i++) await call(`${api.url}/v1/instances/b/submit`, { method: 'POST', body: submitBody(`${downRun}-warm`, i) });
+    const circuit = JSON.parse((await call(`${api.url}/ready`)).text) as unknown;
+    const down = await run(OPS, async (i) => {
+      const answer = await call(`${api.url}/v1/instances/b/submit`, { method: 'POST', body: submitBody(downRun, i) });
+      if (answer.status !== 202) throw new Error(`submit while down: ${answer.status} ${answer.text.slice(0, 300)}`);
+    });
+
+    // 2. Recovery: b back; time until nothing is pending.
+    const queued = OPS + 10;
+    await setFault(b.url, { mode: 'none' });
+    const started = performance.now();
+    for (;;) {
+      if ((await pendingCount(api.url)) === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const drainSeconds = (performance.now() - started) / 1000;
+    const failed = JSON.parse((await call(`${api.url}/v1/operations?state=failed&top=5`)).text) as { value: unknown[] };
+    const rows = JSON.parse((await call(`${b.url}/api/data/v9.2/contacts?$count=true&$select=contactid&$filter=${encodeURIComponent(`startswith(lastname,'${downRun}')`)}`, { headers: { Prefer: 'odata.maxpagesize=5000' } })).text) as { '@odata.count': number };
+
+    const f = (n: number) => n.toFixed(1);
+    console.log(`\nDurable queue (API, local Dataverse a and b, load generator: 4 processes on this machine; concurrency ${CONCURRENCY})`);
+    console.log(`circuit of b before measuring: ${JSON.stringify(circuit)}`);
+    console.log(`baseline GET /health: ${f(health.perSecond)}/s, p50 ${f(health.p50)} ms, p99 ${f(health.p99)} ms`);
+    console.log(`baseline synchronous submit with b up: ${f(sync.perSecond)}/s, p50 ${f(sync.p50)} ms, p99 ${f(sync.p99)} ms`);
+    console.log(`1. b down, circuit open: ${OPS} submits answered 202 — ${f(down.perSecond)}/s, p50 ${f(down.p50)} ms, p99 ${f(down.p99)} ms (target p99 < 20 ms); p99 ${f(down.p99 / health.p99)}× that of /health`);
+    console.log(`2. b back: ${queued} queued operations drained in ${drainSeconds.toFixed(2)} s — ${f(queued / drainSeconds)} operations/s (target ≥ 300/s); ${f(queued / drainSeconds / sync.perSecond)}× the synchronous submit rate`);
+    console.log(`   contacts of the outage in b: ${rows['@odata.count']} of ${OPS} (exactly once); dead letters: ${failed.value.length}`);
+  } finally {
+    await stopChild(api.child);
+    await Promise.all([stopChild(a.child), stopChild(b.child)]);
+    rmSync(dir, { recursive: true, force: true });
+    await agent.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,41 @@
+/**
+ * Collects the calls made in one event-loop turn and runs them as one batch (one SQL statement for
+ * many operations). PGlite is a single connection where every statement costs a fixed toll, so
+ * concurrent requests share a statement instead of queueing one behind the other — group commit, as
+ * the local Dataverse does for its journal. A batch runs only after the previous one finished.
+ */
+export class TickBatcher<T, R> {
+  private pending: Array<{ item: T; resolve: (result: R) => void; reject: (error: unknown) => void }> = [];
+  private scheduled = false;
+  private running: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly run: (items: T[]) => Promise<R[]>,
+    private readonly maxBatch = 200,
+  ) {}
+
+  add(item: T): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.pending.push({ item, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => {
+          this.scheduled = false;
+          this.running = this.running.then(() => this.flush());
+        });
+      }
+    });
+  }
+
+  private async flush(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending.splice(0, this.maxBatch);
+      try {
+        const results = await this.run(batch.map((entry) => entry.item));
+        batch.forEach((entry, i) => entry.resolve(results[i]!));
+      } catch (error) {
+        for (const entry of batch) entry.reject(error);
+      }
+    }
+  }
+}
