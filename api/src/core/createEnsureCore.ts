@@ -12,6 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   ConcurrencyMismatchError,
+  DataverseErrorCode,
   DuplicateRecordError,
   filterEquals,
   NotFoundError,
@@ -287,7 +288,7 @@ class EnsureCoreService implements EnsureCore {
       }
     });
     const last = lastOperation(result);
-    if (ownWrite && last.error instanceof DuplicateRecordError) {
+    if (ownWrite && isOwnWriteCollision(last.error)) {
       // Our own earlier attempt landed (its answer was lost and the batch was retried).
       return { id: ownWrite, operation: 'created', table: meta.logicalName, stubsCreated: created.map(stubCreated) };
     }
@@ -381,7 +382,7 @@ class EnsureCoreService implements EnsureCore {
         return { id: result.id!, operation: 'created' as const };
       } catch (error) {
         // 412 on the fresh GUID we chose: our own earlier attempt landed.
-        if (ownWrite && error instanceof DuplicateRecordError) return { id: ownWrite, operation: 'created' as const };
+        if (ownWrite && isOwnWriteCollision(error)) return { id: ownWrite, operation: 'created' as const };
         throw error;
       }
     }
@@ -790,3 +791,11 @@ function originalKey(plan: StubPlan): RecordKeyInput {
   return plan.key.kind === 'id' ? { [plan.meta.primaryIdAttribute]: plan.key.id } : plan.key.values;
 }
 
+
+/**
+ * A create refused because a record with our fresh GUID exists: our own earlier attempt landed. A
+ * duplicate *alternate key* (0x80060892) is someone else's record and stays an error.
+ */
+function isOwnWriteCollision(error: unknown): boolean {
+  return error instanceof DuplicateRecordError && error.code !== DataverseErrorCode.duplicateRecordEntityKey;
+}

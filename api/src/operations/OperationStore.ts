@@ -107,7 +107,8 @@ CREATE TABLE IF NOT EXISTS dve.operation (
   request jsonb NOT NULL,
   state text NOT NULL,
   status integer,
-  response jsonb,
+  -- json, not jsonb: the answer is replayed byte for byte as first given (jsonb reorders keys).
+  response json,
   attempts integer NOT NULL DEFAULT 0,
   last_error text,
   accepted boolean NOT NULL DEFAULT false,
@@ -247,7 +248,7 @@ export class OperationStore {
   private async finishBatch(items: Array<{ id: string; owner: string; finish: Finish }>): Promise<Array<{ finished: boolean; next?: string }>> {
     const { rows } = await this.db.executeSql(
       `WITH done AS (
-         UPDATE dve.operation o SET state = ($3::text[])[k.n], status = ($4::int[])[k.n], response = ($5::jsonb) -> (k.n - 1), last_error = ($6::text[])[k.n],
+         UPDATE dve.operation o SET state = ($3::text[])[k.n], status = ($4::int[])[k.n], response = ($5::json) -> (k.n - 1), last_error = ($6::text[])[k.n],
            lease_owner = NULL, lease_until = NULL, updated_at = now(), finished_at = now()
          FROM (SELECT o2.id, array_position($1::uuid[], o2.id) AS n FROM dve.operation o2 WHERE o2.id = ANY($1::uuid[])) k
          WHERE o.id = k.id AND o.state = 'running' AND o.lease_owner = ($2::text[])[k.n]
@@ -383,7 +384,7 @@ export class OperationStore {
   async maintain(settings: { maxPendingHours: number; completedRetentionHours: number; deadLetterRetentionDays: number }): Promise<number> {
     const { rows } = await this.db.executeSql(
       `UPDATE dve.operation SET state = 'failed', status = 504,
-         response = jsonb_build_object('error', jsonb_build_object('code', 'OperationExpired',
+         response = json_build_object('error', json_build_object('code', 'OperationExpired',
            'message', 'The target could not be reached for ' || $1::text || ' hours; the operation was not applied. Replay it with POST /v1/operations/{id}/retry.')),
          last_error = coalesce(last_error, 'expired'), finished_at = now(), updated_at = now()
        WHERE state = 'queued' AND created_at < now() - make_interval(secs => $2) RETURNING id`,

@@ -139,3 +139,44 @@ export async function countRows(instanceUrl: string, entitySet: string, filter?:
   const body = (await response.json()) as { '@odata.count': number };
   return body['@odata.count'];
 }
+
+/** A contact with three references (two accounts by alternate key, one contact by GUID). */
+export function submitWithReferences(run: string, i: number) {
+  return {
+    table: 'contact',
+    record: { lastname: `${run} ${i}` },
+    references: {
+      parentcustomerid_account: { table: 'account', key: { accountnumber: `${run}-P${i % 7}` }, name: `Parent ${i % 7}` },
+      masterid: { table: 'contact', key: { contactid: `00000000-0000-4000-8000-${String(i % 5).padStart(12, '0')}` }, name: `Master ${i % 5}` },
+    },
+  };
+}
+
+/** Every row of a table whose column starts with `prefix` (one request; the local Dataverse pages at 5000). */
+export async function rowsWithPrefix(instanceUrl: string, entitySet: string, column: string, prefix: string): Promise<Array<Record<string, unknown>>> {
+  const query = new URLSearchParams({ $filter: `startswith(${column},'${prefix}')` });
+  const response = await fetch(`${instanceUrl}/api/data/v9.2/${entitySet}?${query}`, { headers: { Prefer: 'odata.maxpagesize=5000' } });
+  return ((await response.json()) as { value: Array<Record<string, unknown>> }).value;
+}
+
+/** Runs `count` calls with `concurrency` workers; returns each answer in call order. */
+export async function inParallel<T>(count: number, concurrency: number, call: (i: number) => Promise<T>): Promise<T[]> {
+  const results: T[] = new Array(count);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let i = next++; i < count; i = next++) results[i] = await call(i);
+    }),
+  );
+  return results;
+}
+
+export async function requestLog(instanceUrl: string, since = 0): Promise<Array<{ at: number; method: string; path: string; status: number }>> {
+  const response = await fetch(`${instanceUrl}/_admin/requests?since=${since}`);
+  return ((await response.json()) as { value: Array<{ at: number; method: string; path: string; status: number }> }).value;
+}
+
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
