@@ -7,8 +7,10 @@
  * policy of apiProperties.json, the key in the header the securityDefinition names, parameters by
  * their `in`; instance and table pickers and the dynamic key / record / stub-column fields resolved
  * through the operations their extensions name, for `account` and `contact`; bodies filled with fields
- * the resolved schemas offer. Every answer — successes and every declared error status — must match
- * the response its operation declares for that status.
+ * the resolved schemas offer. Every answer — successes, 202 Accepted, and every declared error status —
+ * must match the response its operation declares for that status. The 202s are real: the target's
+ * local Dataverse is made unavailable (`/_admin/faults`), so the actions are accepted for later, and
+ * the platform polls their Location until the final answer, as Power Automate does.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -29,6 +31,9 @@ type Table = (typeof TABLES)[number];
 const CONTACT_ID = '6f1c1c6e-2a4b-4c8e-9f00-0a1b2c3d4e5f';
 const OTHER_CONTACT_ID = '1b7e3c52-9d0a-4f61-8e2b-3c4d5e6f7a8b';
 const NEVER_A_STUB_ID = '00000000-0000-4000-8000-000000000001';
+const QUEUED_CONTACT_ID = '3a7d9c1e-5b2f-4e8a-9c0d-1e2f3a4b5c6d';
+/** Retry-After of 202 answers and pending statuses (queue.retryAfterSeconds below). */
+const RETRY_AFTER_SECONDS = 1;
 
 /** The operations a flow author sees, by summary (the actions of the issue). */
 const ACTIONS: Record<string, string> = {
@@ -39,10 +44,28 @@ const ACTIONS: Record<string, string> = {
   GetStub: 'Get stub',
   GetStubSummary: 'Get stub summary',
   OnStubStateChanged: 'When a stub changes state',
+  GetOperation: 'Get operation status',
+  ListOperations: 'List operations',
+  RetryOperation: 'Retry a failed operation',
 };
 
-/** Success statuses other than 200: the webhook trigger subscribes with 201 + Location, its delete answers 204. */
-const SUCCESS_STATUSES: Record<string, string[]> = { OnStubStateChanged: ['201'], DeleteStubSubscription: ['204'] };
+/** The actions the durable queue may accept for later (202), with an Idempotency-Key header. */
+const QUEUED_ACTIONS = ['EnsureRecord', 'SubmitRecord', 'HydrateRecord'];
+
+/**
+ * Success statuses other than 200: the queued actions and the operation status answer 202 while the
+ * work is pending, a retry is only accepted (202), the webhook trigger subscribes with 201 + Location,
+ * its delete answers 204.
+ */
+const SUCCESS_STATUSES: Record<string, string[]> = {
+  EnsureRecord: ['200', '202'],
+  SubmitRecord: ['200', '202'],
+  HydrateRecord: ['200', '202'],
+  GetOperation: ['200', '202'],
+  RetryOperation: ['202'],
+  OnStubStateChanged: ['201'],
+  DeleteStubSubscription: ['204'],
+};
 
 jest.setTimeout(60_000);
 
@@ -54,8 +77,17 @@ beforeAll(async () => {
   cwd = mkdtempSync(join(tmpdir(), 'dve-connector-live-'));
   const instance = { local: { port: 0, memory: true }, tables: [...TABLES], stubDefaults: { contact: { nameColumn: 'lastname' } } };
   // No reconciler rounds: the stubs' attempts and states here change only through the calls below
-  // (the reconciler has its own tests in test/api/reconciler).
-  writeFileSync(join(cwd, 'dataverse-ensure.config.json'), JSON.stringify({ port: 0, reconciler: { enabled: false }, instances: { a: instance, b: { ...instance, source: 'a' } } }));
+  // (the reconciler has its own tests in test/api/reconciler). Short waits for the outage of b:
+  // Retry-After 1 s on 202s, quick retries, and the circuit tries b again 1 s after it opened.
+  writeFileSync(
+    join(cwd, 'dataverse-ensure.config.json'),
+    JSON.stringify({
+      port: 0,
+      reconciler: { enabled: false },
+      queue: { retryAfterSeconds: RETRY_AFTER_SECONDS },
+      instances: { a: instance, b: { ...instance, source: 'a', resilience: { baseDelayMs: 50, halfOpenAfterMs: 1000 } } },
+    }),
+  );
   service = await startService(loadConfig({ cwd, env: { API_KEYS: API_KEY } }), { logger: createLogger({ level: 'silent' }) });
   // The connection a user creates: the two connection parameters of apiProperties.json.
   platform = new ConnectorPlatform(await loadConnector(CONNECTOR_FOLDER), { hostUrl: service.url, api_key: API_KEY });
@@ -112,6 +144,46 @@ function fill(operationId: string, field: string, table: Table, values: Json): J
   return values;
 }
 
+/** Sets the fault mode of the target's local Dataverse (`/_admin/faults`, loopback only). */
+async function setTargetFault(fault: Json): Promise<void> {
+  const response = await fetch(`${service.localInstances[TARGET]!.url}/_admin/faults`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(fault) });
+  if (!response.ok) throw new Error(`fault ${JSON.stringify(fault)}: ${response.status} ${await response.text()}`);
+}
+
+/** The operation id at the end of a 202's Location, as Get operation status's id parameter describes. */
+function operationIdOf(accepted: Invocation): string {
+  const location = accepted.headers.get('location');
+  if (location === null) throw new Error(`${accepted.operationId} answered ${accepted.status} without a Location`);
+  return location.slice(location.lastIndexOf('/') + 1);
+}
+
+/** Every operation List operations shows for a query, page by page through the skip token. */
+async function listAllOperations(query: OperationInputs): Promise<Json[]> {
+  const found: Json[] = [];
+  let skipToken: string | undefined;
+  for (let page = 0; page < 100; page++) {
+    const answer = await call('ListOperations', { ...query, top: 5, ...(skipToken !== undefined ? { skipToken } : {}) }, 200);
+    found.push(...(answer['value'] as Json[]));
+    skipToken = answer['nextSkipToken'] as string | undefined;
+    if (skipToken === undefined) break;
+  }
+  const ids = found.map((operation) => operation['id']);
+  expect(ids.filter((id, index) => ids.indexOf(id) !== index)).toEqual([]);
+  return found;
+}
+
+/** Calls Get operation status until the operation is no longer pending (202), waiting Retry-After between calls. */
+async function operationOutcome(id: string, timeoutMs = 30_000): Promise<Invocation> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const answer = await platform.invoke('GetOperation', { id });
+    if (answer.status !== 202) return answer;
+    expect([answer.headers.get('location'), answer.headers.get('retry-after')]).toEqual([`${service.url}/v1/operations/${id}`, String(RETRY_AFTER_SECONDS)]);
+    if (Date.now() > deadline) throw new Error(`operation ${id} still pending after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, RETRY_AFTER_SECONDS * 1000));
+  }
+}
+
 async function pickInstance(operationId: string): Promise<string> {
   const values = (await platform.dynamicValues(operationId, ['instance'], {})).map((entry) => entry.value);
   expect(values).toContain(TARGET);
@@ -125,12 +197,16 @@ async function pickTable(operationId: string, locator: Locator, instance: string
 }
 
 describe('the generated connector against the running API', () => {
-  it('has the five actions, helper operations hidden, and declares no 202 (the API answers none until the queue lands)', () => {
+  it('has the actions, the trigger and the operation actions, helper operations hidden; 202 + Location + Retry-After where work may run later; an Idempotency-Key on the queued actions', () => {
     const visible = platform.operationIds().filter((id) => platform.operation(id).operation['x-ms-visibility'] !== 'internal');
     expect(Object.fromEntries(visible.map((id) => [id, platform.operation(id).operation['summary']]))).toEqual(ACTIONS);
     for (const id of platform.operationIds()) {
-      expect([id, platform.declaredStatuses(id).filter((status) => status === '202')]).toEqual([id, []]);
-      expect([id, platform.declaredStatuses(id).filter((status) => status.startsWith('2'))]).toEqual([id, SUCCESS_STATUSES[id] ?? ['200']]);
+      expect([id, platform.declaredStatuses(id).filter((status) => status.startsWith('2')).sort()]).toEqual([id, SUCCESS_STATUSES[id] ?? ['200']]);
+      const accepted = (platform.operation(id).operation['responses'] as Record<string, Json>)['202'];
+      if (accepted) expect([id, Object.keys(accepted['headers'] as Json).sort()]).toEqual([id, ['Location', 'Retry-After']]);
+      const idempotencyKey = platform.operation(id).parameters.find((parameter) => parameter['name'] === 'Idempotency-Key');
+      if (!QUEUED_ACTIONS.includes(id)) expect([id, idempotencyKey]).toEqual([id, undefined]);
+      else expect([id, idempotencyKey]).toEqual([id, expect.objectContaining({ in: 'header', required: false, type: 'string', 'x-ms-visibility': 'advanced' })]);
     }
   });
 
@@ -341,6 +417,108 @@ describe('the generated connector against the running API', () => {
     }
   });
 
+  /** The dead letter (a create that conflicts with an existing account) and that account. */
+  let conflictingOperationId: string;
+  let northwindId: string;
+
+  it('Ensure, Submit and Hydrate record while the target is unavailable: 202 + Location + Retry-After, Get operation status 202 while pending, and the platform polls each Location to the action’s final answer', async () => {
+    const instance = await pickInstance('SubmitRecord');
+    // An account the target already has; a second create with its account number conflicts later.
+    const northwind = await call('SubmitRecord', { instance, body: { table: 'account', record: { name: 'Northwind', accountnumber: 'A-800' } } }, 200);
+    const hydrateBody = { table: 'contact', key: { contactid: QUEUED_CONTACT_ID }, record: { firstname: 'Kim', lastname: 'Queued' } };
+    let accepted: Record<'ensured' | 'conflicting' | 'rejected' | 'hydrated', Invocation>;
+    await setTargetFault({ mode: 'unavailable' });
+    try {
+      accepted = {
+        ensured: await platform.invoke('EnsureRecord', { instance, body: { table: 'account', key: { accountnumber: 'A-810' }, name: 'Queued' } }),
+        conflicting: await platform.invoke('SubmitRecord', { instance, body: { table: 'account', record: { name: 'Northwind again', accountnumber: 'A-800' } } }),
+        rejected: await platform.invoke('SubmitRecord', { instance, body: { table: 'account', record: { name: 'Bad revenue', revenue: 'a lot' } } }),
+        hydrated: await platform.invoke('HydrateRecord', { instance, 'Idempotency-Key': 'hydrate-kim-1', body: hydrateBody }),
+      };
+      for (const answer of Object.values(accepted)) {
+        expect([answer.operationId, answer.status, answer.headers.get('retry-after')]).toEqual([answer.operationId, 202, String(RETRY_AFTER_SECONDS)]);
+        expect(answer.headers.get('location')).toBe(`${service.url}/v1/operations/${operationIdOf(answer)}`);
+      }
+      expect(new Set(Object.values(accepted).map(operationIdOf)).size).toBe(4);
+
+      // The same Idempotency-Key with the same request is the same operation; with another request it is refused.
+      const again = await platform.invoke('HydrateRecord', { instance, 'Idempotency-Key': 'hydrate-kim-1', body: hydrateBody });
+      expect([again.status, again.headers.get('location'), again.headers.get('idempotent-replayed')]).toEqual([202, accepted.hydrated.headers.get('location'), 'true']);
+      const reused = await call('HydrateRecord', { instance, 'Idempotency-Key': 'hydrate-kim-1', body: { ...hydrateBody, record: { lastname: 'Someone else' } } }, 422);
+      expect(reused['error']).toMatchObject({ code: 'IdempotencyKeyReused', field: 'headers.idempotency-key' });
+
+      // Pending: Get operation status answers 202 pointing at itself, List operations shows them pending.
+      const pending = await platform.invoke('GetOperation', { id: operationIdOf(accepted.ensured) });
+      expect([pending.status, pending.headers.get('location'), pending.headers.get('retry-after')]).toEqual([202, accepted.ensured.headers.get('location'), String(RETRY_AFTER_SECONDS)]);
+      const listed = new Map((await listAllOperations({ instance })).map((operation) => [operation['id'], operation]));
+      for (const [name, answer] of Object.entries(accepted)) {
+        expect([name, listed.get(operationIdOf(answer))]).toEqual([name, expect.objectContaining({ instance: TARGET, state: expect.stringMatching(/^(queued|running)$/) })]);
+      }
+      expect(listed.get(operationIdOf(accepted.hydrated))).toMatchObject({ action: 'hydrate', request: hydrateBody });
+    } finally {
+      await setTargetFault({ mode: 'none' });
+    }
+
+    // b is back: each Location ends in the answer the action would have given at once.
+    const ensured = await platform.follow(accepted.ensured);
+    expect([ensured.status, ensured.body]).toEqual([200, { id: expect.any(String), table: 'account', outcome: 'created-stub' }]);
+    const hydrated = await platform.follow(accepted.hydrated);
+    expect([hydrated.status, hydrated.body]).toEqual([200, { id: QUEUED_CONTACT_ID, table: 'contact', operation: 'created', wasStub: false }]);
+    const rejected = await platform.follow(accepted.rejected);
+    expect([rejected.status, (rejected.body as Json)['error']]).toEqual([422, expect.objectContaining({ code: 'RecordRejected' })]);
+    // Get operation status keeps answering the final answer, error included.
+    expect(await call('GetOperation', { id: operationIdOf(accepted.ensured) }, 200)).toEqual(ensured.body);
+    expect(await call('GetOperation', { id: operationIdOf(accepted.rejected) }, 422)).toEqual(rejected.body);
+
+    // The conflicting create is a dead letter: Dataverse refused it for good (409, which the actions
+    // leave undeclared: the platform fails the action), kept with its request for a retry.
+    conflictingOperationId = operationIdOf(accepted.conflicting);
+    const deadline = Date.now() + 30_000;
+    let failed: Json[] = [];
+    while (!failed.some((operation) => operation['id'] === conflictingOperationId) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      failed = await listAllOperations({ instance, state: 'failed' });
+    }
+    expect(failed.map((operation) => operation['id']).sort()).toEqual([conflictingOperationId, operationIdOf(accepted.rejected)].sort());
+    expect(failed.find((operation) => operation['id'] === conflictingOperationId)).toMatchObject({
+      action: 'submit',
+      state: 'failed',
+      status: 409,
+      attempts: expect.any(Number),
+      lastError: expect.stringContaining('Conflict'),
+      request: { table: 'account', record: { name: 'Northwind again', accountnumber: 'A-800' } },
+      response: { error: { code: 'Conflict' } },
+      finishedOn: expect.any(String),
+    });
+    expect((await call('GetStub', { instance, table: 'account', id: (ensured.body as Json)['id'] }, 200))['state']).toBe('Pending');
+    northwindId = northwind['id'] as string;
+  });
+
+  it('Retry a failed operation: a dead letter goes back in the queue (202) and runs again; anything else is 409 or 404', async () => {
+    // Someone resolves the conflict: the account holding the number is removed from b.
+    const removed = await fetch(`${service.localInstances[TARGET]!.url}/api/data/v9.2/accounts(${northwindId})`, { method: 'DELETE' });
+    expect(removed.status).toBe(204);
+
+    const retried = await platform.invoke('RetryOperation', { id: conflictingOperationId });
+    expect(retried.status).toBe(202);
+    expect(retried.body).toEqual({ id: conflictingOperationId, status: 'accepted', location: `${service.url}/v1/operations/${conflictingOperationId}` });
+    expect([retried.headers.get('location'), retried.headers.get('retry-after')]).toEqual([`${service.url}/v1/operations/${conflictingOperationId}`, String(RETRY_AFTER_SECONDS)]);
+
+    const outcome = await operationOutcome(conflictingOperationId);
+    expect([outcome.status, outcome.body]).toEqual([200, { id: expect.any(String), table: 'account', operation: 'created', stubsCreated: [] }]);
+    // The stored answer is Submit record's own output.
+    const submitOk = (platform.operation('SubmitRecord').operation['responses'] as Record<string, Json>)['200']!;
+    expect(platform.schemaErrors(submitOk['schema'] as Json, outcome.body)).toBeUndefined();
+    const [operation] = (await listAllOperations({ instance: TARGET })).filter((entry) => entry['id'] === conflictingOperationId);
+    expect(operation).toMatchObject({ state: 'succeeded', status: 200, attempts: expect.any(Number) });
+    expect(operation!['attempts']).toBeGreaterThanOrEqual(2);
+
+    // Only dead letters can be retried.
+    const codeOf = (body: Json) => (body['error'] as Json)['code'];
+    expect(codeOf(await call('RetryOperation', { id: conflictingOperationId }, 409))).toBe('Conflict');
+    expect(codeOf(await call('RetryOperation', { id: NEVER_A_STUB_ID }, 404))).toBe('NotFound');
+  });
+
   it('answers every declared error status with the declared error body', async () => {
     const valid: Record<string, OperationInputs> = {
       ListInstances: {},
@@ -354,6 +532,9 @@ describe('the generated connector against the running API', () => {
       GetStubSummary: { instance: TARGET },
       OnStubStateChanged: { instance: TARGET, body: { callbackUrl: 'https://example.com/hook' } },
       DeleteStubSubscription: { id: NEVER_A_STUB_ID },
+      GetOperation: { id: conflictingOperationId },
+      ListOperations: { state: 'failed' },
+      RetryOperation: { id: conflictingOperationId },
     };
     expect(Object.keys(valid).sort()).toEqual(platform.operationIds().sort());
     const codeOf = (body: Json) => (body['error'] as Json)['code'];
@@ -377,6 +558,11 @@ describe('the generated connector against the running API', () => {
     expect(codeOf(await call('OnStubStateChanged', { instance: TARGET, body: { callbackUrl: 'https://example.com/hook', table: 'systemuser' } }, 400))).toBe('TableNotAllowed');
     expect(codeOf(await call('DeleteStubSubscription', { id: 'not-a-guid' }, 400, { checkInputs: false }))).toBe('InvalidRequest');
     expect(codeOf(await call('DeleteStubSubscription', { id: NEVER_A_STUB_ID }, 404))).toBe('NotFound');
+    expect(codeOf(await call('GetOperation', { id: 'not-a-guid' }, 400, { checkInputs: false }))).toBe('InvalidRequest');
+    expect(codeOf(await call('GetOperation', { id: NEVER_A_STUB_ID }, 404))).toBe('NotFound');
+    expect(codeOf(await call('ListOperations', { state: 'done' }, 400, { checkInputs: false }))).toBe('InvalidRequest');
+    expect(codeOf(await call('ListOperations', { top: 0 }, 400, { checkInputs: false }))).toBe('InvalidRequest');
+    expect(codeOf(await call('RetryOperation', { id: 'not-a-guid' }, 400, { checkInputs: false }))).toBe('InvalidRequest');
     // The stub-column fields are the table's record schema, which also lists lookups and the
     // primary id; Ensure refuses both in stub columns (the field's description says so).
     expect(shown.get('EnsureRecord/columns/account')?.['properties']).toHaveProperty(['parentaccountid@odata.bind']);

@@ -16,7 +16,12 @@
  *   `itemTitlePath`) or the schema at `value-path` (`itemValuePath`);
  * - every answer is checked against the response the operation declares for its status (ajv draft-04
  *   on the dereferenced Swagger 2.0 schema, formats included): an undeclared status, a body the schema
- *   refuses, or a property the schema does not declare is a mismatch between connector and API.
+ *   refuses, or a property the schema does not declare is a mismatch between connector and API;
+ * - the asynchronous pattern (logic-apps-create-api-app, "long-running actions"): a `202 Accepted`
+ *   with a `Location` header is not the action's output — its body is not read — and the platform
+ *   polls the Location (GET, with the connection's credentials, waiting `Retry-After` seconds) until
+ *   the answer is not 202; that final answer is the action's output and is checked against the
+ *   action's declared responses (`follow`).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -255,9 +260,13 @@ export class ConnectorPlatform {
     const declared = responses[String(invocation.status)] ?? responses['default'];
     const where = `${invocation.operationId} answered ${invocation.status}`;
     if (!declared) throw new ConnectorMismatch(`${where}, a status its definition does not declare (${Object.keys(responses).join(', ')}): ${JSON.stringify(invocation.body)}`);
+    for (const [header, spec] of Object.entries((declared['headers'] ?? {}) as Json)) {
+      if (isObject(spec) && invocation.headers.get(header) === null) throw new ConnectorMismatch(`${where} without the declared header ${header}`);
+    }
     const schema = declared['schema'] as Json | undefined;
     if (!schema) {
-      if (invocation.body !== undefined) throw new ConnectorMismatch(`${where} with a body, but the declared response has no schema`);
+      // A 202 the platform follows (declared Location) is polled, never read: its body is nobody's output.
+      if (invocation.body !== undefined && !followed(invocation.status, declared)) throw new ConnectorMismatch(`${where} with a body, but the declared response has no schema`);
       return;
     }
     if (!this.ajv.validate(schema, invocation.body)) {
@@ -265,9 +274,39 @@ export class ConnectorPlatform {
     }
     const undeclared = undeclaredProperties(schema, invocation.body, 'body');
     if (undeclared.length > 0) throw new ConnectorMismatch(`${where} with properties the declared schema does not describe (flows cannot use them): ${undeclared.join(', ')}`);
-    for (const [header, spec] of Object.entries((declared['headers'] ?? {}) as Json)) {
-      if (isObject(spec) && invocation.headers.get(header) === null) throw new ConnectorMismatch(`${where} without the declared header ${header}`);
+  }
+
+  /**
+   * The asynchronous pattern: from a `202` with `Location`, polls the Location as the platform does
+   * (GET, the connection's credentials, after `Retry-After` seconds) until the answer is not 202. Every
+   * poll is recorded and checked as an answer of the action that was accepted; the last one is its
+   * output. The Location must be under the connection's base URL (the connector reaches no other host).
+   */
+  async follow(accepted: Invocation, timeoutMs = 30_000): Promise<Invocation> {
+    const { operation } = this.operation(accepted.operationId);
+    const deadline = Date.now() + timeoutMs;
+    let answer = accepted;
+    while (answer.status === 202) {
+      const declared = (operation['responses'] as Record<string, Json>)['202'];
+      if (!declared || !followed(202, declared)) throw new ConnectorMismatch(`${accepted.operationId} answered 202, but declares no 202 with a Location to poll`);
+      const location = answer.headers.get('location');
+      if (location === null) throw new ConnectorMismatch(`${accepted.operationId} answered 202 without a Location`);
+      const base = this.baseUrl(accepted.operationId);
+      if (!location.startsWith(`${base}/`)) throw new ConnectorMismatch(`${accepted.operationId}: Location ${location} is not under the connection's base URL ${base}`);
+      const retryAfter = answer.headers.get('retry-after');
+      if (retryAfter !== null && !/^\d+$/.test(retryAfter)) throw new ConnectorMismatch(`${accepted.operationId}: Retry-After ${retryAfter} is not a number of seconds`);
+      const wait = retryAfter === null ? 1000 : Number(retryAfter) * 1000;
+      if (Date.now() + wait > deadline) throw new ConnectorMismatch(`${accepted.operationId}: still 202 after ${timeoutMs} ms of polling ${location}`);
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      const response = await fetch(location, { headers: { Accept: 'application/json', ...this.securityHeaders(operation) } });
+      const text = await response.text();
+      const contentType = response.headers.get('content-type') ?? '';
+      const parsed: unknown = text === '' ? undefined : contentType.includes('json') ? (JSON.parse(text) as unknown) : text;
+      answer = { operationId: accepted.operationId, url: location, status: response.status, headers: response.headers, body: parsed };
+      this.invocations.push(answer);
+      this.checkResponse(answer, operation);
     }
+    return answer;
   }
 
   /** The node a locator points at: a parameter, or a property schema inside a body parameter. */
@@ -383,6 +422,11 @@ export class ConnectorPlatform {
   schemaErrors(schema: Json, value: unknown): string | undefined {
     return this.ajv.validate(schema, value) ? undefined : this.ajv.errorsText(this.ajv.errors);
   }
+}
+
+/** A response the platform follows instead of reading: 202 with a declared Location header. */
+function followed(status: number, declared: Json): boolean {
+  return status === 202 && Object.keys((declared['headers'] ?? {}) as Json).some((name) => name.toLowerCase() === 'location');
 }
 
 /**

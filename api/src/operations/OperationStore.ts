@@ -354,7 +354,11 @@ export class OperationStore {
     }
     if (query.after) {
       values.push(new Date(query.after.createdAtMs).toISOString(), query.after.id);
-      conditions.push(`(created_at, id) > ($${values.length - 1}::timestamptz, $${values.length}::uuid)`);
+      // The token's time has milliseconds, PostgreSQL's created_at microseconds: compared with the
+      // token's time, the last row of the previous page would come again (forever with top=1). Its
+      // own created_at is exact; the token's time serves only once that row is gone (retention).
+      const after = `$${values.length}::uuid`;
+      conditions.push(`(created_at, id) > (coalesce((SELECT p.created_at FROM dve.operation p WHERE p.id = ${after}), $${values.length - 1}::timestamptz), ${after})`);
     }
     values.push(query.top);
     const { rows } = await this.db.executeSql(

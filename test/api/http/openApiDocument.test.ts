@@ -18,16 +18,51 @@ const EXPECTED_OPERATIONS: Array<[string, string, string, string]> = [
   ['post', '/v1/instances/{instance}/submit', 'SubmitRecord', 'important'],
   ['post', '/v1/instances/{instance}/hydrate', 'HydrateRecord', 'important'],
   ['get', '/v1/instances/{instance}/stubs', 'ListStubs', 'important'],
+  ['get', '/v1/instances/{instance}/stubs/summary', 'GetStubSummary', 'important'],
   ['get', '/v1/instances/{instance}/stubs/{table}/{id}', 'GetStub', 'important'],
+  ['post', '/v1/instances/{instance}/subscriptions', 'OnStubStateChanged', 'important'],
+  ['delete', '/v1/subscriptions/{id}', 'DeleteStubSubscription', 'internal'],
+  ['get', '/v1/operations/{id}', 'GetOperation', 'advanced'],
+  ['get', '/v1/operations', 'ListOperations', 'advanced'],
+  ['post', '/v1/operations/{id}/retry', 'RetryOperation', 'advanced'],
   ['get', '/v1/instances', 'ListInstances', 'internal'],
   ['get', '/v1/instances/{instance}/tables', 'ListTables', 'internal'],
   ['get', '/v1/instances/{instance}/tables/{table}/schema', 'GetTableSchema', 'internal'],
 ];
 
+/** The actions that may run later: 202 + Location + Retry-After, and an Idempotency-Key header. */
+const QUEUED_ACTIONS = ['EnsureRecord', 'SubmitRecord', 'HydrateRecord'];
+
+/**
+ * Success statuses other than a lone 200, and which of them carries the output schema (the designer
+ * uses one). The actions and GetOperation answer 202 while the work is pending (the platform polls the
+ * Location; the 200 is the output); RetryOperation only queues; the trigger subscribes with 201; its
+ * delete answers 204 with no body.
+ */
+const SUCCESSES: Record<string, { statuses: string[]; schemaOn: string | undefined }> = {
+  EnsureRecord: { statuses: ['200', '202'], schemaOn: '200' },
+  SubmitRecord: { statuses: ['200', '202'], schemaOn: '200' },
+  HydrateRecord: { statuses: ['200', '202'], schemaOn: '200' },
+  GetOperation: { statuses: ['200', '202'], schemaOn: '200' },
+  RetryOperation: { statuses: ['202'], schemaOn: '202' },
+  OnStubStateChanged: { statuses: ['201'], schemaOn: '201' },
+  DeleteStubSubscription: { statuses: ['204'], schemaOn: undefined },
+};
+
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch'];
+
 function operations(document: Json): Array<{ method: string; path: string; operation: Json }> {
   return Object.entries(document['paths'] as Json).flatMap(([path, item]) =>
-    Object.entries(item as Json).map(([method, operation]) => ({ method, path, operation: operation as Json })),
+    Object.entries(item as Json)
+      .filter(([method]) => HTTP_METHODS.includes(method))
+      .map(([method, operation]) => ({ method, path, operation: operation as Json })),
   );
+}
+
+function operationById(document: Json, operationId: string): Json {
+  const found = operations(document).find((entry) => entry.operation['operationId'] === operationId);
+  if (!found) throw new Error(`no operation ${operationId}`);
+  return found.operation;
 }
 
 /** Every property of every schema under `schema`, with its JSON path. */
@@ -58,7 +93,8 @@ describe('the OpenAPI (Swagger 2.0) document', () => {
   });
 
   it.each(EXPECTED_OPERATIONS)('%s %s (%s) has the connector-required fields', (method, path) => {
-    const operation = (document['paths'] as Json)[path][method] as Json;
+    const operation = (document['paths'] as Json)[path]?.[method] as Json | undefined;
+    if (!operation) throw new Error(`${method.toUpperCase()} ${path} is not in /swagger.json`);
     expect(operation['operationId']).toMatch(/^[A-Z][A-Za-z0-9]*$/);
     expect(operation['summary'].length).toBeLessThanOrEqual(80);
     expect(operation['summary']).toMatch(/^[A-Za-z0-9 ()]*[A-Za-z0-9)]$/);
@@ -71,16 +107,54 @@ describe('the OpenAPI (Swagger 2.0) document', () => {
         expect([where, typeof property['x-ms-summary'], typeof property['description']]).toEqual([where, 'string', 'string']);
       }
     }
-    const successes = Object.entries(operation['responses'] as Json).filter(([code]) => /^2\d\d$/.test(code));
-    expect(successes.length).toBeGreaterThan(0);
-    for (const [, response] of successes) expect(response.schema).toBeDefined();
+    const successes = Object.keys(operation['responses'] as Json).filter((code) => /^2\d\d$/.test(code));
+    const expected = SUCCESSES[operation['operationId']] ?? { statuses: ['200'], schemaOn: '200' };
+    expect(successes.sort()).toEqual(expected.statuses);
+    expect(successes.filter((code) => operation['responses'][code].schema !== undefined)).toEqual(expected.schemaOn ? [expected.schemaOn] : []);
     expect(operation['responses']['default']).toBeUndefined();
+  });
+
+  it('declares 202 with Location and Retry-After on the actions, Get operation status and Retry a failed operation', () => {
+    const with202 = operations(document).filter(({ operation }) => '202' in (operation['responses'] as Json));
+    expect(with202.map(({ operation }) => operation['operationId']).sort()).toEqual([...QUEUED_ACTIONS, 'GetOperation', 'RetryOperation'].sort());
+    for (const { operation } of with202) {
+      const accepted = operation['responses']['202'] as Json;
+      expect([operation['operationId'], Object.keys(accepted['headers'] as Json).sort()]).toEqual([operation['operationId'], ['Location', 'Retry-After']]);
+      expect(accepted['headers']['Location']).toMatchObject({ type: 'string', description: expect.any(String) });
+      expect(accepted['headers']['Retry-After']).toMatchObject({ type: 'integer', description: expect.any(String) });
+    }
+    expect(operationById(document, 'RetryOperation')['responses']['202'].schema).toEqual({ $ref: '#/definitions/OperationAccepted' });
+    // The status of an operation answers what its action would have: the result, or the action's error.
+    expect(Object.keys(operationById(document, 'GetOperation')['responses']).sort()).toEqual(['200', '202', '400', '401', '404', '422']);
+    expect(Object.keys(operationById(document, 'RetryOperation')['responses']).sort()).toEqual(['202', '400', '401', '404', '409']);
+    expect(Object.keys(operationById(document, 'ListOperations')['responses']).sort()).toEqual(['200', '400', '401']);
+  });
+
+  it('takes an optional Idempotency-Key header, shown as advanced, on the three actions only', () => {
+    for (const { operation } of operations(document)) {
+      const header = ((operation['parameters'] ?? []) as Json[]).find((parameter) => parameter['name'] === 'Idempotency-Key');
+      if (!QUEUED_ACTIONS.includes(operation['operationId'])) {
+        expect([operation['operationId'], header]).toEqual([operation['operationId'], undefined]);
+        continue;
+      }
+      expect(header).toEqual({
+        name: 'Idempotency-Key',
+        in: 'header',
+        required: false,
+        type: 'string',
+        description: expect.stringMatching(/\.$/),
+        'x-ms-summary': 'Idempotency Key',
+        'x-ms-visibility': 'advanced',
+      });
+    }
   });
 
   it('every property of every definition has x-ms-summary and a description', () => {
     for (const [name, definition] of Object.entries(document['definitions'] as Json)) {
       for (const [where, property] of propertiesOf(definition, `definitions.${name}`)) {
-        expect([where, typeof property['x-ms-summary'], typeof property['description']]).toEqual([where, 'string', 'string']);
+        // A $ref takes no siblings in Swagger 2.0: the definition it names carries the summary.
+        const described = typeof property['$ref'] === 'string' ? (document['definitions'] as Json)[property['$ref'].replace('#/definitions/', '')] : property;
+        expect([where, typeof described['x-ms-summary'], typeof described['description']]).toEqual([where, 'string', 'string']);
       }
     }
   });

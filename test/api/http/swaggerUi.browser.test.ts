@@ -28,17 +28,25 @@ describe('Swagger UI (/docs) in Chromium', () => {
     page.on('pageerror', (error) => problems.push(String(error)));
     await page.goto(`${app.baseUrl}/docs/`);
     await page.waitForSelector('.opblock-summary-path', { timeout: 20_000 });
-    const paths = await page.$$eval('.opblock-summary-path', (elements) => elements.map((element) => element.textContent?.replace(/\u200b/g, '')));
-    expect([...paths].sort()).toEqual(
+    const operations = await page.$$eval('.opblock-summary', (elements) =>
+      elements.map((element) => `${element.querySelector('.opblock-summary-method')?.textContent ?? ''} ${element.querySelector('.opblock-summary-path')?.textContent?.replace(/\u200b/g, '') ?? ''}`),
+    );
+    expect([...operations].sort()).toEqual(
       [
-        '/v1/instances',
-        '/v1/instances/{instance}/ensure',
-        '/v1/instances/{instance}/hydrate',
-        '/v1/instances/{instance}/stubs',
-        '/v1/instances/{instance}/stubs/{table}/{id}',
-        '/v1/instances/{instance}/submit',
-        '/v1/instances/{instance}/tables',
-        '/v1/instances/{instance}/tables/{table}/schema',
+        'GET /v1/instances',
+        'POST /v1/instances/{instance}/ensure',
+        'POST /v1/instances/{instance}/submit',
+        'POST /v1/instances/{instance}/hydrate',
+        'GET /v1/instances/{instance}/stubs',
+        'GET /v1/instances/{instance}/stubs/summary',
+        'GET /v1/instances/{instance}/stubs/{table}/{id}',
+        'POST /v1/instances/{instance}/subscriptions',
+        'DELETE /v1/subscriptions/{id}',
+        'GET /v1/instances/{instance}/tables',
+        'GET /v1/instances/{instance}/tables/{table}/schema',
+        'GET /v1/operations',
+        'GET /v1/operations/{id}',
+        'POST /v1/operations/{id}/retry',
       ].sort(),
     );
 

@@ -92,6 +92,10 @@ function decodeSkipToken(token: string): { createdAtMs: number; id: string } {
  *         description: No such operation (or it is older than the retention).
  *         schema:
  *           $ref: '#/definitions/ErrorResponse'
+ *       422:
+ *         description: The operation failed because Dataverse rejected the record or a reference; the body is the action's error.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
  * /v1/operations:
  *   get:
  *     operationId: ListOperations
@@ -112,6 +116,11 @@ function decodeSkipToken(token: string): { createdAtMs: number; id: string } {
  *         type: string
  *         description: Only operations for this instance.
  *         x-ms-summary: Instance
+ *         x-ms-dynamic-values:
+ *           operationId: ListInstances
+ *           value-collection: value
+ *           value-path: name
+ *           value-title: name
  *       - name: top
  *         in: query
  *         required: false
@@ -166,6 +175,10 @@ function decodeSkipToken(token: string): { createdAtMs: number; id: string } {
  *             description: Seconds to wait before polling.
  *         schema:
  *           $ref: '#/definitions/OperationAccepted'
+ *       400:
+ *         description: The id is not a GUID.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
  *       401:
  *         description: The API key is missing or wrong.
  *         schema:
