@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { ApiError } from '../core/ApiError';
 import type { EnsureService } from '../core/EnsureService';
 import { executeAction } from './ActionExecutor';
-import { InstanceDrain, type CircuitView, type OperationObserver, type WakeUp } from './InstanceDrain';
+import { InstanceDrain, type CircuitView, type OperationObserver } from './InstanceDrain';
 import { idempotencyKey, laneOf, requestHash, type ActionInputs, type ActionName, type StoredRequest } from './OperationRequest';
 import { OperationStore, type ListQuery, type OperationCounts, type OperationRecord, type SqlDatabase } from './OperationStore';
 import type { QueueSettings } from './QueueSettings';
