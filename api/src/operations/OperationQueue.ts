@@ -17,6 +17,7 @@ import { idempotencyKey, laneOf, requestHash, type ActionInputs, type ActionName
 import { OperationStore, type ListQuery, type OperationCounts, type OperationRecord, type SqlDatabase } from './OperationStore';
 import type { QueueSettings } from './QueueSettings';
 import { WakeUps } from './WakeUps';
+import { ensureQueue } from '../queue/createQueue';
 
 export interface ActionCall<A extends ActionName = ActionName> {
   action: A;
@@ -79,7 +80,7 @@ export class OperationQueue {
     await queue.store.migrate();
     for (const instance of options.instances) {
       // Wake-ups are disposable (the operation row is the truth): no pg-boss retries, short retention.
-      await options.boss.createQueue(queueNameOf(instance.name), { name: queueNameOf(instance.name), retryLimit: 0, expireInSeconds: options.settings.leaseSeconds });
+      await ensureQueue(options.boss, queueNameOf(instance.name), { retryLimit: 0, expireInSeconds: options.settings.leaseSeconds });
       queue.breakers.set(instance.name, instance.breaker);
     }
     if (options.exclusive) {

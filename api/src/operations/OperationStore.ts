@@ -6,6 +6,7 @@
  * calls) and on a PostgreSQL pool shared by several replicas: the conditional UPDATEs below are what
  * keep two processes from running one operation, or two operations of one lane, at once.
  */
+import { ensureDveTables } from '../reconciler/SqlDatabase';
 import type { StoredRequest } from './OperationRequest';
 import { TickBatcher } from './TickBatcher';
 
@@ -94,9 +95,8 @@ const COLUMNS = columns();
 
 const PENDING = `('queued', 'running')`;
 
-export const OPERATION_SCHEMA_SQL = `
-CREATE SCHEMA IF NOT EXISTS dve;
-CREATE TABLE IF NOT EXISTS dve.operation (
+export const OPERATION_TABLE_DDL: readonly string[] = [
+  `CREATE TABLE IF NOT EXISTS dve.operation (
   id uuid PRIMARY KEY,
   seq bigserial NOT NULL,
   idempotency_key text UNIQUE,
@@ -118,15 +118,15 @@ CREATE TABLE IF NOT EXISTS dve.operation (
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now(),
   finished_at timestamptz
-);
--- Every lane lookup (pending predecessors, retiring derived keys of finished operations) goes through it.
-CREATE INDEX IF NOT EXISTS operation_lane ON dve.operation (lane, seq);
--- The drain's sweep: an instance's queued operations in arrival order, and leases that ran out.
-CREATE INDEX IF NOT EXISTS operation_queued ON dve.operation (instance, seq) WHERE state = 'queued';
-CREATE INDEX IF NOT EXISTS operation_running ON dve.operation (instance, lease_until) WHERE state = 'running';
-CREATE INDEX IF NOT EXISTS operation_state_created ON dve.operation (state, created_at, id);
-CREATE INDEX IF NOT EXISTS operation_created ON dve.operation (created_at, id);
-`;
+)`,
+  `-- Every lane lookup (pending predecessors, retiring derived keys of finished operations) goes through it.
+CREATE INDEX IF NOT EXISTS operation_lane ON dve.operation (lane, seq)`,
+  `-- The drain's sweep: an instance's queued operations in arrival order, and leases that ran out.
+CREATE INDEX IF NOT EXISTS operation_queued ON dve.operation (instance, seq) WHERE state = 'queued'`,
+  `CREATE INDEX IF NOT EXISTS operation_running ON dve.operation (instance, lease_until) WHERE state = 'running'`,
+  `CREATE INDEX IF NOT EXISTS operation_state_created ON dve.operation (state, created_at, id)`,
+  `CREATE INDEX IF NOT EXISTS operation_created ON dve.operation (created_at, id)`,
+];
 
 export class OperationStore {
   private readonly inserts = new TickBatcher<NewOperation, Record<string, unknown> | undefined>((operations) => this.insertBatch(operations));
@@ -134,13 +134,9 @@ export class OperationStore {
 
   constructor(private readonly db: SqlDatabase) {}
 
-  /** Creates the table once (idempotent; several replicas may race: the loser's error is retried once). */
+  /** Creates the table and its indexes if missing, under the DDL lock replicas share (idempotent). */
   async migrate(): Promise<void> {
-    try {
-      await this.db.executeSql(OPERATION_SCHEMA_SQL);
-    } catch {
-      await this.db.executeSql(OPERATION_SCHEMA_SQL);
-    }
+    await ensureDveTables(this.db, OPERATION_TABLE_DDL);
   }
 
   /**

@@ -87,3 +87,21 @@ async function start(boss: QueueBoss, onError: (error: Error) => void): Promise<
   await boss.start();
   return boss;
 }
+
+/**
+ * Creates a pg-boss queue unless it exists. Replicas starting together on one PostgreSQL create their
+ * queues at the same moment, and pg-boss attaches each queue's partition to its job table: two such
+ * transactions can deadlock, and PostgreSQL then aborts one (40P01). That one simply tries again.
+ */
+export async function ensureQueue(boss: Pick<PgBoss, 'getQueue' | 'createQueue'>, name: string, options: Omit<PgBoss.Queue, 'name'> = {}): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    if (await boss.getQueue(name)) return;
+    try {
+      await boss.createQueue(name, { ...options, name });
+      return;
+    } catch (error) {
+      if (attempt >= 5 || (error as { code?: unknown }).code !== '40P01') throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 200 * attempt));
+    }
+  }
+}

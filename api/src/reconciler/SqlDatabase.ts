@@ -19,8 +19,8 @@ const DDL_LOCK_KEY = 872_041_953;
 /**
  * Runs `CREATE … IF NOT EXISTS` statements in one (implicit) transaction under an advisory lock, so replicas
  * starting together do not race each other's catalog inserts (PostgreSQL can fail a concurrent
- * `CREATE … IF NOT EXISTS` with a unique violation). Other parts create the `dve` schema without our
- * lock: a lost race with them is retried.
+ * `CREATE … IF NOT EXISTS` with a unique violation). Every `dve` table (operations, leases, webhook
+ * subscriptions) is created through here; a lost race with pg-boss' own start is retried.
  */
 export async function ensureDveTables(db: SqlDatabase, ddl: readonly string[]): Promise<void> {
   // Several statements in one call (no values): PostgreSQL runs them as one implicit transaction, so
@@ -33,8 +33,9 @@ export async function ensureDveTables(db: SqlDatabase, ddl: readonly string[]): 
       return;
     } catch (error) {
       const code = (error as { code?: unknown }).code;
-      // 23505 unique_violation, 42P06 duplicate_schema, 42P07 duplicate_table: someone created it meanwhile.
-      if (attempt >= 3 || !(code === '23505' || code === '42P06' || code === '42P07')) throw error;
+      // 23505 unique_violation, 42P06 duplicate_schema, 42P07 duplicate_table: someone created it
+      // meanwhile; 40P01 deadlock_detected: raced pg-boss' own start on the catalog. Try again.
+      if (attempt >= 3 || !(code === '23505' || code === '42P06' || code === '42P07' || code === '40P01')) throw error;
     }
   }
 }

@@ -16,12 +16,13 @@ import { callbackUrlProblem, guardedLookup, type CallbackPolicy } from './Callba
 import { SubscriptionStore, type NewSubscription, type SubscriptionWithSecret } from './SubscriptionStore';
 import { SIGNATURE_HEADER, signWebhook } from './WebhookSignature';
 import { webhookSettings, type WebhookSettings } from './WebhookSettings';
+import { ensureQueue } from '../queue/createQueue';
 
 export const WEBHOOK_QUEUE = 'dve-webhook-delivery';
 export const USER_AGENT = 'dataverse-ensure-webhooks/1';
 
 /** The pg-boss the service runs (a `QueueBoss` from createQueue fits). */
-export type WebhookBoss = Pick<PgBoss, 'createQueue' | 'insert' | 'work' | 'offWork' | 'notifyWorker' | 'fail' | 'getDb'>;
+export type WebhookBoss = Pick<PgBoss, 'createQueue' | 'getQueue' | 'insert' | 'work' | 'offWork' | 'notifyWorker' | 'fail' | 'getDb'>;
 
 /** What subscriptions are checked against: the configured instances and their allowed tables. */
 export interface WebhookInstance {
@@ -67,8 +68,7 @@ export class Webhooks {
   static async start(options: StartWebhooksOptions): Promise<Webhooks> {
     const webhooks = new Webhooks(options);
     await webhooks.store.prepare();
-    await options.boss.createQueue(WEBHOOK_QUEUE, {
-      name: WEBHOOK_QUEUE,
+    await ensureQueue(options.boss, WEBHOOK_QUEUE, {
       retryLimit: webhooks.settings.retryLimit,
       retryDelay: webhooks.settings.retryDelaySeconds,
       retryBackoff: true,
