@@ -10,6 +10,9 @@ import { API_KEY } from './queueFixture';
 
 const MAIN = resolve(__dirname, '../../../api/src/main.ts');
 
+/** Every API process spawned, started or not: tests kill what is left (a failed start included). */
+export const spawnedApiProcesses = new Set<ChildProcess>();
+
 export interface ApiProcess {
   url: string;
   child: ChildProcess;
@@ -48,6 +51,8 @@ export function startApiProcess(configFile: string, dataDir: string, env: Record
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, CONFIG_FILE: configFile, DATA_DIR: dataDir, API_KEYS: API_KEY, ...env },
   });
+  spawnedApiProcesses.add(child);
+  child.once('exit', () => spawnedApiProcesses.delete(child));
   let out = '';
   child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalDataverse, type LocalDataverse } from '../../../api/src/local-dataverse';
 import { startPostgres, type TestPostgres } from '../../support/postgres';
-import { startApiProcess, writeConfig, type ApiProcess } from './apiProcess';
+import { spawnedApiProcesses, startApiProcess, writeConfig, type ApiProcess } from './apiProcess';
 import { call, inParallel, pollUntilDone, rowsWithPrefix, setFault, submitWithReferences, waitForDrain } from './queueFixture';
 
 jest.setTimeout(300_000);
@@ -24,10 +24,18 @@ beforeEach(async () => {
   b = await startLocalDataverse({ port: 0, memory: true });
 });
 afterEach(async () => {
-  for (const api of running.splice(0)) {
-    if (api.child.exitCode === null && api.child.signalCode === null) api.child.kill('SIGKILL');
-    await api.exited;
-  }
+  running.splice(0);
+  // Every process spawned, also one whose start failed or that started after its twin failed.
+  await Promise.all(
+    [...spawnedApiProcesses].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGKILL');
+        }),
+    ),
+  );
   await Promise.all([a.close(), b.close()]);
   rmSync(dir, { recursive: true, force: true });
 });
