@@ -18,6 +18,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { LOCAL_DATAVERSE_READY, startChild, stopChild } from './childProcesses';
+import { runLoad } from './loadLoop';
 
 const SUBMITS = Number(process.env.BENCH_SUBMITS ?? 400);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
@@ -40,28 +41,11 @@ interface Measurement {
   roundTrips: number;
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
 async function measure(dataverseUrl: string, count: number, operation: (i: number) => Promise<void>, concurrency = CONCURRENCY): Promise<Measurement> {
   await call(`${dataverseUrl}/_admin/stats/reset`, { method: 'POST' });
-  const latencies: number[] = [];
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      for (let i = next++; i < count; i = next++) {
-        const t = performance.now();
-        await operation(i);
-        latencies.push(performance.now() - t);
-      }
-    }),
-  );
-  const elapsed = (performance.now() - started) / 1000;
+  const result = await runLoad(count, concurrency, operation);
   const stats = JSON.parse((await call(`${dataverseUrl}/_admin/stats`)).text) as { http: { total: number } };
-  latencies.sort((a, b) => a - b);
-  return { perSecond: count / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), roundTrips: stats.http.total / count };
+  return { ...result, roundTrips: stats.http.total / count };
 }
 
 async function expectOk(response: { ok: boolean; status: number; text: string }, what: string): Promise<void> {

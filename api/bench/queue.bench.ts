@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'undici';
 import { LOCAL_DATAVERSE_READY, startChild, stopChild } from './childProcesses';
+import { runLoad } from './loadLoop';
 
 const OPS = Number(process.env.BENCH_QUEUE_OPS ?? 1000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
@@ -32,26 +33,8 @@ async function call(url: string, init: { method?: string; headers?: Record<strin
   return { status: response.statusCode, text: await response.body.text() };
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-async function run(count: number, operation: (i: number) => Promise<void>, concurrency = CONCURRENCY): Promise<{ perSecond: number; p50: number; p99: number }> {
-  const latencies: number[] = [];
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      for (let i = next++; i < count; i = next++) {
-        const t = performance.now();
-        await operation(i);
-        latencies.push(performance.now() - t);
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  return { perSecond: count / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+function run(count: number, operation: (i: number) => Promise<void>, concurrency = CONCURRENCY) {
+  return runLoad(count, concurrency, operation);
 }
 
 /** A contact with three references (two accounts, one contact), half of them missing in b. */
