@@ -6,7 +6,7 @@
 import { z } from 'zod';
 
 export const QueueSettingsSchema = z.strictObject({
-  /** Operations one process runs against Dataverse at once, over all instances (Dataverse allows 52 per user). */
+  /** Operations one process runs against one instance at once (Dataverse allows 52 concurrent requests per user). */
   concurrency: z.number().int().min(1).max(52).optional(),
   /** Seconds between looks for new work when the queue seemed empty (new work in this process wakes it at once). */
   pollIntervalSeconds: z.number().min(0.05).max(60).optional(),
