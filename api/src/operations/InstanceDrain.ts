@@ -150,9 +150,11 @@ export class InstanceDrain {
     }
     this.lastSweep = Date.now();
     const resuming = this.resume;
-    const claimed = resuming
-      ? await store.claimDue(instance, owner, settings.leaseSeconds, free)
-      : [...(await store.claimExpired(instance, owner, settings.leaseSeconds, free)), ...(await store.claimDue(instance, owner, settings.leaseSeconds, free, STALLED_AFTER_SECONDS))].slice(0, free);
+    // Never claim more than the free slots: a claimed operation left unlaunched would sit leased.
+    const expired = resuming ? [] : await store.claimExpired(instance, owner, settings.leaseSeconds, free);
+    const room = free - expired.length;
+    const due = room > 0 ? await store.claimDue(instance, owner, settings.leaseSeconds, room, resuming ? 0 : STALLED_AFTER_SECONDS) : [];
+    const claimed = [...expired, ...due];
     // Keep sweeping while it finds full batches: there is more accepted work without wake-ups.
     this.resume = resuming && claimed.length >= free;
     if (claimed.length > 0 && !resuming) this.options.logger.info({ instance, count: claimed.length }, 'queue: resumed operations whose wake-up was lost (a process stopped or crashed)');
