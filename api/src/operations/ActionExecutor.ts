@@ -24,7 +24,7 @@ export function isTransient(error: unknown): error is ApiError {
 export async function executeAction(service: EnsureService, request: StoredRequest, maxUnavailableWaitSeconds: number, requestId?: string): Promise<ActionOutcome> {
   const context: CallContext = { origin: request.origin, newRecordId: request.newRecordId, ...(requestId ? { requestId } : {}) };
   try {
-    const body = await run(service, request, context);
+    const body = await runAction(service, request, context);
     return { kind: 'final', succeeded: true, status: 200, body };
   } catch (error) {
     if (isTransient(error)) {
@@ -37,7 +37,8 @@ export async function executeAction(service: EnsureService, request: StoredReque
   }
 }
 
-function run(service: EnsureService, request: StoredRequest, context: CallContext): Promise<unknown> {
+/** Calls the service method an action names. */
+export function runAction(service: EnsureService, request: Pick<StoredRequest, 'action' | 'instance' | 'input'>, context: CallContext): Promise<unknown> {
   switch (request.action) {
     case 'ensure':
       return service.ensure(request.instance, (request as StoredRequest<'ensure'>).input, context);

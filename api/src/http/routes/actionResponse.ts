@@ -10,6 +10,7 @@
  */
 import type { Request, Response } from 'express';
 import type { EnsureService } from '../../core/EnsureService';
+import { runAction } from '../../operations/ActionExecutor';
 import type { ActionAnswer, ActionCall } from '../../operations/OperationQueue';
 import { IDEMPOTENCY_KEY_PATTERN, type ActionName } from '../../operations/OperationRequest';
 import { invalidRequest } from '../HttpError';
@@ -28,13 +29,7 @@ export const OPERATION_ID_HEADER = 'X-Operation-Id';
 export function directRunner(service: EnsureService): ActionRunner {
   return {
     async run(call) {
-      const context = { origin: call.origin, ...(call.requestId ? { requestId: call.requestId } : {}) };
-      const body =
-        call.action === 'ensure'
-          ? await service.ensure(call.instance, call.input as ActionCall<'ensure'>['input'], context)
-          : call.action === 'submit'
-            ? await service.submit(call.instance, call.input as ActionCall<'submit'>['input'], context)
-            : await service.hydrate(call.instance, call.input as ActionCall<'hydrate'>['input'], context);
+      const body = await runAction(service, call, { origin: call.origin, ...(call.requestId ? { requestId: call.requestId } : {}) });
       return { kind: 'final', operationId: '', status: 200, body, replayed: false };
     },
   };
