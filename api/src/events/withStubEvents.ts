@@ -10,6 +10,7 @@
  * Events are emitted after the action succeeded and are not awaited by the caller's answer beyond
  * handing them to the bus (a webhook listener enqueues them durably; see api/src/webhooks).
  */
+import { withActions, type ActionMethods } from '../core/withActions';
 import type { CallContext, EnsureInput, EnsureResult, EnsureService, HydrateInput, HydrateResult, RecordKeyInput, SubmitInput, SubmitResult } from '../core/EnsureService';
 import { stubEvent, type StubEvent } from './StubEvents';
 
@@ -22,7 +23,7 @@ export interface StubEventSink {
 }
 
 export function withStubEvents<S extends EnsureService>(service: S, sink: StubEventSink): S {
-  const observed: Pick<EnsureService, 'ensure' | 'submit' | 'hydrate'> = {
+  const observed: ActionMethods = {
     async ensure(instance: string, input: EnsureInput, context: CallContext): Promise<EnsureResult> {
       const result = await service.ensure(instance, input, context);
       if (result.outcome === 'created-stub') {
@@ -56,15 +57,7 @@ export function withStubEvents<S extends EnsureService>(service: S, sink: StubEv
       return result;
     },
   };
-  // Every other member (listStubs, …, and what the service has beyond the interface, such as the
-  // core's close()) is the wrapped service's own: the decorator keeps the type it was given.
-  return new Proxy(service, {
-    get(target, property) {
-      if (property === 'ensure' || property === 'submit' || property === 'hydrate') return observed[property];
-      const value: unknown = Reflect.get(target, property, target);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
+  return withActions(service, observed);
 }
 
 /** An event that cannot be handed over never turns a done write into a failed answer. */

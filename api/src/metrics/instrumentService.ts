@@ -7,6 +7,7 @@
  * service offers beyond the interface, such as the core's `close()`) is the wrapped service's own, so
  * the decorator never falls behind a growing interface and keeps the type it was given.
  */
+import { withActions, type ActionMethods } from '../core/withActions';
 import type { CallContext, EnsureInput, EnsureResult, EnsureService, HydrateInput, HydrateResult, SubmitInput, SubmitResult } from '../core/EnsureService';
 
 /** What the decorator records (a `ServiceMetrics` fits). */
@@ -15,10 +16,9 @@ export interface StubRecorder {
   recordHydration(instance: string, table: string, seconds?: number): void;
 }
 
-type ObservedActions = Pick<EnsureService, 'ensure' | 'submit' | 'hydrate'>;
 
 export function instrumentService<S extends EnsureService>(service: S, metrics: StubRecorder): S {
-  const observed: ObservedActions = {
+  const observed: ActionMethods = {
     async ensure(instance: string, input: EnsureInput, context: CallContext): Promise<EnsureResult> {
       const result = await service.ensure(instance, input, context);
       if (result.outcome === 'created-stub') record(() => metrics.recordStubsCreated(instance, result.table));
@@ -37,13 +37,7 @@ export function instrumentService<S extends EnsureService>(service: S, metrics: 
       return result;
     },
   };
-  return new Proxy(service, {
-    get(target, property) {
-      if (property === 'ensure' || property === 'submit' || property === 'hydrate') return observed[property];
-      const value: unknown = Reflect.get(target, property, target);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
+  return withActions(service, observed);
 }
 
 /** A metric that cannot be recorded never turns a done write into a failed answer. */
