@@ -16,7 +16,6 @@ jest.setTimeout(300_000);
 let a: LocalDataverse;
 let b: LocalDataverse;
 let dir: string;
-const running: ApiProcess[] = [];
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'dve-processes-'));
@@ -24,7 +23,6 @@ beforeEach(async () => {
   b = await startLocalDataverse({ port: 0, memory: true });
 });
 afterEach(async () => {
-  running.splice(0);
   // Every process spawned, also one whose start failed or that started after its twin failed.
   await Promise.all(
     [...spawnedApiProcesses].map(
@@ -40,10 +38,8 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function start(configFile: string, dataDir: string, env: Record<string, string> = {}): Promise<ApiProcess> {
-  const api = await startApiProcess(configFile, dataDir, env);
-  running.push(api);
-  return api;
+function start(configFile: string, dataDir: string, env: Record<string, string> = {}): Promise<ApiProcess> {
+  return startApiProcess(configFile, dataDir, env);
 }
 
 /** Accepts `count` submits while b is down: every one 202. */
