@@ -131,6 +131,7 @@ export class DataverseHttpTransport {
     }
     if (token !== undefined) headers.Authorization = `Bearer ${token}`;
 
+    const deadline = attemptDeadline(this.timeoutMs, signal);
     let status: number;
     let responseHeaders: Headers;
     let bodyText: string;
@@ -143,7 +144,7 @@ export class DataverseHttpTransport {
         method: request.method,
         headers,
         body: request.body,
-        signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(this.timeoutMs)]) : AbortSignal.timeout(this.timeoutMs),
+        signal: deadline.signal,
       });
       status = response.statusCode;
       responseHeaders = toHeaders(response.headers);
@@ -152,6 +153,8 @@ export class DataverseHttpTransport {
       const error = transientErrorFromException(cause, { request: failed });
       finish(undefined, error);
       throw error;
+    } finally {
+      deadline.dispose();
     }
 
     // 3xx other than 304 (e.g. a redirect to a sign-in page) is not an answer we can use.
@@ -166,6 +169,26 @@ export class DataverseHttpTransport {
     finish(status, undefined);
     return { status, headers: responseHeaders, bodyText };
   }
+}
+
+/**
+ * One controller per attempt, aborted by the timeout or by the caller's signal. Cheaper than
+ * `AbortSignal.any([signal, AbortSignal.timeout(ms)])` on the hot path, and its timer and listener
+ * are removed as soon as the answer is in (`dispose`).
+ */
+function attemptDeadline(timeoutMs: number, signal: AbortSignal | undefined): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
+  const onAbort = () => controller.abort(signal!.reason);
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener('abort', onAbort, { once: true });
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    },
+  };
 }
 
 function toHeaders(raw: Record<string, string | string[] | undefined>): Headers {

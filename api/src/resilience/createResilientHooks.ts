@@ -79,7 +79,8 @@ export function createResilientHooks(instanceName: string, settings: ResilienceS
     { maxAttempts: resolved.maxAttempts - 1, backoff: new RetryAfterBackoff(resolved) },
   );
 
-  const attemptTimeout = timeout(resolved.attemptTimeoutMs, TimeoutStrategy.Aggressive);
+  // No abort on return: aborting a finished attempt's signal only costs a DOMException per request.
+  const attemptTimeout = timeout(resolved.attemptTimeoutMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false });
   const policy = wrap(retryPolicy, breakerPolicy, attemptTimeout);
 
   const instanceBreaker = new InstanceBreaker(instanceName, breakerPolicy, durations, events, logger);
@@ -100,7 +101,9 @@ export function createResilientHooks(instanceName: string, settings: ResilienceS
     wrap: async <T>(request: DataverseRequestDescription, attempt: (signal?: AbortSignal) => Promise<T>): Promise<T> => {
       try {
         // The policy's signal aborts the attempt's socket when its timeout fires (not only the wait).
-        return await policy.execute(({ signal }) => attempt(signal));
+        // A signal of its own per call: without one, cockatiel hangs every call's abort listener on one
+        // shared never-aborted signal, and Node warns (MaxListenersExceeded) past 10 concurrent requests.
+        return await policy.execute(({ signal }) => attempt(signal), new AbortController().signal);
       } catch (error) {
         throw translate(error, request);
       }
