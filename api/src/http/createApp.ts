@@ -61,6 +61,8 @@ export function createApp({ service, config, logger, preview, routers = [], metr
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.set('query parser', 'simple');
+  // No ETag on answers: no client of an action API revalidates them, and hashing every body costs.
+  app.set('etag', false);
   // First, so that every answer is counted and timed, including refusals by the middleware below.
   if (metrics) app.use(metrics.httpMiddleware);
   app.use(requestIdMiddleware);
