@@ -41,6 +41,8 @@ export interface InstanceDrainOptions {
   observer?: OperationObserver;
   /** Sends the wake-up of another operation (the next one of a lane, or a retry later). */
   wake(instance: string, operationId: string, notBefore?: Date): void;
+  /** Runs before sweeping a backlog (after start, or once the circuit lets requests through again). */
+  beforeBacklog?(): Promise<void>;
 }
 
 /** How long a queued operation may sit untouched before the sweep wakes it (a lost wake-up). */
@@ -48,7 +50,13 @@ const STALLED_AFTER_SECONDS = 10;
 const SWEEP_EVERY_MS = 5_000;
 
 export class InstanceDrain {
+  /** Every operation taken and not yet recorded as finished or released. */
   private readonly inFlight = new Map<string, Promise<void>>();
+  /**
+   * Those of them whose request to the instance is still under way: what the concurrency bounds (the
+   * instance's concurrent requests). Recording the answer in the database does not hold a slot.
+   */
+  private readonly sending = new Set<string>();
   private stopping = false;
   private loop: Promise<void> | undefined;
   private nudge: (() => void) | undefined;
@@ -71,8 +79,9 @@ export class InstanceDrain {
     this.nudge?.();
   }
 
+  /** Operations whose request to the instance is under way. */
   get active(): number {
-    return this.inFlight.size;
+    return this.sending.size;
   }
 
   /**
@@ -89,9 +98,11 @@ export class InstanceDrain {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.allSettled(pending.map(([, run]) => run)), new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
     clearTimeout(timer);
-    for (const [id] of this.inFlight) {
+    for (const id of this.sending) {
       await this.options.store.release(id, this.options.owner, new Date(), 'the process stopped while running it').catch(() => false);
     }
+    // Those already answered are only being recorded: let that finish.
+    await Promise.allSettled([...this.inFlight].filter(([id]) => !this.sending.has(id)).map(([, run]) => run));
   }
 
   private async run(): Promise<void> {
@@ -108,11 +119,12 @@ export class InstanceDrain {
         if (this.circuitWasOpen) {
           this.circuitWasOpen = false;
           this.resume = true;
+          await this.options.beforeBacklog?.();
         }
         const limit = circuit?.state === 'half-open' ? 1 : settings.concurrency;
-        const free = limit - this.inFlight.size;
+        const free = limit - this.sending.size;
         // Refill in batches (half the slots) rather than one slot at a time: one claim for many.
-        if (free <= 0 || (this.inFlight.size > 0 && free < Math.ceil(limit / 2))) {
+        if (free <= 0 || (this.sending.size > 0 && free < Math.ceil(limit / 2))) {
           await this.pause(settings.pollIntervalSeconds * 1000);
           continue;
         }
@@ -166,8 +178,10 @@ export class InstanceDrain {
       .catch((error: unknown) => this.options.logger.error({ err: error, operationId: operation.id }, 'queue: operation failed unexpectedly'))
       .finally(() => {
         this.inFlight.delete(operation.id);
+        this.sending.delete(operation.id);
         this.notify();
       });
+    this.sending.add(operation.id);
     this.inFlight.set(operation.id, run);
   }
 
@@ -186,16 +200,25 @@ export class InstanceDrain {
         error: (error as Error).message,
       };
     }
+    // The instance has answered: the slot is free for the next operation while this one is recorded.
+    this.sending.delete(operation.id);
+    this.notify();
     if (outcome.kind === 'transient') {
       if (await store.release(operation.id, owner, outcome.retryAt, outcome.error)) this.options.wake(instance, operation.id, outcome.retryAt);
       return;
     }
-    const done = await store.finish(operation.id, owner, {
-      state: outcome.succeeded ? 'succeeded' : 'failed',
-      status: outcome.status,
-      response: outcome.body,
-      ...(outcome.error !== undefined ? { error: outcome.error } : {}),
-    });
+    const done = await store.finish(
+      operation.id,
+      owner,
+      {
+        state: outcome.succeeded ? 'succeeded' : 'failed',
+        status: outcome.status,
+        response: outcome.body,
+        ...(outcome.error !== undefined ? { error: outcome.error } : {}),
+      },
+      // Drained operations were answered 202: their callers poll, none waits on this finish.
+      { background: operation.accepted },
+    );
     if (!done.finished) {
       this.options.logger.warn({ operationId: operation.id }, 'queue: lease lost before the operation finished (another process took it over)');
       return;

@@ -14,7 +14,7 @@ import type { EnsureService } from '../core/EnsureService';
 import { executeAction } from './ActionExecutor';
 import { InstanceDrain, type CircuitView, type OperationObserver } from './InstanceDrain';
 import { idempotencyKey, laneOf, requestHash, type ActionInputs, type ActionName, type StoredRequest } from './OperationRequest';
-import { OperationStore, type ListQuery, type OperationCounts, type OperationRecord, type SqlDatabase } from './OperationStore';
+import { OperationStore, vacuumEmbeddedDatabase, type ListQuery, type OperationCounts, type OperationRecord, type SqlDatabase } from './OperationStore';
 import type { QueueSettings } from './QueueSettings';
 import { WakeUps } from './WakeUps';
 import { ensureQueue } from '../queue/createQueue';
@@ -68,6 +68,7 @@ export class OperationQueue {
   private readonly owner = `${process.pid}-${randomUUID()}`;
   private readonly wakeUps: WakeUps;
   private maintenanceTimer: NodeJS.Timeout | undefined;
+  private statisticsRefreshedAt = 0;
   private stopped: Promise<void> | undefined;
 
   private constructor(private readonly options: OperationQueueOptions) {
@@ -86,6 +87,7 @@ export class OperationQueue {
     if (options.exclusive) {
       const released = await queue.store.releaseAllRunning();
       if (released > 0) options.logger.warn({ count: released }, 'queue: operations the previous process left running are queued again');
+      await queue.refreshStatistics();
     }
     for (const instance of options.instances) {
       const drain = new InstanceDrain({
@@ -100,6 +102,7 @@ export class OperationQueue {
         logger: options.logger,
         ...(options.observer ? { observer: options.observer } : {}),
         wake: (name, id, notBefore) => queue.wake(name, id, notBefore),
+        ...(options.exclusive ? { beforeBacklog: () => queue.refreshStatistics() } : {}),
       });
       queue.drains.set(instance.name, drain);
       drain.start();
@@ -242,8 +245,25 @@ export class OperationQueue {
     try {
       const expired = await this.store.maintain(this.options.settings);
       if (expired > 0) this.options.logger.warn({ count: expired }, `queue: operations pending for more than ${this.options.settings.maxPendingHours} h are dead letters now`);
+      // The embedded PGlite has no autovacuum: reclaim dead rows and refresh the planner's statistics.
+      if (this.options.exclusive) await vacuumEmbeddedDatabase(this.options.boss.getDb() as SqlDatabase);
     } catch (error) {
       this.options.logger.error({ err: error }, 'queue: maintenance failed; it runs again in a minute');
+    }
+  }
+
+  /**
+   * Fresh planner statistics on the embedded database before a backlog is drained (at start, and when
+   * a circuit lets requests through again): operations accepted during an outage change the table's
+   * size by orders of magnitude, and PGlite has no autovacuum to notice. At most every 10 s.
+   */
+  private async refreshStatistics(): Promise<void> {
+    if (Date.now() - this.statisticsRefreshedAt < 10_000) return;
+    this.statisticsRefreshedAt = Date.now();
+    try {
+      await vacuumEmbeddedDatabase(this.options.boss.getDb() as SqlDatabase, true);
+    } catch (error) {
+      this.options.logger.warn({ err: error }, 'queue: could not refresh the database statistics');
     }
   }
 }

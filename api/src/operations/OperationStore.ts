@@ -94,6 +94,8 @@ function columns(alias = ''): string {
 const COLUMNS = columns();
 
 const PENDING = `('queued', 'running')`;
+/** How long a background finish waits for others (see `finish`): a few ms against seconds of polling. */
+const BACKGROUND_FINISH_LINGER_MS = 5;
 
 export const OPERATION_TABLE_DDL: readonly string[] = [
   `CREATE TABLE IF NOT EXISTS dve.operation (
@@ -131,6 +133,12 @@ CREATE INDEX IF NOT EXISTS operation_queued ON dve.operation (instance, seq) WHE
 export class OperationStore {
   private readonly inserts = new TickBatcher<NewOperation, Record<string, unknown> | undefined>((operations) => this.insertBatch(operations));
   private readonly finishes = new TickBatcher<{ id: string; owner: string; finish: Finish }, { finished: boolean; next?: string }>((items) => this.finishBatch(items));
+  /** Finishes of accepted operations (answered 202, nobody waits on the connection) wait a little to share a statement. */
+  private readonly backgroundFinishes = new TickBatcher<{ id: string; owner: string; finish: Finish }, { finished: boolean; next?: string }>(
+    (items) => this.finishBatch(items),
+    200,
+    BACKGROUND_FINISH_LINGER_MS,
+  );
 
   constructor(private readonly db: SqlDatabase) {}
 
@@ -235,19 +243,20 @@ export class OperationStore {
 
   /**
    * Records the final answer of a running operation this owner holds, and returns the next queued
-   * operation of its lane (to wake it); `finished: false` when the lease was lost. Batched per turn.
+   * operation of its lane (to wake it); `finished: false` when the lease was lost. Batched per turn;
+   * `background` (an accepted operation: the caller polls) batches over a few milliseconds instead.
    */
-  finish(id: string, owner: string, finish: Finish): Promise<{ finished: boolean; next?: string }> {
-    return this.finishes.add({ id, owner, finish });
+  finish(id: string, owner: string, finish: Finish, options: { background?: boolean } = {}): Promise<{ finished: boolean; next?: string }> {
+    return (options.background ? this.backgroundFinishes : this.finishes).add({ id, owner, finish });
   }
 
   private async finishBatch(items: Array<{ id: string; owner: string; finish: Finish }>): Promise<Array<{ finished: boolean; next?: string }>> {
     const { rows } = await this.db.executeSql(
       `WITH done AS (
-         UPDATE dve.operation o SET state = ($3::text[])[k.n], status = ($4::int[])[k.n], response = ($5::json) -> (k.n - 1), last_error = ($6::text[])[k.n],
+         UPDATE dve.operation o SET state = k.state, status = k.status, response = k.response, last_error = k.error,
            lease_owner = NULL, lease_until = NULL, updated_at = now(), finished_at = now()
-         FROM (SELECT o2.id, array_position($1::uuid[], o2.id) AS n FROM dve.operation o2 WHERE o2.id = ANY($1::uuid[])) k
-         WHERE o.id = k.id AND o.state = 'running' AND o.lease_owner = ($2::text[])[k.n]
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::json[], $6::text[]) AS k(id, owner, state, status, response, error)
+         WHERE o.id = k.id AND o.state = 'running' AND o.lease_owner = k.owner
          RETURNING o.id, o.lane, o.seq
        )
        SELECT d.id::text AS id, (
@@ -258,7 +267,8 @@ export class OperationStore {
         items.map((item) => item.owner),
         items.map((item) => item.finish.state),
         items.map((item) => item.finish.status),
-        JSON.stringify(items.map((item) => item.finish.response ?? null)),
+        // One JSON text per operation: json[] keeps each answer's text byte for byte.
+        items.map((item) => JSON.stringify(item.finish.response ?? null)),
         items.map((item) => item.finish.error ?? null),
       ],
     );
@@ -397,6 +407,17 @@ export class OperationStore {
     );
     return rows.length;
   }
+}
+
+/**
+ * PGlite runs PostgreSQL without its background workers: no autovacuum. Without this, dead row
+ * versions of every update and delete pile up (the table and its indexes only grow, scans slow down)
+ * and the planner keeps the statistics of an empty table — it then scans whole indexes where one
+ * lookup would do. `VACUUM (ANALYZE)` of the whole database covers pg-boss' tables too. Not needed on
+ * PostgreSQL, whose autovacuum does it.
+ */
+export async function vacuumEmbeddedDatabase(db: SqlDatabase, analyzeOnly = false): Promise<void> {
+  await db.executeSql(analyzeOnly ? 'ANALYZE' : 'VACUUM (ANALYZE)');
 }
 
 function toDate(ms: unknown): Date | null {

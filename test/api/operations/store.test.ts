@@ -1,0 +1,95 @@
+/**
+ * `OperationStore` on PGlite, below the HTTP layer: answers survive byte for byte whatever they
+ * contain, finishes share statements, and the embedded database's housekeeping (no autovacuum in
+ * PGlite) keeps the planner's statistics current.
+ */
+import { randomUUID } from 'node:crypto';
+import { OperationStore, vacuumEmbeddedDatabase, type NewOperation, type SqlDatabase } from '../../../api/src/operations/OperationStore';
+import { TickBatcher } from '../../../api/src/operations/TickBatcher';
+import { PgliteDatabase } from '../../../api/src/queue/PgliteDatabase';
+
+let embedded: PgliteDatabase;
+/** The adapter as the queue sees it (pg-boss' `Db`, rows as records). */
+let db: SqlDatabase;
+let store: OperationStore;
+
+beforeAll(async () => {
+  embedded = await PgliteDatabase.inMemory();
+  db = embedded as unknown as SqlDatabase;
+  store = new OperationStore(db);
+  await store.migrate();
+});
+afterAll(() => embedded.close());
+
+function newOperation(queue: boolean): NewOperation {
+  const id = randomUUID();
+  return {
+    id,
+    idempotencyKey: `d:${randomUUID()}`,
+    requestHash: 'hash',
+    request: { action: 'submit', instance: 'b', input: { table: 'contact', record: { lastname: 'x' } }, origin: 'apikey:test', newRecordId: id },
+    lane: `b:contact:${id}`,
+    queue,
+    owner: 'owner-1',
+    leaseSeconds: 60,
+  };
+}
+
+test('finished answers come back byte for byte: key order, quotes, backslashes, braces, commas, non-ASCII, null', async () => {
+  const operations = [newOperation(false), newOperation(false), newOperation(false)];
+  for (const operation of operations) await store.insert(operation);
+  const answer = { z: 1, a: 'q"uote \\ back {x,y} ü 😀 NULL', n: null, list: [1, '2', { b: true }] };
+  // Finished in one turn: one statement for the three.
+  await Promise.all([
+    store.finish(operations[0]!.id, 'owner-1', { state: 'succeeded', status: 200, response: answer }),
+    store.finish(operations[1]!.id, 'owner-1', { state: 'failed', status: 409, response: { error: { code: 'Conflict', message: 'a "quoted" \\ name' } }, error: 'e"\\' }),
+    store.finish(operations[2]!.id, 'owner-1', { state: 'succeeded', status: 200, response: null }, { background: true }),
+  ]);
+  const [first, second, third] = await Promise.all(operations.map((operation) => store.get(operation.id)));
+  expect(JSON.stringify(first!.response)).toBe(JSON.stringify(answer));
+  expect(first!.state).toBe('succeeded');
+  expect(second).toMatchObject({ state: 'failed', status: 409, lastError: 'e"\\', response: { error: { message: 'a "quoted" \\ name' } } });
+  expect(third).toMatchObject({ state: 'succeeded', response: null });
+});
+
+test('a finish by another owner (lease lost) changes nothing', async () => {
+  const operation = newOperation(false);
+  await store.insert(operation);
+  expect(await store.finish(operation.id, 'someone-else', { state: 'succeeded', status: 200, response: {} })).toEqual({ finished: false });
+  expect((await store.get(operation.id))!.state).toBe('running');
+});
+
+test('the embedded database housekeeping refreshes the statistics the planner uses (PGlite has no autovacuum)', async () => {
+  const reltuples = async () => Number(((await db.executeSql(`SELECT reltuples FROM pg_class WHERE oid = 'dve.operation'::regclass`)).rows[0] as { reltuples: number }).reltuples);
+  for (let i = 0; i < 300; i++) await store.insert(newOperation(true));
+  const count = Number(((await db.executeSql('SELECT count(*)::int AS n FROM dve.operation')).rows[0] as { n: number }).n);
+  expect(await reltuples()).not.toBe(count); // never analyzed: the planner does not know the table's size
+  await vacuumEmbeddedDatabase(db, true);
+  expect(await reltuples()).toBe(count);
+  // Every update leaves a dead row version behind; VACUUM makes their space reusable, so repeated
+  // churn keeps the table the same size instead of growing by a table's worth each round.
+  const size = async () => Number(((await db.executeSql(`SELECT pg_relation_size('dve.operation')::int AS n`)).rows[0] as { n: number }).n);
+  await vacuumEmbeddedDatabase(db);
+  const before = await size();
+  for (let round = 0; round < 6; round++) {
+    await db.executeSql(`UPDATE dve.operation SET attempts = attempts + 1, updated_at = now()`);
+    await vacuumEmbeddedDatabase(db);
+  }
+  expect(await size()).toBeLessThanOrEqual(before * 2.5); // without VACUUM: about 7× (one more copy per round)
+  expect(await reltuples()).toBe(count);
+});
+
+test('TickBatcher with a linger gathers calls made over several turns into one batch', async () => {
+  const batches: number[][] = [];
+  const batcher = new TickBatcher<number, number>(async (items) => {
+    batches.push(items);
+    return items.map((item) => item * 2);
+  }, 200, 30);
+  const first = batcher.add(1);
+  await new Promise((resolve) => setImmediate(resolve));
+  const second = batcher.add(2);
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  const third = batcher.add(3);
+  expect(await Promise.all([first, second, third])).toEqual([2, 4, 6]);
+  expect(batches).toEqual([[1, 2, 3]]);
+});
