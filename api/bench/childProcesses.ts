@@ -1,5 +1,6 @@
 /** Benchmarks run each server in its own process (as deployed); these start and stop them. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 /** Runs a TypeScript entry with tsx and resolves once its output matches `ready` (group 1: the URL). */
 export function startChild(script: string, args: string[], env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; url: string }> {
@@ -24,3 +25,16 @@ export function stopChild(child: ChildProcess): Promise<void> {
 
 /** The local Dataverse CLI's ready line: `Local Dataverse ready at http://127.0.0.1:<port>/api/data/v9.2/`. */
 export const LOCAL_DATAVERSE_READY = /ready at (http:\/\/127\.0\.0\.1:\d+)\//;
+
+/**
+ * CPU time a child has used so far (user + system, all its threads) in ms, from /proc on Linux;
+ * undefined elsewhere. Assumes the usual 100 clock ticks per second.
+ */
+export function cpuMillis(child: ChildProcess): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}

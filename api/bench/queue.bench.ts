@@ -11,11 +11,11 @@
  * Targets (issue 4): p99 under 20 ms while down; drain ≥ 300 operations/s.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'undici';
-import { LOCAL_DATAVERSE_READY, startChild, stopChild } from './childProcesses';
+import { cpuMillis, LOCAL_DATAVERSE_READY, startChild, stopChild } from './childProcesses';
 import { runLoad } from './loadLoop';
 
 const OPS = Number(process.env.BENCH_QUEUE_OPS ?? 1000);
@@ -54,13 +54,13 @@ async function setFault(url: string, fault: Record<string, unknown>): Promise<vo
   if (answer.status >= 300) throw new Error(`fault: ${answer.status} ${answer.text}`);
 }
 
-async function pendingCount(api: string): Promise<number> {
-  let pending = 0;
+/** Whether any operation is still queued or running: `top=1`, so that watching costs the API next to nothing. */
+async function anyPending(api: string): Promise<boolean> {
   for (const state of ['queued', 'running']) {
-    const page = JSON.parse((await call(`${api}/v1/operations?state=${state}&top=500`)).text) as { value: unknown[]; nextSkipToken?: string };
-    pending += page.value.length + (page.nextSkipToken ? 1 : 0);
+    const page = JSON.parse((await call(`${api}/v1/operations?state=${state}&top=1`)).text) as { value: unknown[] };
+    if (page.value.length > 0) return true;
   }
-  return pending;
+  return false;
 }
 
 async function main(): Promise<void> {
@@ -123,12 +123,18 @@ async function main(): Promise<void> {
     // 2. Recovery: b back; time until nothing is pending.
     const queued = OPS + 10 + 200;
     await setFault(b.url, { mode: 'none' });
+    // Where the CPU goes while draining: the four processes share this machine's cores.
+    const cpuBefore = [api, a, b].map((p) => cpuMillis(p.child));
     const started = performance.now();
     for (;;) {
-      if ((await pendingCount(api.url)) === 0) break;
+      if (!(await anyPending(api.url))) break;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const drainSeconds = (performance.now() - started) / 1000;
+    const cpuPerOperation = [api, a, b].map((p, i) => {
+      const [before, after] = [cpuBefore[i], cpuMillis(p.child)];
+      return before === undefined || after === undefined ? undefined : (after - before) / queued;
+    });
     const failed = JSON.parse((await call(`${api.url}/v1/operations?state=failed&top=5`)).text) as { value: unknown[] };
     const rows = JSON.parse((await call(`${b.url}/api/data/v9.2/contacts?$count=true&$select=contactid&$filter=${encodeURIComponent(`startswith(lastname,'${downRun}')`)}`, { headers: { Prefer: 'odata.maxpagesize=5000' } })).text) as { '@odata.count': number };
 
@@ -140,6 +146,11 @@ async function main(): Promise<void> {
     console.log(`1. b down, circuit open, one caller at a time: 200 submits answered 202 — p50 ${f(downSerial.p50)} ms, p99 ${f(downSerial.p99)} ms (target p99 < 20 ms); /health one at a time p50 ${f(healthSerial.p50)} ms, p99 ${f(healthSerial.p99)} ms`);
     console.log(`   b down, circuit open, concurrency ${CONCURRENCY}: ${OPS} submits answered 202 — ${f(down.perSecond)}/s, p50 ${f(down.p50)} ms, p99 ${f(down.p99)} ms p99 ${f(down.p99 / health.p99)}× that of /health at the same concurrency`);
     console.log(`2. b back: ${queued} queued operations drained in ${drainSeconds.toFixed(2)} s — ${f(queued / drainSeconds)} operations/s (target ≥ 300/s); ${f(queued / drainSeconds / sync.perSecond)}× the synchronous submit rate`);
+    if (cpuPerOperation.every((ms) => ms !== undefined)) {
+      const [apiMs, aMs, bMs] = cpuPerOperation as number[];
+      const cores = ((apiMs! + aMs! + bMs!) * queued) / 1000 / drainSeconds;
+      console.log(`   CPU per drained operation: API ${f(apiMs!)} ms (its PGlite included), a ${f(aMs!)} ms, b ${f(bMs!)} ms — ${cores.toFixed(2)} of this machine's ${availableParallelism()} cores busy`);
+    }
     console.log(`   contacts of the outage in b: ${rows['@odata.count']} of ${queued} (exactly once); dead letters: ${failed.value.length}`);
   } finally {
     await stopChild(api.child);
