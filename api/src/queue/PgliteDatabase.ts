@@ -5,15 +5,18 @@
  * - A data folder is opened only after taking the data-folder lock (`queue.lock`): two processes
  *   opening one PGlite folder corrupt it for good (DESIGN.md), so a second opener gets the lock's clear
  *   error and PGlite is never started. `close()` closes PGlite, then releases the lock.
+ * - PGlite runs on a worker thread (`pgliteWorker.mjs`): its WASM Postgres is the API's largest CPU
+ *   cost per operation, and there it uses another core instead of holding up HTTP requests.
  * - PGlite is one connection. pg-boss calls `executeSql` concurrently (workers, maintenance, monitor),
  *   and never spans a transaction over several calls (it cannot, on a pool), so calls run one at a time
- *   in arrival order. A multi-statement command that fails inside its own `BEGIN … COMMIT` leaves the
+ *   in arrival order (the worker takes them in order). A multi-statement command that fails inside its own `BEGIN … COMMIT` leaves the
  *   single connection in an aborted transaction; it is rolled back before the next call runs.
  * - pg-boss sends its schema, migrations and locked maintenance commands as several statements without
  *   values: those go through `exec` (simple protocol); a call with values is one statement through
  *   `query` (extended protocol, parameters typed by the server).
  */
-import { PGlite } from '@electric-sql/pglite';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type PgBoss from 'pg-boss';
 import { DataFolderLock } from '../storage/DataFolderLock';
 
@@ -25,24 +28,56 @@ export interface SqlResult {
   rows: unknown[];
 }
 
+/** A PostgreSQL error as the worker describes it: the message and fields such as `code` (23505, 40P01). */
+type WorkerError = { message: string } & Record<string, unknown>;
+type WorkerMessage = { type: 'ready' } | { type: 'failed'; error: WorkerError } | { type: 'closed' } | { id: number; rows?: unknown[]; error?: WorkerError };
+
+const WORKER_SCRIPT = join(__dirname, 'pgliteWorker.mjs');
+
+/** An Error like the ones PGlite throws: same message, and `code`, `detail`, … as properties. */
+function toError(described: WorkerError): Error {
+  const { message, ...fields } = described;
+  return Object.assign(new Error(message), fields);
+}
+
 export class PgliteDatabase implements PgBoss.Db {
-  private tail: Promise<unknown> = Promise.resolve();
+  private readonly pending = new Map<number, { resolve: (result: SqlResult) => void; reject: (error: Error) => void }>();
+  private nextId = 0;
   private closed = false;
+  private closing: Promise<void> | undefined;
+  private readonly exited: Promise<void>;
 
   private constructor(
-    private readonly pg: PGlite,
+    private readonly worker: Worker,
     private readonly lock: DataFolderLock | undefined,
     /** The data folder, or undefined in memory. */
     readonly dataDir: string | undefined,
-  ) {}
+  ) {
+    worker.on('message', (message: WorkerMessage) => {
+      if (!('id' in message)) return;
+      const call = this.pending.get(message.id);
+      if (!call) return;
+      this.pending.delete(message.id);
+      if (this.pending.size === 0) worker.unref();
+      if (message.error) call.reject(toError(message.error));
+      else call.resolve({ rows: message.rows ?? [] });
+    });
+    this.exited = new Promise((resolve) => {
+      worker.once('exit', () => {
+        // A worker that died takes its answers with it: fail the calls still waiting.
+        for (const call of this.pending.values()) call.reject(new Error('The queue database stopped.'));
+        this.pending.clear();
+        this.closed = true;
+        resolve();
+      });
+    });
+  }
 
   /** Opens (or creates) the queue database in `dataDir`, refusing a folder another process has open. */
   static async open(dataDir: string): Promise<PgliteDatabase> {
     const lock = DataFolderLock.acquire(dataDir, QUEUE_LOCK_NAME);
     try {
-      const pg = new PGlite(`${dataDir}/${QUEUE_PGDATA}`);
-      await pg.waitReady;
-      return new PgliteDatabase(pg, lock, dataDir);
+      return await PgliteDatabase.start(`${dataDir}/${QUEUE_PGDATA}`, lock, dataDir);
     } catch (error) {
       lock.release();
       throw error;
@@ -50,57 +85,66 @@ export class PgliteDatabase implements PgBoss.Db {
   }
 
   /** A queue database that lives and dies with this process (tests, demos): nothing on disk, no lock. */
-  static async inMemory(): Promise<PgliteDatabase> {
-    const pg = new PGlite();
-    await pg.waitReady;
-    return new PgliteDatabase(pg, undefined, undefined);
+  static inMemory(): Promise<PgliteDatabase> {
+    return PgliteDatabase.start(undefined, undefined, undefined);
+  }
+
+  private static async start(pgdata: string | undefined, lock: DataFolderLock | undefined, dataDir: string | undefined): Promise<PgliteDatabase> {
+    const worker = new Worker(WORKER_SCRIPT, { workerData: { dataDir: pgdata } });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const onMessage = (message: WorkerMessage) => {
+          if (!('type' in message)) return;
+          worker.off('message', onMessage);
+          worker.off('error', reject);
+          if (message.type === 'ready') resolve();
+          else reject(toError(message.type === 'failed' ? message.error : { message: `unexpected message ${message.type}` }));
+        };
+        worker.on('message', onMessage);
+        worker.once('error', reject);
+      });
+    } catch (error) {
+      await worker.terminate();
+      throw error;
+    }
+    // Like PGlite in this thread: the worker keeps the process alive only while a call is waiting.
+    worker.unref();
+    return new PgliteDatabase(worker, lock, dataDir);
   }
 
   executeSql(text: string, values?: unknown[]): Promise<SqlResult> {
-    return this.serialised(() => this.run(text, values));
-  }
-
-  /** Waits for the calls already queued, closes PGlite, then releases the folder's lock. Idempotent. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    try {
-      await this.tail.catch(() => undefined);
-      await this.pg.close();
-    } finally {
-      this.lock?.release();
-    }
-  }
-
-  private serialised<T>(call: () => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new Error('The queue database is closed.'));
-    const result = this.tail.then(call, call);
-    this.tail = result.catch(() => undefined);
-    return result;
+    const id = this.nextId++;
+    return new Promise<SqlResult>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.ref();
+      this.worker.postMessage({ type: 'query', id, text, values });
+    });
   }
 
-  private async run(text: string, values: unknown[] | undefined): Promise<SqlResult> {
-    try {
-      if (values && values.length > 0) {
-        const result = await this.pg.query(text, values);
-        return { rows: result.rows };
+  /** Lets the calls already sent finish, closes PGlite, ends the worker, then releases the folder's lock. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.closed = true;
+      try {
+        // The worker answers in order: `closed` comes after every call sent before it.
+        const closed = new Promise<void>((resolve) => {
+          const onMessage = (message: WorkerMessage) => {
+            if ('type' in message && message.type === 'closed') {
+              this.worker.off('message', onMessage);
+              resolve();
+            }
+          };
+          this.worker.on('message', onMessage);
+        });
+        this.worker.ref();
+        this.worker.postMessage({ type: 'close' });
+        await Promise.race([closed, this.exited]);
+        await this.worker.terminate();
+      } finally {
+        this.lock?.release();
       }
-      const results = await this.pg.exec(text);
-      // Like node-postgres for one statement; for several, the rows of the last one that returned any.
-      const withRows = results.filter((r) => r.fields.length > 0);
-      return { rows: withRows[withRows.length - 1]?.rows ?? [] };
-    } catch (error) {
-      await this.rollbackIfInTransaction();
-      throw error;
-    }
-  }
-
-  private async rollbackIfInTransaction(): Promise<void> {
-    try {
-      // Outside a transaction ROLLBACK is only a warning; inside an aborted one it ends it.
-      await this.pg.exec('ROLLBACK');
-    } catch {
-      // nothing more to undo
-    }
+    })();
+    return this.closing;
   }
 }

@@ -1,7 +1,8 @@
 /**
  * The executeSql adapter on its own: the two shapes pg-boss sends (several statements without values,
- * one statement with values), recovery from a failed BEGIN … COMMIT on the single connection, calls run
- * one at a time, and the lock taken before PGlite opens a folder and released by close().
+ * one statement with values), recovery from a failed BEGIN … COMMIT on the single connection, errors
+ * and values unchanged across the worker thread PGlite runs on, calls run one at a time, and the lock
+ * taken before PGlite opens a folder and released by close().
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,6 +34,17 @@ describe('executeSql in memory', () => {
   it('a failure inside BEGIN … COMMIT is rolled back, and the connection is usable at once', async () => {
     await expect(db.executeSql('BEGIN; insert into t values (3); insert into t values (1); COMMIT;')).rejects.toThrow(/duplicate key/);
     expect((await db.executeSql('select count(*)::int as c from t')).rows).toEqual([{ c: 2 }]);
+  });
+
+  it("a PostgreSQL error keeps its code and details across the database's worker thread (callers retry on 40P01, skip 23505)", async () => {
+    const failure = await db.executeSql('insert into t values ($1)', [1]).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(Error);
+    expect(failure).toMatchObject({ message: expect.stringMatching(/duplicate key/), code: '23505', constraint: 't_pkey', table: 't' });
+  });
+
+  it('timestamps, JSON and big integers come back as the same types PGlite gives in the thread', async () => {
+    const { rows } = await db.executeSql(`select '2026-11-26T10:00:00Z'::timestamptz as at, '{"a":[1,"x"]}'::json as j, 9007199254740993::bigint as big, null::text as nothing`);
+    expect(rows).toEqual([{ at: new Date('2026-11-26T10:00:00Z'), j: { a: [1, 'x'] }, big: 9007199254740993n, nothing: null }]);
   });
 
   it('concurrent calls are run one at a time, in order, and one failure does not stop the others', async () => {
