@@ -413,12 +413,17 @@ export class OperationStore {
  * PGlite runs PostgreSQL without its background workers: no autovacuum. Without this, dead row
  * versions of every update and delete pile up (the table and its indexes only grow, scans slow down)
  * and the planner keeps the statistics of an empty table — it then scans whole indexes where one
- * lookup would do. `VACUUM (ANALYZE)` of the whole database covers pg-boss' tables too. Not needed on
- * PostgreSQL, whose autovacuum does it.
+ * lookup would do. Only the tables with churn: the operations and pg-boss' jobs (a whole-database
+ * ANALYZE held the one connection for some 200 ms). Not needed on PostgreSQL, whose autovacuum does it.
  */
-export async function vacuumEmbeddedDatabase(db: SqlDatabase, analyzeOnly = false): Promise<void> {
-  await db.executeSql(analyzeOnly ? 'ANALYZE' : 'VACUUM (ANALYZE)');
+export async function vacuumEmbeddedDatabase(db: SqlDatabase, options: { analyzeOnly?: boolean; tables?: readonly string[] } = {}): Promise<void> {
+  const tables = (options.tables ?? [OPERATION_TABLE]).join(', ');
+  await db.executeSql(options.analyzeOnly ? `ANALYZE ${tables}` : `VACUUM (ANALYZE) ${tables}`);
 }
+
+export const OPERATION_TABLE = 'dve.operation';
+/** pg-boss 10's tables with churn (its default schema, which createQueue keeps). */
+export const PG_BOSS_CHURN_TABLES: readonly string[] = ['pgboss.job', 'pgboss.archive'];
 
 function toDate(ms: unknown): Date | null {
   return ms === null || ms === undefined ? null : new Date(Number(ms));

@@ -4,7 +4,8 @@
  * PGlite) keeps the planner's statistics current.
  */
 import { randomUUID } from 'node:crypto';
-import { OperationStore, vacuumEmbeddedDatabase, type NewOperation, type SqlDatabase } from '../../../api/src/operations/OperationStore';
+import { OperationStore, PG_BOSS_CHURN_TABLES, vacuumEmbeddedDatabase, type NewOperation, type SqlDatabase } from '../../../api/src/operations/OperationStore';
+import { createQueue } from '../../../api/src/queue/createQueue';
 import { TickBatcher } from '../../../api/src/operations/TickBatcher';
 import { PgliteDatabase } from '../../../api/src/queue/PgliteDatabase';
 
@@ -64,7 +65,7 @@ test('the embedded database housekeeping refreshes the statistics the planner us
   for (let i = 0; i < 300; i++) await store.insert(newOperation(true));
   const count = Number(((await db.executeSql('SELECT count(*)::int AS n FROM dve.operation')).rows[0] as { n: number }).n);
   expect(await reltuples()).not.toBe(count); // never analyzed: the planner does not know the table's size
-  await vacuumEmbeddedDatabase(db, true);
+  await vacuumEmbeddedDatabase(db, { analyzeOnly: true });
   expect(await reltuples()).toBe(count);
   // Every update leaves a dead row version behind; VACUUM makes their space reusable, so repeated
   // churn keeps the table the same size instead of growing by a table's worth each round.
@@ -92,4 +93,13 @@ test('TickBatcher with a linger gathers calls made over several turns into one b
   const third = batcher.add(3);
   expect(await Promise.all([first, second, third])).toEqual([2, 4, 6]);
   expect(batches).toEqual([[1, 2, 3]]);
+});
+
+test("the queue's minute housekeeping covers pg-boss' job tables, which exist under these names", async () => {
+  const boss = await createQueue({ memory: true });
+  try {
+    await expect(vacuumEmbeddedDatabase(boss.getDb() as SqlDatabase, { tables: PG_BOSS_CHURN_TABLES })).resolves.toBeUndefined();
+  } finally {
+    await boss.stop();
+  }
 });
