@@ -7,7 +7,7 @@
  * keep two processes from running one operation, or two operations of one lane, at once.
  */
 import { ensureDveTables } from '../reconciler/SqlDatabase';
-import type { StoredRequest } from './OperationRequest';
+import { isDerivedKey, type StoredRequest } from './OperationRequest';
 import { TickBatcher } from './TickBatcher';
 
 export interface SqlDatabase {
@@ -150,9 +150,9 @@ export class OperationStore {
   /**
    * Inserts the operation unless its idempotency key is known. It starts `running` (claimed by `owner`)
    * when it may run now — not asked to queue, and no earlier operation of its lane pending — else
-   * `queued`. A new operation retires the derived idempotency keys of the finished operations of its
-   * lane: "the same payload again" after another write to the record is a new write. The inserts of
-   * one event-loop turn share one statement (see TickBatcher).
+   * `queued`. A derived idempotency key held by a finished operation with a later one in its lane is
+   * retired on the repeat (`retireDerivedKey`). The inserts of one event-loop turn share one statement
+   * (see TickBatcher).
    */
   async insert(operation: NewOperation): Promise<InsertResult> {
     const row = await this.inserts.add(operation);
@@ -164,7 +164,27 @@ export class OperationStore {
     }
     const existing = await this.findByIdempotencyKey(operation.idempotencyKey);
     // Gone between the two statements (retention ran): insert again.
-    return existing ? { kind: 'existing', operation: existing } : this.insert(operation);
+    if (!existing) return this.insert(operation);
+    // A derived key stops meaning "the same write" once another write to the record came after it.
+    if (isDerivedKey(operation.idempotencyKey) && (await this.retireDerivedKey(existing.id, operation.idempotencyKey))) return this.insert(operation);
+    return { kind: 'existing', operation: existing };
+  }
+
+  /**
+   * Frees a derived idempotency key held by a finished operation when a later operation of its lane
+   * exists: the same payload after another write to the record (P1, P2, P1) is a new write, so that
+   * the record ends at P1. Checked here, on the rare repeat, rather than on every insert. A pending
+   * holder keeps its key (a repeat while it is queued or running is the same write).
+   */
+  private async retireDerivedKey(id: string, key: string): Promise<boolean> {
+    const { rows } = await this.db.executeSql(
+      `UPDATE dve.operation o SET idempotency_key = NULL
+       WHERE o.id = $1::uuid AND o.idempotency_key = $2 AND o.state NOT IN ${PENDING}
+         AND EXISTS (SELECT 1 FROM dve.operation l WHERE l.lane = o.lane AND l.seq > o.seq)
+       RETURNING o.id`,
+      [id, key],
+    );
+    return rows.length > 0;
   }
 
   private async insertBatch(operations: NewOperation[]): Promise<Array<Record<string, unknown> | undefined>> {
@@ -177,9 +197,6 @@ export class OperationStore {
            WITH ORDINALITY AS x(id, idempotency_key, request_hash, instance, action, lane, queue, not_before, ord)
        ), lanes AS (
          SELECT i.id, EXISTS (SELECT 1 FROM dve.operation o WHERE o.lane = i.lane AND o.state IN ${PENDING}) AS busy FROM input i
-       ), retired AS (
-         UPDATE dve.operation o SET idempotency_key = NULL
-         WHERE o.lane = ANY($6::text[]) AND o.idempotency_key LIKE 'd:%' AND NOT (o.idempotency_key = ANY($2::text[])) AND o.state NOT IN ${PENDING}
        )
        INSERT INTO dve.operation AS op (id, idempotency_key, request_hash, instance, action, lane, request, state, accepted, lease_owner, lease_until, not_before, attempts)
        SELECT i.id, i.idempotency_key, i.request_hash, i.instance, i.action, i.lane, ($9::jsonb) -> (i.ord::int - 1),

@@ -103,3 +103,26 @@ test("the queue's minute housekeeping covers pg-boss' job tables, which exist un
     await boss.stop();
   }
 });
+
+test('a derived key counts as the same write while its operation is pending, and no more once it finished with a later write to the record', async () => {
+  const lane = `b:account:${randomUUID()}`;
+  const key = `d:${randomUUID()}`;
+  const first = { ...newOperation(false), lane, idempotencyKey: key };
+  expect((await store.insert(first)).kind).toBe('inserted');
+  // Repeated while the first runs: the same write.
+  const repeat = await store.insert({ ...newOperation(false), lane, idempotencyKey: key });
+  expect(repeat).toMatchObject({ kind: 'existing', operation: { id: first.id } });
+  // Another write to the record (P2) queues behind it; the first then finishes.
+  const second = { ...newOperation(false), lane };
+  expect((await store.insert(second)).operation.state).toBe('queued');
+  await store.finish(first.id, 'owner-1', { state: 'succeeded', status: 200, response: {} });
+  // P1 again after P2: a new write, queued behind P2.
+  const third = await store.insert({ ...newOperation(false), lane, idempotencyKey: key });
+  expect(third.kind).toBe('inserted');
+  expect(third.operation.id).not.toBe(first.id);
+  // With no later write, a repeat after the finish still is the same write.
+  const lone = { ...newOperation(false), idempotencyKey: `d:${randomUUID()}` };
+  await store.insert(lone);
+  await store.finish(lone.id, 'owner-1', { state: 'succeeded', status: 200, response: { id: 1 } });
+  expect(await store.insert({ ...newOperation(false), lane: lone.lane, idempotencyKey: lone.idempotencyKey })).toMatchObject({ kind: 'existing', operation: { id: lone.id } });
+});
