@@ -14,7 +14,7 @@ import type { EnsureService } from '../core/EnsureService';
 import { executeAction } from './ActionExecutor';
 import { InstanceDrain, type CircuitView, type OperationObserver } from './InstanceDrain';
 import { idempotencyKey, laneOf, requestHash, type ActionInputs, type ActionName, type StoredRequest } from './OperationRequest';
-import { OPERATION_TABLE, OperationStore, PG_BOSS_CHURN_TABLES, vacuumEmbeddedDatabase, type ListQuery, type OperationCounts, type OperationRecord, type SqlDatabase } from './OperationStore';
+import { OPERATION_TABLE, OperationStore, PG_BOSS_CHURN_TABLES, vacuumEmbeddedDatabase, type ListQuery, type OperationCounts, type OperationRecord } from './OperationStore';
 import type { QueueSettings } from './QueueSettings';
 import { WakeUps } from './WakeUps';
 import { ensureQueue } from '../queue/createQueue';
@@ -72,7 +72,7 @@ export class OperationQueue {
   private stopped: Promise<void> | undefined;
 
   private constructor(private readonly options: OperationQueueOptions) {
-    this.store = new OperationStore(options.boss.getDb() as SqlDatabase);
+    this.store = new OperationStore(options.boss.getDb());
     this.wakeUps = new WakeUps(options.boss, queueNameOf, (instance) => this.drains.get(instance)?.notify(), options.logger);
   }
 
@@ -246,7 +246,7 @@ export class OperationQueue {
       const expired = await this.store.maintain(this.options.settings);
       if (expired > 0) this.options.logger.warn({ count: expired }, `queue: operations pending for more than ${this.options.settings.maxPendingHours} h are dead letters now`);
       // The embedded PGlite has no autovacuum: reclaim dead rows and refresh the planner's statistics.
-      if (this.options.exclusive) await vacuumEmbeddedDatabase(this.options.boss.getDb() as SqlDatabase, { tables: [OPERATION_TABLE, ...PG_BOSS_CHURN_TABLES] });
+      if (this.options.exclusive) await vacuumEmbeddedDatabase(this.options.boss.getDb(), { tables: [OPERATION_TABLE, ...PG_BOSS_CHURN_TABLES] });
     } catch (error) {
       this.options.logger.error({ err: error }, 'queue: maintenance failed; it runs again in a minute');
     }
@@ -261,7 +261,7 @@ export class OperationQueue {
     if (Date.now() - this.statisticsRefreshedAt < 10_000) return;
     this.statisticsRefreshedAt = Date.now();
     try {
-      await vacuumEmbeddedDatabase(this.options.boss.getDb() as SqlDatabase, { analyzeOnly: true });
+      await vacuumEmbeddedDatabase(this.options.boss.getDb(), { analyzeOnly: true });
     } catch (error) {
       this.options.logger.warn({ err: error }, 'queue: could not refresh the database statistics');
     }

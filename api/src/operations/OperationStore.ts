@@ -6,13 +6,9 @@
  * calls) and on a PostgreSQL pool shared by several replicas: the conditional UPDATEs below are what
  * keep two processes from running one operation, or two operations of one lane, at once.
  */
-import { ensureDveTables } from '../reconciler/SqlDatabase';
+import { ensureDveTables, type SqlDatabase } from '../reconciler/SqlDatabase';
 import { isDerivedKey, type StoredRequest } from './OperationRequest';
 import { TickBatcher } from './TickBatcher';
-
-export interface SqlDatabase {
-  executeSql(text: string, values?: unknown[]): Promise<{ rows: Array<Record<string, unknown>> }>;
-}
 
 /**
  * `queued` (waiting: accepted with 202, or behind an earlier operation on the same record);

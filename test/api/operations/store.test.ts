@@ -4,23 +4,20 @@
  * PGlite) keeps the planner's statistics current.
  */
 import { randomUUID } from 'node:crypto';
-import { OperationStore, PG_BOSS_CHURN_TABLES, vacuumEmbeddedDatabase, type NewOperation, type SqlDatabase } from '../../../api/src/operations/OperationStore';
+import { OperationStore, PG_BOSS_CHURN_TABLES, vacuumEmbeddedDatabase, type NewOperation } from '../../../api/src/operations/OperationStore';
 import { createQueue } from '../../../api/src/queue/createQueue';
 import { TickBatcher } from '../../../api/src/operations/TickBatcher';
 import { PgliteDatabase } from '../../../api/src/queue/PgliteDatabase';
 
-let embedded: PgliteDatabase;
-/** The adapter as the queue sees it (pg-boss' `Db`, rows as records). */
-let db: SqlDatabase;
+let db: PgliteDatabase;
 let store: OperationStore;
 
 beforeAll(async () => {
-  embedded = await PgliteDatabase.inMemory();
-  db = embedded as unknown as SqlDatabase;
+  db = await PgliteDatabase.inMemory();
   store = new OperationStore(db);
   await store.migrate();
 });
-afterAll(() => embedded.close());
+afterAll(() => db.close());
 
 function newOperation(queue: boolean): NewOperation {
   const id = randomUUID();
@@ -98,7 +95,7 @@ test('TickBatcher with a linger gathers calls made over several turns into one b
 test("the queue's minute housekeeping covers pg-boss' job tables, which exist under these names", async () => {
   const boss = await createQueue({ memory: true });
   try {
-    await expect(vacuumEmbeddedDatabase(boss.getDb() as SqlDatabase, { tables: PG_BOSS_CHURN_TABLES })).resolves.toBeUndefined();
+    await expect(vacuumEmbeddedDatabase(boss.getDb(), { tables: PG_BOSS_CHURN_TABLES })).resolves.toBeUndefined();
   } finally {
     await boss.stop();
   }
