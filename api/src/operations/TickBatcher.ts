@@ -8,6 +8,8 @@ export class TickBatcher<T, R> {
   private pending: Array<{ item: T; resolve: (result: R) => void; reject: (error: unknown) => void }> = [];
   private scheduled = false;
   private running: Promise<void> = Promise.resolve();
+  /** The newest call's outcome: batches run in call order, so once it is in, every earlier one is. */
+  private last: Promise<unknown> = Promise.resolve();
 
   /**
    * `lingerMs` > 0 waits that long for more calls before a batch runs (larger batches, fewer
@@ -20,7 +22,7 @@ export class TickBatcher<T, R> {
   ) {}
 
   add(item: T): Promise<R> {
-    return new Promise<R>((resolve, reject) => {
+    const result = new Promise<R>((resolve, reject) => {
       this.pending.push({ item, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
@@ -32,6 +34,17 @@ export class TickBatcher<T, R> {
         else setImmediate(flush);
       }
     });
+    this.last = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Resolves once every call made so far, and any made while waiting, has run. */
+  async settled(): Promise<void> {
+    let last: Promise<unknown>;
+    do {
+      last = this.last;
+      await last;
+    } while (last !== this.last);
   }
 
   private async flush(): Promise<void> {

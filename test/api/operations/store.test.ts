@@ -123,3 +123,17 @@ test('a derived key counts as the same write while its operation is pending, and
   await store.finish(lone.id, 'owner-1', { state: 'succeeded', status: 200, response: { id: 1 } });
   expect(await store.insert({ ...newOperation(false), lane: lone.lane, idempotencyKey: lone.idempotencyKey })).toMatchObject({ kind: 'existing', operation: { id: lone.id } });
 });
+
+test('TickBatcher.settled waits for every call, also those made while it waits', async () => {
+  const done: number[] = [];
+  const batcher = new TickBatcher<number, void>(async (items) => {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    done.push(...items);
+    if (items.includes(1)) void batcher.add(3); // a call made while settled() waits
+    return items.map(() => undefined);
+  });
+  void batcher.add(1);
+  void batcher.add(2);
+  await batcher.settled();
+  expect(done).toEqual([1, 2, 3]);
+});
