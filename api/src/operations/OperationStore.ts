@@ -67,6 +67,19 @@ export interface Finish {
   error?: string;
 }
 
+/** A finish waiting for its batch. */
+interface PendingFinish {
+  id: string;
+  owner: string;
+  finish: Finish;
+}
+
+/** `finished: false` when the lease was lost; `next`: the lane's next queued operation, to wake. */
+export interface FinishResult {
+  finished: boolean;
+  next?: string;
+}
+
 export interface OperationCounts {
   byState: Record<OperationState, number>;
   oldestPendingAgeSeconds: number | null;
@@ -128,13 +141,9 @@ CREATE INDEX IF NOT EXISTS operation_queued ON dve.operation (instance, seq) WHE
 
 export class OperationStore {
   private readonly inserts = new TickBatcher<NewOperation, Record<string, unknown> | undefined>((operations) => this.insertBatch(operations));
-  private readonly finishes = new TickBatcher<{ id: string; owner: string; finish: Finish }, { finished: boolean; next?: string }>((items) => this.finishBatch(items));
+  private readonly finishes = new TickBatcher<PendingFinish, FinishResult>((items) => this.finishBatch(items));
   /** Finishes of accepted operations (answered 202, nobody waits on the connection) wait a little to share a statement. */
-  private readonly backgroundFinishes = new TickBatcher<{ id: string; owner: string; finish: Finish }, { finished: boolean; next?: string }>(
-    (items) => this.finishBatch(items),
-    200,
-    BACKGROUND_FINISH_LINGER_MS,
-  );
+  private readonly backgroundFinishes = new TickBatcher<PendingFinish, FinishResult>((items) => this.finishBatch(items), 200, BACKGROUND_FINISH_LINGER_MS);
 
   constructor(private readonly db: SqlDatabase) {}
 
@@ -259,11 +268,11 @@ export class OperationStore {
    * operation of its lane (to wake it); `finished: false` when the lease was lost. Batched per turn;
    * `background` (an accepted operation: the caller polls) batches over a few milliseconds instead.
    */
-  finish(id: string, owner: string, finish: Finish, options: { background?: boolean } = {}): Promise<{ finished: boolean; next?: string }> {
+  finish(id: string, owner: string, finish: Finish, options: { background?: boolean } = {}): Promise<FinishResult> {
     return (options.background ? this.backgroundFinishes : this.finishes).add({ id, owner, finish });
   }
 
-  private async finishBatch(items: Array<{ id: string; owner: string; finish: Finish }>): Promise<Array<{ finished: boolean; next?: string }>> {
+  private async finishBatch(items: PendingFinish[]): Promise<FinishResult[]> {
     const { rows } = await this.db.executeSql(
       `WITH done AS (
          UPDATE dve.operation o SET state = k.state, status = k.status, response = k.response, last_error = k.error,
@@ -422,6 +431,11 @@ export class OperationStore {
   }
 }
 
+/** The operations table, as the housekeeping below names it. */
+export const OPERATION_TABLE = 'dve.operation';
+/** pg-boss 10's tables with churn (its default schema, which createQueue keeps). */
+export const PG_BOSS_CHURN_TABLES: readonly string[] = ['pgboss.job', 'pgboss.archive'];
+
 /**
  * PGlite runs PostgreSQL without its background workers: no autovacuum. Without this, dead row
  * versions of every update and delete pile up (the table and its indexes only grow, scans slow down)
@@ -433,10 +447,6 @@ export async function vacuumEmbeddedDatabase(db: SqlDatabase, options: { analyze
   const tables = (options.tables ?? [OPERATION_TABLE]).join(', ');
   await db.executeSql(options.analyzeOnly ? `ANALYZE ${tables}` : `VACUUM (ANALYZE) ${tables}`);
 }
-
-export const OPERATION_TABLE = 'dve.operation';
-/** pg-boss 10's tables with churn (its default schema, which createQueue keeps). */
-export const PG_BOSS_CHURN_TABLES: readonly string[] = ['pgboss.job', 'pgboss.archive'];
 
 function toDate(ms: unknown): Date | null {
   return ms === null || ms === undefined ? null : new Date(Number(ms));
