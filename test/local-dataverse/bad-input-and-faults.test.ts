@@ -146,4 +146,17 @@ describe('fault injection (/_admin/faults)', () => {
     await dv.admin('POST', 'stats/reset');
     expect((await dv.admin('GET', 'stats')).body.http.total).toBe(0);
   });
+
+  test('dopHint is sent as x-ms-dop-hint with every answer, and stats keep the peak of concurrent requests', async () => {
+    expect((await dv.request('GET', 'accounts?$top=1')).headers.get('x-ms-dop-hint')).toBeNull();
+    await dv.admin('POST', 'faults', { mode: 'slow', latencyMs: 100, dopHint: 4 });
+    await dv.admin('POST', 'stats/reset');
+    const answers = await Promise.all([1, 2, 3].map(() => dv.request('GET', 'accounts?$top=1')));
+    expect(answers.map((a) => a.headers.get('x-ms-dop-hint'))).toEqual(['4', '4', '4']);
+    expect((await dv.request('GET', 'nosuchset')).headers.get('x-ms-dop-hint')).toBe('4');
+    expect((await dv.admin('GET', 'stats')).body.peakConcurrentRequests).toBe(3);
+    await dv.admin('POST', 'stats/reset');
+    expect((await dv.admin('GET', 'stats')).body.peakConcurrentRequests).toBe(0);
+    expect((await dv.admin('POST', 'faults', { mode: 'none', dopHint: 0 })).status).toBe(400);
+  });
 });

@@ -2,7 +2,9 @@
  * Makes the local Dataverse misbehave on purpose, for demos and resilience tests:
  * `down` drops connections without answering (an unreachable host), `unavailable` answers 503,
  * `throttle` answers 429 with Retry-After and the service-protection error (ref 6.4), `slow` adds
- * latency, `flaky` fails that fraction of requests with 503.
+ * latency, `flaky` fails that fraction of requests with 503. `dopHint`, with any mode, is sent as
+ * `x-ms-dop-hint` with every answer, as Dataverse recommends a degree of parallelism to its clients
+ * (to test clients that follow it).
  */
 import { z } from 'zod';
 
@@ -12,6 +14,7 @@ export const faultSettingsSchema = z
     retryAfterSeconds: z.number().int().min(0).max(3600).default(2),
     latencyMs: z.number().int().min(0).max(120_000).default(1000),
     failureRate: z.number().min(0).max(1).default(0.3),
+    dopHint: z.number().int().min(1).max(1000).optional(),
   })
   .strict();
 

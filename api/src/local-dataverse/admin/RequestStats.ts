@@ -14,6 +14,8 @@ export interface RequestLogEntry {
 export interface StatsSnapshot {
   http: { total: number; byMethod: Record<string, number> };
   batchOperations: { total: number; byMethod: Record<string, number> };
+  /** The most Web API requests under way at once (arrived, not yet answered). */
+  peakConcurrentRequests: number;
   since: string;
 }
 
@@ -26,9 +28,23 @@ export class RequestStats {
   private log: RequestLogEntry[] = [];
   private next = 0;
   private since = new Date();
+  private underWay = 0;
+  private peak = 0;
 
   countRequest(method: string): void {
     this.http.set(method, (this.http.get(method) ?? 0) + 1);
+  }
+
+  /** A request arrived: returns what to call once it is answered (or dropped). */
+  started(): () => void {
+    this.underWay += 1;
+    this.peak = Math.max(this.peak, this.underWay);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.underWay -= 1;
+    };
   }
 
   countBatchOperation(method: string): void {
@@ -42,7 +58,7 @@ export class RequestStats {
   }
 
   snapshot(): StatsSnapshot {
-    return { http: summarize(this.http), batchOperations: summarize(this.batch), since: this.since.toISOString() };
+    return { http: summarize(this.http), batchOperations: summarize(this.batch), peakConcurrentRequests: this.peak, since: this.since.toISOString() };
   }
 
   /** Recent requests in arrival order. */
@@ -56,6 +72,7 @@ export class RequestStats {
     this.batch = new Map();
     this.log = [];
     this.next = 0;
+    this.peak = this.underWay;
     this.since = new Date();
   }
 }

@@ -75,16 +75,22 @@ export class LocalDataverseServer {
     const arrivedAt = Date.now();
     const method = req.method ?? 'GET';
     this.stats.countRequest(method);
-    const fault = this.faults.decide();
-    if (fault.kind === 'drop') {
-      this.stats.record({ at: arrivedAt, method, path: url.pathname, status: 0 });
-      req.socket.destroy();
-      return;
+    const answered = this.stats.started();
+    try {
+      const fault = this.faults.decide();
+      if (fault.kind === 'drop') {
+        this.stats.record({ at: arrivedAt, method, path: url.pathname, status: 0 });
+        req.socket.destroy();
+        return;
+      }
+      if (fault.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
+      const response = await this.respond(req, url, fault);
+      this.stats.record({ at: arrivedAt, method, path: url.pathname, status: response.status });
+      const dopHint = this.faults.current.dopHint;
+      send(res, dopHint === undefined ? response : { ...response, headers: { ...response.headers, 'x-ms-dop-hint': String(dopHint) } });
+    } finally {
+      answered();
     }
-    if (fault.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
-    const response = await this.respond(req, url, fault);
-    this.stats.record({ at: arrivedAt, method, path: url.pathname, status: response.status });
-    send(res, response);
   }
 
   private async respond(req: IncomingMessage, url: URL, fault: ReturnType<FaultInjector['decide']>): Promise<WebApiResponse> {
