@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { describeConfig, generateDataFolderApiKey, loadConfig, ConfigError, type AppConfig } from './config';
 import { createEnsureCore, type CoreInstance, type EnsureCore } from './core/createEnsureCore';
 import { WebApiClient } from './dataverse';
-import { createResilientHooks } from './resilience';
+import { createResilientHooks, type RecommendedParallelism } from './resilience';
 import { createApp, createLogger } from './http';
 import { PREVIEW_PATH, previewEnabled } from './http/preview/previewPage';
 import { startLocalDataverse, type LocalDataverse } from './local-dataverse';
@@ -97,10 +97,12 @@ export async function startService(config: AppConfig, options: StartServiceOptio
       }
     }
     const metrics = createMetrics();
+    const parallelismOf = new Map<string, RecommendedParallelism>();
     const coreInstances: CoreInstance[] = config.instances.map((instance) => {
       // Every call to the instance goes through its retry / circuit-breaker / timeout policy.
       const resilience = createResilientHooks(instance.name, instance.resilience ?? {}, logger.child({ component: 'resilience', instance: instance.name }));
       metrics.observeResilience(instance.name, resilience.on, resilience.breaker);
+      parallelismOf.set(instance.name, resilience.parallelism);
       const client = new WebApiClient({
         url: instanceUrls[instance.name]!,
         ...(instance.auth ? { auth: instance.auth } : {}),
@@ -145,7 +147,11 @@ export async function startService(config: AppConfig, options: StartServiceOptio
     operations = await OperationQueue.start({
       boss,
       service,
-      instances: coreInstances.map((instance) => ({ name: instance.name, ...(instance.breaker ? { breaker: instance.breaker } : {}) })),
+      instances: coreInstances.map((instance) => ({
+        name: instance.name,
+        ...(instance.breaker ? { breaker: instance.breaker } : {}),
+        parallelism: parallelismOf.get(instance.name)!,
+      })),
       settings: config.queue,
       logger: queueLogger,
       exclusive: config.databaseUrl === undefined,

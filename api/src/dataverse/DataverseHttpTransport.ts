@@ -28,6 +28,11 @@ export interface DataverseResponseOutcome {
   readonly status: number | undefined;
   readonly durationMs: number;
   readonly error: DataverseError | undefined;
+  /**
+   * The degree of parallelism the environment recommends, from its `x-ms-dop-hint` header (Dataverse
+   * sends it with its answers; "Send parallel requests" in Microsoft's docs); absent when not sent.
+   */
+  readonly dopHint?: number;
 }
 
 /**
@@ -114,8 +119,8 @@ export class DataverseHttpTransport {
     Object.assign(headers, request.headers ?? {});
     const started = performance.now();
     observe(() => this.hooks.onRequest?.(description));
-    const finish = (status: number | undefined, error: DataverseError | undefined) =>
-      observe(() => this.hooks.onResponse?.(description, { status, durationMs: performance.now() - started, error }));
+    const finish = (status: number | undefined, error: DataverseError | undefined, dopHint?: number) =>
+      observe(() => this.hooks.onResponse?.(description, { status, durationMs: performance.now() - started, error, ...(dopHint !== undefined ? { dopHint } : {}) }));
 
     let token: string | undefined;
     try {
@@ -157,16 +162,17 @@ export class DataverseHttpTransport {
       deadline.dispose();
     }
 
+    const dopHint = parseDopHint(responseHeaders.get('x-ms-dop-hint'));
     // 3xx other than 304 (e.g. a redirect to a sign-in page) is not an answer we can use.
     if (status >= 300 && status !== 304 && !request.acceptFailure?.(status, responseHeaders.get('content-type') ?? undefined)) {
       const error = dataverseErrorFromResponse(
         { status, bodyText, header: (name) => responseHeaders.get(name) ?? undefined },
         { request: failed, requestHeaders: request.headers },
       );
-      finish(status, error);
+      finish(status, error, dopHint);
       throw error;
     }
-    finish(status, undefined);
+    finish(status, undefined, dopHint);
     return { status, headers: responseHeaders, bodyText };
   }
 }
@@ -189,6 +195,13 @@ function attemptDeadline(timeoutMs: number, signal: AbortSignal | undefined): { 
       signal?.removeEventListener('abort', onAbort);
     },
   };
+}
+
+/** A positive whole number, or undefined for anything else (a header is never trusted blindly). */
+export function parseDopHint(value: string | null): number | undefined {
+  if (value === null || !/^\s*\d{1,4}\s*$/.test(value)) return undefined;
+  const hint = Number(value);
+  return hint >= 1 ? hint : undefined;
 }
 
 function toHeaders(raw: Record<string, string | string[] | undefined>): Headers {

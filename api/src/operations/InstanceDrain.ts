@@ -1,6 +1,7 @@
 /**
- * The worker of one instance: takes queued operations and runs them, at most `concurrency` at a time,
- * only while the instance's circuit lets requests through (one probe at a time when half-open).
+ * The worker of one instance: takes queued operations and runs them, at most `concurrency` at a time
+ * (fewer when the instance recommends fewer with `x-ms-dop-hint`), only while the instance's circuit
+ * lets requests through (one probe at a time when half-open).
  *
  * Where work comes from: pg-boss jobs in the instance's queue are wake-ups ("operation X may be due"),
  * sent when an operation is queued, when the operation before it in its lane finishes, and after a
@@ -35,6 +36,8 @@ export interface InstanceDrainOptions {
   store: OperationStore;
   service: EnsureService;
   breaker?: { snapshot(): CircuitView };
+  /** The instance's recommended degree of parallelism (`x-ms-dop-hint`), when it sends one. */
+  parallelism?: { readonly value: number | undefined };
   settings: QueueSettings;
   owner: string;
   logger: Logger;
@@ -121,7 +124,7 @@ export class InstanceDrain {
           this.resume = true;
           await this.options.beforeBacklog?.();
         }
-        const limit = circuit?.state === 'half-open' ? 1 : settings.concurrency;
+        const limit = circuit?.state === 'half-open' ? 1 : Math.min(settings.concurrency, this.options.parallelism?.value ?? settings.concurrency);
         const free = limit - this.sending.size;
         // Refill in batches (half the slots) rather than one slot at a time: one claim for many.
         if (free <= 0 || (this.sending.size > 0 && free < Math.ceil(limit / 2))) {

@@ -44,7 +44,7 @@ export type ActionAnswer =
 export interface OperationQueueOptions {
   boss: PgBoss;
   service: EnsureService;
-  instances: ReadonlyArray<{ name: string; breaker?: { snapshot(): CircuitView } }>;
+  instances: ReadonlyArray<{ name: string; breaker?: { snapshot(): CircuitView }; parallelism?: { readonly value: number | undefined } }>;
   settings: QueueSettings;
   logger: Logger;
   observer?: OperationObserver;
@@ -97,6 +97,7 @@ export class OperationQueue {
         store: queue.store,
         service: options.service,
         ...(instance.breaker ? { breaker: instance.breaker } : {}),
+        ...(instance.parallelism ? { parallelism: instance.parallelism } : {}),
         settings: options.settings,
         owner: queue.owner,
         logger: options.logger,

@@ -6,7 +6,10 @@
 import { z } from 'zod';
 
 export const QueueSettingsSchema = z.strictObject({
-  /** Operations one process runs against one instance at once (Dataverse allows 52 concurrent requests per user). */
+  /**
+   * The most operations one process runs against one instance at once (Dataverse allows 52 concurrent
+   * requests per user). An instance's `x-ms-dop-hint` lowers it while the hint is lower.
+   */
   concurrency: z.number().int().min(1).max(52).optional(),
   /** Seconds between looks for new work when the queue seemed empty (new work in this process wakes it at once). */
   pollIntervalSeconds: z.number().min(0.05).max(60).optional(),
@@ -26,7 +29,9 @@ export type QueueSettingsInput = z.infer<typeof QueueSettingsSchema>;
 export type QueueSettings = Required<QueueSettingsInput>;
 
 export const QUEUE_DEFAULTS: QueueSettings = {
-  concurrency: 16,
+  // With the reconciler's 8, 40 of the 52 concurrent requests Dataverse allows one user: room is left
+  // for the actions answered at once. Several replicas sharing one application user: lower it.
+  concurrency: 32,
   pollIntervalSeconds: 1,
   leaseSeconds: 120,
   retryAfterSeconds: 5,

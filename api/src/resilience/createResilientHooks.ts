@@ -34,6 +34,7 @@ import type { DataverseClientHooks, DataverseRequestDescription } from '../datav
 import { BreakDuration } from './BreakDuration';
 import { CircuitOpenError } from './CircuitOpenError';
 import { InstanceBreaker } from './InstanceBreaker';
+import { RecommendedParallelism } from './RecommendedParallelism';
 import { ResilienceEventEmitter } from './ResilienceEvents';
 import { silentLogger, type ResilienceLogger } from './ResilienceLogger';
 import { resolveResilienceSettings, type BreakerSettings, type ResilienceSettings, type ResilienceSettingsInput } from './ResilienceSettings';
@@ -50,6 +51,8 @@ export interface ResilientHooks {
   readonly on: ResilienceEventEmitter['on'];
   /** The settings in force, defaults filled in. */
   readonly settings: ResilienceSettings;
+  /** The instance's latest `x-ms-dop-hint`: the queue sends no more requests at once. */
+  readonly parallelism: RecommendedParallelism;
 }
 
 export function createResilientHooks(instanceName: string, settings: ResilienceSettingsInput = {}, logger: ResilienceLogger = silentLogger): ResilientHooks {
@@ -97,7 +100,9 @@ export function createResilientHooks(instanceName: string, settings: ResilienceS
     events.emit('giveUp', { instance: instanceName, error, ...(request ? { request } : {}) });
   });
 
+  const parallelism = new RecommendedParallelism(instanceName, logger);
   const hooks: DataverseClientHooks = {
+    onResponse: (_request, outcome) => parallelism.observe(outcome.dopHint),
     wrap: async <T>(request: DataverseRequestDescription, attempt: (signal?: AbortSignal) => Promise<T>): Promise<T> => {
       try {
         // The policy's signal aborts the attempt's socket when its timeout fires (not only the wait).
@@ -129,7 +134,7 @@ export function createResilientHooks(instanceName: string, settings: ResilienceS
     return error;
   }
 
-  return { hooks, breaker: instanceBreaker, on: (event, listener) => events.on(event, listener), settings: resolved };
+  return { hooks, breaker: instanceBreaker, on: (event, listener) => events.on(event, listener), settings: resolved, parallelism };
 }
 
 function breakerFor(settings: BreakerSettings): IBreaker {

@@ -19,6 +19,8 @@ export interface QueueFixtureOptions {
   queue?: Record<string, unknown>;
   /** Extra resilience settings for b. */
   resilience?: Record<string, unknown>;
+  /** Reconciler settings (e.g. `{ enabled: false }` when a test counts every request b gets). */
+  reconciler?: Record<string, unknown>;
   databaseUrl?: string;
   /** Reuse a data folder (restart tests). */
   cwd?: string;
@@ -47,6 +49,7 @@ export async function startQueueFixture(options: QueueFixtureOptions = {}): Prom
       port: 0,
       logLevel: 'warn',
       queue: { pollIntervalSeconds: 0.2, retryAfterSeconds: 1, leaseSeconds: 30, ...options.queue },
+      ...(options.reconciler ? { reconciler: options.reconciler } : {}),
       instances: {
         a: { local: { port: options.ports?.a ?? 0, memory }, tables: ['account', 'contact'] },
         b: {

@@ -4,7 +4,7 @@
  */
 import pino from 'pino';
 import { TransientError } from '../../../api/src/dataverse/DataverseErrors';
-import type { DataverseRequestDescription } from '../../../api/src/dataverse/DataverseHttpTransport';
+import { parseDopHint, type DataverseRequestDescription } from '../../../api/src/dataverse/DataverseHttpTransport';
 import { CircuitOpenError, createResilientHooks } from '../../../api/src/resilience';
 import { FAST_SETTINGS, failureOf, sleep } from './resilienceFixture';
 
@@ -79,4 +79,20 @@ it('takes a pino logger as it is', async () => {
 
   const line = JSON.parse(chunks[0]!) as Record<string, unknown>;
   expect(line).toMatchObject({ level: 40, instance: 'b', state: 'open', previous: 'closed', msg: expect.stringMatching(/circuit opened/) });
+});
+
+it('keeps the latest x-ms-dop-hint of the answers (answers without one change nothing); parses only whole positive numbers', () => {
+  const { hooks, parallelism } = createResilientHooks('b', FAST_SETTINGS);
+  expect(parallelism.value).toBeUndefined();
+  const answer = (dopHint?: number) => hooks.onResponse!(request, { status: 200, durationMs: 1, error: undefined, ...(dopHint === undefined ? {} : { dopHint }) });
+  answer(12);
+  expect(parallelism.value).toBe(12);
+  answer(undefined);
+  expect(parallelism.value).toBe(12);
+  answer(4);
+  expect(parallelism.value).toBe(4);
+
+  expect(parseDopHint('8')).toBe(8);
+  expect(parseDopHint(' 50 ')).toBe(50);
+  for (const bad of [null, '', '0', '-3', '2.5', 'eight', '1e3', '99999']) expect(parseDopHint(bad)).toBeUndefined();
 });

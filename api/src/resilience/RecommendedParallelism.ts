@@ -1,0 +1,30 @@
+/**
+ * The degree of parallelism an instance recommends to its clients: Dataverse sends it as the
+ * `x-ms-dop-hint` header of its answers, and Microsoft asks clients sending many requests to follow it
+ * rather than a fixed number ("Send parallel requests"). The environment's resources change over time,
+ * so the latest answer counts. The durable queue sends at most this many requests at once to the
+ * instance (and never more than `queue.concurrency`).
+ */
+import type { ResilienceLogger } from './ResilienceLogger';
+
+export class RecommendedParallelism {
+  private hint: number | undefined;
+
+  constructor(
+    private readonly instance: string,
+    private readonly logger?: ResilienceLogger,
+  ) {}
+
+  /** The latest hint, or undefined while the instance has sent none. */
+  get value(): number | undefined {
+    return this.hint;
+  }
+
+  /** Takes the hint of one answer (undefined: the answer carried none, which changes nothing). */
+  observe(hint: number | undefined): void {
+    if (hint === undefined || hint === this.hint) return;
+    const previous = this.hint;
+    this.hint = hint;
+    this.logger?.info({ instance: this.instance, dopHint: hint, previous }, 'the instance recommends a new degree of parallelism (x-ms-dop-hint)');
+  }
+}
