@@ -64,7 +64,9 @@ export class QueueBoss extends PgBoss {
 
 export async function createQueue(options: CreateQueueOptions): Promise<QueueBoss> {
   const onError = options.onError ?? ((error: Error) => process.stderr.write(`queue: ${error.stack ?? error.message}\n`));
-  const bossOptions = options.boss ?? {};
+  // No cron schedules are used: without `schedule`, pg-boss does not poll its send-it queue every 5 s
+  // nor check the schedule table every 30 s (statements that would queue behind the actions' on PGlite).
+  const bossOptions: PgBoss.ConstructorOptions = { schedule: false, ...options.boss };
 
   if (options.databaseUrl !== undefined) {
     const boss = new QueueBoss({ ...bossOptions, connectionString: options.databaseUrl }, 'postgres', undefined);
