@@ -73,7 +73,8 @@ async function main(): Promise<void> {
     JSON.stringify({
       port: 0,
       logLevel: 'silent',
-      queue: { pollIntervalSeconds: 0.5, retryAfterSeconds: 1, concurrency: Number(process.env.BENCH_QUEUE_CONCURRENCY ?? 16) },
+      // queue.concurrency: the product's default unless BENCH_QUEUE_CONCURRENCY sets one.
+      queue: { pollIntervalSeconds: 0.5, retryAfterSeconds: 1, ...(process.env.BENCH_QUEUE_CONCURRENCY ? { concurrency: Number(process.env.BENCH_QUEUE_CONCURRENCY) } : {}) },
       instances: {
         a: { url: a.url, tables: ['account', 'contact'] },
         b: {
