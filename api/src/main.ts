@@ -103,6 +103,7 @@ export async function startService(config: AppConfig, options: StartServiceOptio
       const resilience = createResilientHooks(instance.name, instance.resilience ?? {}, logger.child({ component: 'resilience', instance: instance.name }));
       metrics.observeResilience(instance.name, resilience.on, resilience.breaker);
       parallelismOf.set(instance.name, resilience.parallelism);
+      metrics.observeParallelism(instance.name, resilience.parallelism);
       const client = new WebApiClient({
         url: instanceUrls[instance.name]!,
         ...(instance.auth ? { auth: instance.auth } : {}),

@@ -83,6 +83,16 @@ export class ServiceMetrics implements StubRecorder {
   });
 
   private readonly breakers = new Map<string, BreakerStateSource>();
+  private readonly parallelismHints = new Map<string, { readonly value: number | undefined }>();
+  private readonly dopHint = new Gauge({
+    name: `${this.p}dataverse_dop_hint`,
+    help: 'The degree of parallelism a Dataverse instance recommends (its latest x-ms-dop-hint); the queue sends it at most that many requests at once. Absent until the instance sent one.',
+    labelNames: ['instance'] as const,
+    registers: this.registers,
+    collect: () => {
+      for (const [instance, hint] of this.parallelismHints) if (hint.value !== undefined) this.dopHint.set({ instance }, hint.value);
+    },
+  });
   private readonly circuitState = new Gauge({
     name: `${this.p}circuit_state`,
     help: 'Circuit breaker of a Dataverse instance: 0 closed, 1 half-open (the next request is a probe), 2 open (requests fail fast), 3 isolated (held open by hand).',
@@ -181,6 +191,11 @@ export class ServiceMetrics implements StubRecorder {
         if (this.breakers.get(instance) === breaker) this.breakers.delete(instance);
       },
     );
+  }
+
+  /** Reports an instance's recommended degree of parallelism (`ResilientHooks.parallelism`) at each scrape. */
+  observeParallelism(instance: string, hint: { readonly value: number | undefined }): void {
+    this.parallelismHints.set(instance, hint);
   }
 
   /** Stubs created in `instance` (the `instrumentService` decorator calls it). */

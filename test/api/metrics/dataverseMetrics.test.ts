@@ -142,3 +142,18 @@ describe('dve_circuit_state and dve_circuit_opened_total', () => {
     expect((await app.scrape()).value('dve_circuit_state', { instance: 'b' })).toBe(0); // unsubscribed
   });
 });
+
+describe('dve_dataverse_dop_hint', () => {
+  it("shows the instance's latest x-ms-dop-hint, and nothing before it sent one", async () => {
+    const { client, resilience, metrics, app } = await instrumentedClient(FAST_SETTINGS);
+    metrics.observeParallelism('b', resilience.parallelism);
+    await client.query('accounts', { top: 1 });
+    expect((await app.scrape()).value('dve_dataverse_dop_hint', { instance: 'b' })).toBeUndefined();
+    await fixture.setFault('none', { dopHint: 12 });
+    await client.query('accounts', { top: 1 });
+    expect((await app.scrape()).value('dve_dataverse_dop_hint', { instance: 'b' })).toBe(12);
+    await fixture.setFault('none', { dopHint: 3 });
+    await client.query('accounts', { top: 1 });
+    expect((await app.scrape()).value('dve_dataverse_dop_hint', { instance: 'b' })).toBe(3);
+  });
+});

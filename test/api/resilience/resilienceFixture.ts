@@ -59,7 +59,7 @@ export class ResilienceFixture {
     return client;
   }
 
-  async setFault(mode: FaultMode, extra: { retryAfterSeconds?: number; latencyMs?: number; failureRate?: number } = {}): Promise<void> {
+  async setFault(mode: FaultMode, extra: { retryAfterSeconds?: number; latencyMs?: number; failureRate?: number; dopHint?: number } = {}): Promise<void> {
     await this.admin('POST', '/_admin/faults', { mode, ...extra });
   }
 
