@@ -58,9 +58,14 @@ export interface DataverseHttpRequest {
   readonly acceptFailure?: (status: number, contentType: string | undefined) => boolean;
 }
 
+/** Read access to an answer's headers, by name in any case (a multi-valued header joined with ", "). */
+export interface ResponseHeaders {
+  get(name: string): string | null;
+}
+
 export interface DataverseHttpResponse {
   readonly status: number;
-  readonly headers: Headers;
+  readonly headers: ResponseHeaders;
   readonly bodyText: string;
 }
 
@@ -138,7 +143,7 @@ export class DataverseHttpTransport {
 
     const deadline = attemptDeadline(this.timeoutMs, signal);
     let status: number;
-    let responseHeaders: Headers;
+    let responseHeaders: ResponseHeaders;
     let bodyText: string;
     try {
       // undici's request API rather than fetch: the same pool, a fraction of fetch's per-request cost
@@ -204,13 +209,18 @@ export function parseDopHint(value: string | null): number | undefined {
   return hint >= 1 ? hint : undefined;
 }
 
-function toHeaders(raw: Record<string, string | string[] | undefined>): Headers {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(raw)) {
-    if (value === undefined) continue;
-    for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item);
-  }
-  return headers;
+/**
+ * undici's header object (names already lower-case) behind a `get`, like fetch's `Headers` without
+ * building one per answer on the hot path.
+ */
+function toHeaders(raw: Record<string, string | string[] | undefined>): ResponseHeaders {
+  return {
+    get: (name) => {
+      const key = name.toLowerCase();
+      const value = Object.hasOwn(raw, key) ? raw[key] : undefined;
+      return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+    },
+  };
 }
 
 function observe(callback: () => void): void {
