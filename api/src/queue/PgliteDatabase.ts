@@ -34,6 +34,20 @@ type WorkerMessage = { type: 'ready' } | { type: 'failed'; error: WorkerError } 
 
 const WORKER_SCRIPT = join(__dirname, 'pgliteWorker.mjs');
 
+/** The worker's next message with a `type` (answers to calls carry an `id` instead and are skipped). */
+function nextTypedMessage(worker: Worker): Promise<Exclude<WorkerMessage, { id: number }>> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: WorkerMessage) => {
+      if (!('type' in message)) return;
+      worker.off('message', onMessage);
+      worker.off('error', reject);
+      resolve(message);
+    };
+    worker.on('message', onMessage);
+    worker.once('error', reject);
+  });
+}
+
 /** An Error like the ones PGlite throws: same message, and `code`, `detail`, … as properties. */
 function toError(described: WorkerError): Error {
   const { message, ...fields } = described;
@@ -92,17 +106,8 @@ export class PgliteDatabase implements PgBoss.Db {
   private static async start(pgdata: string | undefined, lock: DataFolderLock | undefined, dataDir: string | undefined): Promise<PgliteDatabase> {
     const worker = new Worker(WORKER_SCRIPT, { workerData: { dataDir: pgdata } });
     try {
-      await new Promise<void>((resolve, reject) => {
-        const onMessage = (message: WorkerMessage) => {
-          if (!('type' in message)) return;
-          worker.off('message', onMessage);
-          worker.off('error', reject);
-          if (message.type === 'ready') resolve();
-          else reject(toError(message.type === 'failed' ? message.error : { message: `unexpected message ${message.type}` }));
-        };
-        worker.on('message', onMessage);
-        worker.once('error', reject);
-      });
+      const message = await nextTypedMessage(worker);
+      if (message.type !== 'ready') throw toError(message.type === 'failed' ? message.error : { message: `unexpected message ${message.type}` });
     } catch (error) {
       await worker.terminate();
       throw error;
@@ -127,16 +132,9 @@ export class PgliteDatabase implements PgBoss.Db {
     this.closing ??= (async () => {
       this.closed = true;
       try {
-        // The worker answers in order: `closed` comes after every call sent before it.
-        const closed = new Promise<void>((resolve) => {
-          const onMessage = (message: WorkerMessage) => {
-            if ('type' in message && message.type === 'closed') {
-              this.worker.off('message', onMessage);
-              resolve();
-            }
-          };
-          this.worker.on('message', onMessage);
-        });
+        // The worker answers in order: `closed` comes after every call sent before it (and is the only
+        // typed message once it is ready). A worker error ends the wait like its exit does.
+        const closed = nextTypedMessage(this.worker).catch(() => undefined);
         this.worker.ref();
         this.worker.postMessage({ type: 'close' });
         await Promise.race([closed, this.exited]);

@@ -6,7 +6,7 @@
  * as the API keys.
  */
 import { randomUUID } from 'node:crypto';
-import { ensureDveTables, type SqlDatabase } from '../reconciler/SqlDatabase';
+import { ensureDveTables, type SqlDatabase } from '../queue/SqlDatabase';
 import type { StubEventType } from '../events/StubEvents';
 import { newWebhookSecret } from './WebhookSignature';
 

@@ -1,5 +1,5 @@
 /**
- * The SQL the reconciler and the webhooks need, through the queue's own database: pg-boss'
+ * The SQL the durable queue, the reconciler and the webhooks need, through the queue's own database: pg-boss'
  * `boss.getDb()` — PGlite through the queue's adapter, or PostgreSQL through pg-boss' pool. Both run
  * several statements in one call when no values are given, and one parameterised statement otherwise.
  * Our tables live in the schema `dve`, next to pg-boss' own `pgboss`.
