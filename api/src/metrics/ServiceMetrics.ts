@@ -13,6 +13,7 @@
 import { Router, type RequestHandler } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { DataverseClientHooks } from '../dataverse/DataverseHttpTransport';
+import type { ParallelismHint } from '../resilience/RecommendedParallelism';
 import {
   type BreakerStateSource,
   CIRCUIT_STATE_VALUES,
@@ -83,7 +84,7 @@ export class ServiceMetrics implements StubRecorder {
   });
 
   private readonly breakers = new Map<string, BreakerStateSource>();
-  private readonly parallelismHints = new Map<string, { readonly value: number | undefined }>();
+  private readonly parallelismHints = new Map<string, ParallelismHint>();
   private readonly dopHint = new Gauge({
     name: `${this.p}dataverse_dop_hint`,
     help: 'The degree of parallelism a Dataverse instance recommends (its latest x-ms-dop-hint); the queue sends it at most that many requests at once. Absent until the instance sent one.',
@@ -194,7 +195,7 @@ export class ServiceMetrics implements StubRecorder {
   }
 
   /** Reports an instance's recommended degree of parallelism (`ResilientHooks.parallelism`) at each scrape. */
-  observeParallelism(instance: string, hint: { readonly value: number | undefined }): void {
+  observeParallelism(instance: string, hint: ParallelismHint): void {
     this.parallelismHints.set(instance, hint);
   }
 

@@ -13,6 +13,7 @@ import type PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
 import type { EnsureService } from '../core/EnsureService';
 import type { BreakerSnapshot } from '../resilience/InstanceBreaker';
+import type { ParallelismHint } from '../resilience/RecommendedParallelism';
 
 /** What the queue reads of a circuit: whether to send now, and until when not. */
 export type CircuitView = Pick<BreakerSnapshot, 'state' | 'openUntil'>;
@@ -37,7 +38,7 @@ export interface InstanceDrainOptions {
   service: EnsureService;
   breaker?: { snapshot(): CircuitView };
   /** The instance's recommended degree of parallelism (`x-ms-dop-hint`), when it sends one. */
-  parallelism?: { readonly value: number | undefined };
+  parallelism?: ParallelismHint;
   settings: QueueSettings;
   owner: string;
   logger: Logger;

@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import { ApiError } from '../core/ApiError';
 import type { EnsureService } from '../core/EnsureService';
 import { executeAction } from './ActionExecutor';
+import type { ParallelismHint } from '../resilience/RecommendedParallelism';
 import { InstanceDrain, type CircuitView, type OperationObserver } from './InstanceDrain';
 import { idempotencyKey, laneOf, requestHash, type ActionInputs, type ActionName, type StoredRequest } from './OperationRequest';
 import { OPERATION_TABLE, OperationStore, PG_BOSS_CHURN_TABLES, vacuumEmbeddedDatabase, type ListQuery, type OperationCounts, type OperationRecord } from './OperationStore';
@@ -44,7 +45,7 @@ export type ActionAnswer =
 export interface OperationQueueOptions {
   boss: PgBoss;
   service: EnsureService;
-  instances: ReadonlyArray<{ name: string; breaker?: { snapshot(): CircuitView }; parallelism?: { readonly value: number | undefined } }>;
+  instances: ReadonlyArray<{ name: string; breaker?: { snapshot(): CircuitView }; parallelism?: ParallelismHint }>;
   settings: QueueSettings;
   logger: Logger;
   observer?: OperationObserver;

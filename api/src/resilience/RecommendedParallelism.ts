@@ -7,6 +7,9 @@
  */
 import type { ResilienceLogger } from './ResilienceLogger';
 
+/** What the queue and the metrics read of it: the latest hint, undefined while none came. */
+export type ParallelismHint = Pick<RecommendedParallelism, 'value'>;
+
 export class RecommendedParallelism {
   private hint: number | undefined;
 
