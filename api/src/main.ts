@@ -163,7 +163,7 @@ export async function startService(config: AppConfig, options: StartServiceOptio
     });
     const queue = operations;
     reconciler = startReconciler({
-      instances: coreInstances,
+      instances: coreInstances.map((instance) => ({ ...instance, parallelism: parallelismOf.get(instance.name)! })),
       service,
       db: boss.getDb(),
       settings: config.reconciler,

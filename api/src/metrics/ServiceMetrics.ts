@@ -87,7 +87,7 @@ export class ServiceMetrics implements StubRecorder {
   private readonly parallelismHints = new Map<string, ParallelismHint>();
   private readonly dopHint = new Gauge({
     name: `${this.p}dataverse_dop_hint`,
-    help: 'The degree of parallelism a Dataverse instance recommends (its latest x-ms-dop-hint); the queue sends it at most that many requests at once. Absent until the instance sent one.',
+    help: 'The degree of parallelism a Dataverse instance recommends (its latest x-ms-dop-hint); the queue, and the reconciler, each send it at most that many requests at once. Absent until the instance sent one.',
     labelNames: ['instance'] as const,
     registers: this.registers,
     collect: () => {

@@ -31,6 +31,7 @@ import { hydrationColumns, hydrationRecord } from './HydrationColumns';
 import { ReconcilerLease } from './ReconcilerLease';
 import { reconcilerSettings, retryDelaySeconds, type ReconcilerSettings, type ReconcilerSettingsInput } from './ReconcilerSettings';
 import type { SqlDatabase } from '../queue/SqlDatabase';
+import type { ParallelismHint } from '../resilience/RecommendedParallelism';
 
 /** What the reconciler needs of an instance (a core `CoreInstance` fits). */
 export interface ReconcilerInstance {
@@ -39,6 +40,8 @@ export interface ReconcilerInstance {
   source?: string;
   tables: readonly string[];
   breaker?: { snapshot(): { state: 'closed' | 'open' | 'half-open' | 'isolated' } };
+  /** The instance's recommended degree of parallelism (`x-ms-dop-hint`): hydrations in flight stay within it. */
+  parallelism?: ParallelismHint;
 }
 
 export interface StartReconcilerOptions {
@@ -412,7 +415,11 @@ class StubReconciler implements Reconciler {
     return rows;
   }
 
-  /** Hydrates through the service, `concurrency` at a time; answers the rows the target refused. */
+  /**
+   * Hydrates through the service, `concurrency` at a time — fewer while the target recommends fewer
+   * with `x-ms-dop-hint` (its latest hint when the round's hydrations start); answers the rows the
+   * target refused.
+   */
   private async hydrateAll(
     target: ReconcilerInstance,
     items: Array<{ group: TableGroup; row: PendingRow; record: Record<string, unknown> }>,
@@ -462,7 +469,8 @@ class StubReconciler implements Reconciler {
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.settings.concurrency, items.length) }, worker));
+    const workers = Math.min(this.settings.concurrency, target.parallelism?.value ?? this.settings.concurrency, items.length);
+    await Promise.all(Array.from({ length: workers }, worker));
     if (stopReason !== undefined) report.error = `hydration stopped: ${stopReason}`;
     return refused;
   }

@@ -3,11 +3,11 @@
  * `x-ms-dop-hint` header of its answers, and Microsoft asks clients sending many requests to follow it
  * rather than a fixed number ("Send parallel requests"). The environment's resources change over time,
  * so the latest answer counts. The durable queue sends at most this many requests at once to the
- * instance (and never more than `queue.concurrency`).
+ * instance (and never more than `queue.concurrency`); the reconciler's hydrations stay within it too.
  */
 import type { ResilienceLogger } from './ResilienceLogger';
 
-/** What the queue and the metrics read of it: the latest hint, undefined while none came. */
+/** What the queue, the reconciler and the metrics read of it: the latest hint, undefined while none came. */
 export type ParallelismHint = Pick<RecommendedParallelism, 'value'>;
 
 export class RecommendedParallelism {

@@ -11,7 +11,7 @@ import { WebApiClient } from '../../../api/src/dataverse';
 import type { StubEvent } from '../../../api/src/events';
 import { startLocalDataverse, type LocalDataverse } from '../../../api/src/local-dataverse';
 import { createQueue, type QueueBoss } from '../../../api/src/queue/createQueue';
-import { startReconciler, type Reconciler, type ReconcilerSettingsInput } from '../../../api/src/reconciler';
+import { startReconciler, type Reconciler, type ReconcilerInstance, type ReconcilerSettingsInput } from '../../../api/src/reconciler';
 
 export const context: CallContext = { origin: 'test:reconciler' };
 export const silent = pino({ level: 'silent' });
@@ -58,7 +58,7 @@ export class ReconcilerFixture {
   }
 
   /** A reconciler without its timer unless `enabled`; its events go to `events`. */
-  reconciler(settings: ReconcilerSettingsInput = {}, options: { boss?: QueueBoss; service?: EnsureService; holder?: string; instances?: CoreInstance[]; onEvent?: (event: StubEvent) => void | Promise<void> } = {}): Reconciler {
+  reconciler(settings: ReconcilerSettingsInput = {}, options: { boss?: QueueBoss; service?: EnsureService; holder?: string; instances?: readonly ReconcilerInstance[]; onEvent?: (event: StubEvent) => void | Promise<void> } = {}): Reconciler {
     const reconciler = startReconciler({
       instances: options.instances ?? this.instances,
       service: options.service ?? this.core,
@@ -125,6 +125,12 @@ export class ReconcilerFixture {
   async fault(instance: LocalDataverse, settings: Record<string, unknown>): Promise<void> {
     const response = await fetch(`${instance.url}/_admin/faults`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(settings) });
     if (!response.ok) throw new Error(`fault injection answered ${response.status}`);
+  }
+
+  /** The most requests the instance had under way at once since its stats were last reset. */
+  async peakConcurrentRequests(instance: LocalDataverse): Promise<number> {
+    const stats = (await (await fetch(`${instance.url}/_admin/stats`)).json()) as { peakConcurrentRequests: number };
+    return stats.peakConcurrentRequests;
   }
 
   async resetStats(): Promise<void> {
