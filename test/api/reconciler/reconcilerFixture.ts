@@ -83,8 +83,12 @@ export class ReconcilerFixture {
   async stop(): Promise<void> {
     for (const reconciler of this.reconcilers.splice(0)) await reconciler.stop().catch(() => undefined);
     for (const boss of this.bosses.splice(0)) await boss.stop({ graceful: false }).catch(() => undefined);
-    await this.core?.close();
-    await Promise.all([this.a?.close(), this.b?.close()]);
+    try {
+      await this.core?.close();
+    } finally {
+      // Even when a client failed to close: servers left open keep jest waiting, silently, forever.
+      await Promise.all([this.a?.close(), this.b?.close()]);
+    }
   }
 
   /** An account in the source instance. */
