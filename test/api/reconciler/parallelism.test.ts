@@ -7,19 +7,11 @@
 import { createEnsureCore } from '../../../api/src/core/createEnsureCore';
 import { WebApiClient } from '../../../api/src/dataverse';
 import { createResilientHooks } from '../../../api/src/resilience';
-import { ReconcilerFixture } from './reconcilerFixture';
+import { reconcilerFixtureForFile } from './reconcilerFixture';
 
 jest.setTimeout(60_000);
 
-const fixture = new ReconcilerFixture();
-
-beforeAll(async () => {
-  await fixture.start();
-});
-
-afterAll(async () => {
-  await fixture.stop();
-});
+const fixture = reconcilerFixtureForFile();
 
 /** `count` accounts in the source, each a Pending stub in b. */
 async function pendingStubs(count: number): Promise<void> {

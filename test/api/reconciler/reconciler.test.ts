@@ -7,19 +7,11 @@
  * loses nothing; a stub from an alternate key is found at the source by that key; one leader at a time.
  */
 import { randomUUID } from 'node:crypto';
-import { context, ReconcilerFixture } from './reconcilerFixture';
+import { context, reconcilerFixtureForFile } from './reconcilerFixture';
 
 jest.setTimeout(60_000);
 
-const fixture = new ReconcilerFixture();
-
-beforeAll(async () => {
-  await fixture.start();
-});
-
-afterAll(async () => {
-  await fixture.stop();
-});
+const fixture = reconcilerFixtureForFile();
 
 beforeEach(() => {
   fixture.events.length = 0;

@@ -149,3 +149,15 @@ export class ReconcilerFixture {
     return { http: stats.http.total, byMethod: stats.http.byMethod, operations: stats.batchOperations.total, operationsByMethod: stats.batchOperations.byMethod };
   }
 }
+
+/** A fixture for a whole test file: started before its tests, stopped after them. */
+export function reconcilerFixtureForFile(): ReconcilerFixture {
+  const fixture = new ReconcilerFixture();
+  beforeAll(async () => {
+    await fixture.start();
+  });
+  afterAll(async () => {
+    await fixture.stop();
+  });
+  return fixture;
+}

@@ -4,19 +4,11 @@
  * the oldest pending stub; and an instance without stubs.
  */
 import { randomUUID } from 'node:crypto';
-import { ReconcilerFixture } from './reconcilerFixture';
+import { reconcilerFixtureForFile } from './reconcilerFixture';
 
 jest.setTimeout(60_000);
 
-const fixture = new ReconcilerFixture();
-
-beforeAll(async () => {
-  await fixture.start();
-});
-
-afterAll(async () => {
-  await fixture.stop();
-});
+const fixture = reconcilerFixtureForFile();
 
 it('counts stubs by state and table, with time to hydrate and the oldest pending stub', async () => {
   expect(await fixture.core.stubSummary('b')).toEqual({ instance: 'b', generatedOn: expect.any(String), counts: { pending: 0, hydrated: 0, abandoned: 0, total: 0 }, tables: [], timeToHydrate: { count: 0 } });
