@@ -145,14 +145,12 @@ export async function startService(config: AppConfig, options: StartServiceOptio
       events,
       logger: logger.child({ component: 'webhooks' }),
     });
+    // The queue and the reconciler both keep within each instance's recommended parallelism.
+    const instancesWithHints = coreInstances.map((instance) => ({ ...instance, parallelism: parallelismOf.get(instance.name)! }));
     operations = await OperationQueue.start({
       boss,
       service,
-      instances: coreInstances.map((instance) => ({
-        name: instance.name,
-        ...(instance.breaker ? { breaker: instance.breaker } : {}),
-        parallelism: parallelismOf.get(instance.name)!,
-      })),
+      instances: instancesWithHints,
       settings: config.queue,
       logger: queueLogger,
       exclusive: config.databaseUrl === undefined,
@@ -163,7 +161,7 @@ export async function startService(config: AppConfig, options: StartServiceOptio
     });
     const queue = operations;
     reconciler = startReconciler({
-      instances: coreInstances.map((instance) => ({ ...instance, parallelism: parallelismOf.get(instance.name)! })),
+      instances: instancesWithHints,
       service,
       db: boss.getDb(),
       settings: config.reconciler,

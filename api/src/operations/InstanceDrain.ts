@@ -13,7 +13,7 @@ import type PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
 import type { EnsureService } from '../core/EnsureService';
 import type { BreakerSnapshot } from '../resilience/InstanceBreaker';
-import type { ParallelismHint } from '../resilience/RecommendedParallelism';
+import { withinHint, type ParallelismHint } from '../resilience/RecommendedParallelism';
 
 /** What the queue reads of a circuit: whether to send now, and until when not. */
 export type CircuitView = Pick<BreakerSnapshot, 'state' | 'openUntil'>;
@@ -125,7 +125,7 @@ export class InstanceDrain {
           this.resume = true;
           await this.options.beforeBacklog?.();
         }
-        const limit = circuit?.state === 'half-open' ? 1 : Math.min(settings.concurrency, this.options.parallelism?.value ?? settings.concurrency);
+        const limit = circuit?.state === 'half-open' ? 1 : withinHint(settings.concurrency, this.options.parallelism);
         const free = limit - this.sending.size;
         // Refill in batches (half the slots) rather than one slot at a time: one claim for many.
         if (free <= 0 || (this.sending.size > 0 && free < Math.ceil(limit / 2))) {

@@ -31,7 +31,7 @@ import { hydrationColumns, hydrationRecord } from './HydrationColumns';
 import { ReconcilerLease } from './ReconcilerLease';
 import { reconcilerSettings, retryDelaySeconds, type ReconcilerSettings, type ReconcilerSettingsInput } from './ReconcilerSettings';
 import type { SqlDatabase } from '../queue/SqlDatabase';
-import type { ParallelismHint } from '../resilience/RecommendedParallelism';
+import { withinHint, type ParallelismHint } from '../resilience/RecommendedParallelism';
 
 /** What the reconciler needs of an instance (a core `CoreInstance` fits). */
 export interface ReconcilerInstance {
@@ -469,7 +469,7 @@ class StubReconciler implements Reconciler {
         }
       }
     };
-    const workers = Math.min(this.settings.concurrency, target.parallelism?.value ?? this.settings.concurrency, items.length);
+    const workers = Math.min(withinHint(this.settings.concurrency, target.parallelism), items.length);
     await Promise.all(Array.from({ length: workers }, worker));
     if (stopReason !== undefined) report.error = `hydration stopped: ${stopReason}`;
     return refused;

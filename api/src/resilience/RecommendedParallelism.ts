@@ -10,6 +10,11 @@ import type { ResilienceLogger } from './ResilienceLogger';
 /** What the queue, the reconciler and the metrics read of it: the latest hint, undefined while none came. */
 export type ParallelismHint = Pick<RecommendedParallelism, 'value'>;
 
+/** Requests to have under way at once: the configured ceiling, lowered to the latest hint when there is one. */
+export function withinHint(ceiling: number, hint: ParallelismHint | undefined): number {
+  return Math.min(ceiling, hint?.value ?? ceiling);
+}
+
 export class RecommendedParallelism {
   private hint: number | undefined;
 
