@@ -92,9 +92,17 @@ export const InstanceFileSchema = z
     }
   });
 
+/**
+ * What a key may do. `caller` (the default): its own operations and subscriptions only. `admin`: every
+ * caller's operations and subscriptions too (operators).
+ */
+export const API_KEY_ROLES = ['caller', 'admin'] as const;
+export type ApiKeyRole = (typeof API_KEY_ROLES)[number];
+
 export const ApiKeyEntrySchema = z.strictObject({
   name: z.string().regex(API_KEY_NAME, { message: 'must be 1–64 letters, digits, ".", "_" or "-"' }),
   sha256: z.string().regex(SHA256_HEX, { message: 'must be the lower-case hex SHA-256 of the key (64 characters); keys themselves never go in the file' }),
+  role: z.enum(API_KEY_ROLES, { message: 'must be "caller" or "admin"' }).optional(),
 });
 
 export const ConfigFileSchema = z

@@ -276,15 +276,17 @@ function buildAuth(name: string, instance: InstanceFile, secrets: InstanceSecret
   }
 }
 
-function readApiKeysVariable(value: string | undefined, issues: string[]): ApiKeyEntry[] {
+/** `API_KEYS` (callers, named `env-1`, `env-2`…) or `ADMIN_API_KEYS` (admins, `admin-env-1`…). */
+function readApiKeysVariable(variable: 'API_KEYS' | 'ADMIN_API_KEYS', value: string | undefined, issues: string[]): ApiKeyEntry[] {
   if (value === undefined || value.trim() === '') return [];
   const keys = value.split(',').map((key) => key.trim()).filter(Boolean);
+  const admin = variable === 'ADMIN_API_KEYS';
   return keys.flatMap((key, index) => {
     if (key.length < MIN_API_KEY_LENGTH) {
-      issues.push(`API_KEYS: key ${index + 1} has fewer than ${MIN_API_KEY_LENGTH} characters`);
+      issues.push(`${variable}: key ${index + 1} has fewer than ${MIN_API_KEY_LENGTH} characters`);
       return [];
     }
-    return [{ name: `env-${index + 1}`, sha256: hashApiKey(key) }];
+    return [{ name: `${admin ? 'admin-env' : 'env'}-${index + 1}`, sha256: hashApiKey(key), ...(admin ? { role: 'admin' as const } : {}) }];
   });
 }
 
@@ -367,7 +369,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) issues.push('DATABASE_URL: must be a postgres:// or postgresql:// connection string');
 
   const fileKeys = file.apiKeys ?? [];
-  const environmentKeys = readApiKeysVariable(env['API_KEYS'], issues);
+  const environmentKeys = [...readApiKeysVariable('API_KEYS', env['API_KEYS'], issues), ...readApiKeysVariable('ADMIN_API_KEYS', env['ADMIN_API_KEYS'], issues)];
   if (issues.length > 0) throw new ConfigError(source, issues);
 
   let apiKeys: ApiKeyEntry[] = [...fileKeys, ...environmentKeys];

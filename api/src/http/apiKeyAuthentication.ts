@@ -26,6 +26,7 @@ export function apiKeyAuthentication(keys: readonly ApiKeyEntry[]) {
       return;
     }
     locals(response).apiKeyName = match.name;
+    locals(response).apiKeyRole = match.role ?? 'caller';
     next();
   };
 }

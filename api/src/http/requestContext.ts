@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
+import type { ApiKeyRole } from '../config/ConfigSchema';
 import type { CallContext } from '../core/EnsureService';
 
 export const REQUEST_ID_HEADER = 'X-Request-Id';
@@ -20,6 +21,8 @@ export interface RequestLocals {
   requestId: string;
   /** The matching key's name, set by the API key check. */
   apiKeyName?: string;
+  /** The matching key's role (`caller` when the entry names none), set by the API key check. */
+  apiKeyRole?: ApiKeyRole;
 }
 
 export function locals(response: Response): RequestLocals {
