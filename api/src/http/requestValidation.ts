@@ -64,14 +64,12 @@ export const RecordSchema = z
   .superRefine((record, context) => {
     for (const [name, value] of Object.entries(record)) {
       if (!name.endsWith('@odata.bind')) continue;
-      const result = BindValueSchema.safeParse(value);
-      if (!result.success) {
-        context.addIssue({ code: 'custom', message: result.error.issues[0]!.message, path: [name] });
-        continue;
-      }
-      // The key inside the path, percent-decoded, gets the same rule as a key given as JSON.
-      const problem = bindKeyProblem(result.data);
-      if (problem !== undefined) context.addIssue({ code: 'custom', message: problem, path: [name] });
+      // The key inside the path, percent-decoded, gets the same rule as a key given as JSON (first:
+      // its message names the offending character); then the path's shape.
+      const problem = typeof value === 'string' ? bindKeyProblem(value) : undefined;
+      const shape = problem === undefined ? BindValueSchema.safeParse(value) : undefined;
+      const message = problem ?? (shape && !shape.success ? shape.error.issues[0]!.message : undefined);
+      if (message !== undefined) context.addIssue({ code: 'custom', message, path: [name] });
     }
   })
   .refine((record) => Object.keys(record).length > 0, { message: 'must have at least one column' });

@@ -162,7 +162,10 @@ describe('hostile input is refused before the service', () => {
       ['a key value over 1000 characters', `/accounts(accountnumber='${'x'.repeat(1001)}')`, 'at most 1000 characters'],
       ['a percent-encoded NUL in a second key column', "/contacts(a='x',b='%00')", 'U+0000 at index 0'],
       ['a percent-encoded NUL in a column name', "/accounts(account%00number='x')", 'not a column name'],
-      ['raw CR LF', "/accounts(accountnumber='a\r\nb')", 'record path'],
+      ['raw CR LF', "/accounts(accountnumber='a\r\nb')", 'U+000D at index 1'],
+      ['a raw DEL', "/accounts(accountnumber='a\u007fb')", 'U+007F at index 1'],
+      ['an absolute URL', "https://org.crm.dynamics.com/api/data/v9.2/accounts(accountnumber='a')", 'no valid entity set'],
+      ['a path after the key', "/accounts(accountnumber='x')/../contacts", 'record path'],
     ])('%s → 400 naming the bind', async (_label, bind, fragment) => {
       const response = await app.request('POST', SUBMIT, { body: { table: 'contact', record: { lastname: 'x', [BIND]: bind } } });
       expect([response.status, response.body.error.code, response.body.error.field]).toEqual([400, 'InvalidRequest', FIELD]);
@@ -185,10 +188,14 @@ describe('hostile input is refused before the service', () => {
       ['%2500', 'ab%2500', '"%" (U+0025) at index 2'],
       ['CR LF', 'ab\r\n', 'U+000D at index 2'],
       ['a raw question mark', 'ab?x', '"?" (U+003F) at index 2'],
+      ['%23', 'ab%23', '"%" (U+0025) at index 2'],
+      ['%3F', 'ab%3F', '"%" (U+0025) at index 2'],
+      ['a raw hash', 'ab#', '"#" (U+0023) at index 2'],
     ])('%s in a key given as JSON is refused the same way (body keys are not decoded: "%%" itself is refused)', async (_label, value, fragment) => {
       for (const [path, body, field] of [
         [ENSURE, ensureWithKey(value), 'body.key.accountnumber'],
         [HYDRATE, { table: 'account', key: { accountnumber: value }, record: { name: 'X' } }, 'body.key.accountnumber'],
+        [SUBMIT, { table: 'account', key: { accountnumber: value }, record: { name: 'X' } }, 'body.key.accountnumber'],
         [SUBMIT, { table: 'contact', record: { lastname: 'X' }, references: { p: { table: 'account', key: { accountnumber: value } } } }, 'body.references.p.key.accountnumber'],
       ] as const) {
         const response = await app.request('POST', path, { body });
