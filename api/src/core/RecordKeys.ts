@@ -5,28 +5,20 @@
  */
 import { guid, isGuid, type EntityKey, type EntityMetadata } from '../dataverse';
 import { ApiError } from './ApiError';
+import { storedKeyValueProblem } from './DataverseText';
 import type { RecordKeyInput } from './EnsureService';
 
 export type ResolvedKey =
   | { kind: 'id'; id: string }
   | { kind: 'alternate'; keyName: string; values: Record<string, string | number> };
 
-/** Longest key value accepted; real alternate-key columns are far shorter (accountnumber: 20). */
-export const MAX_KEY_VALUE_LENGTH = 1000;
-
 export function resolveKey(meta: EntityMetadata, key: RecordKeyInput, field: string): ResolvedKey {
   const names = Object.keys(key);
   const expected = describeKeys(meta);
   if (names.length === 0) throw new ApiError(400, 'InvalidKey', `${field} is empty; give ${expected}.`, field);
   for (const name of names) {
-    const value = key[name];
-    if (typeof value === 'string') {
-      if (value.length === 0 || value.length > MAX_KEY_VALUE_LENGTH) {
-        throw new ApiError(400, 'InvalidKey', `${field}.${name} must be 1 to ${MAX_KEY_VALUE_LENGTH} characters.`, `${field}.${name}`);
-      }
-    } else if (typeof value !== 'number' || !Number.isFinite(value)) {
-      throw new ApiError(400, 'InvalidKey', `${field}.${name} must be a string or a number.`, `${field}.${name}`);
-    }
+    const problem = storedKeyValueProblem(key[name]);
+    if (problem !== undefined) throw new ApiError(400, 'InvalidKey', `${field}.${name} ${problem}.`, `${field}.${name}`);
   }
   if (names.length === 1 && names[0] === meta.primaryIdAttribute) {
     const id = key[meta.primaryIdAttribute];

@@ -26,6 +26,7 @@ import {
 } from '../dataverse';
 import { ApiError } from './ApiError';
 import { parseBindPath } from './BindReferences';
+import { findRefusedText } from './DataverseText';
 import { toApiError } from './DataverseFailures';
 import type {
   CallContext,
@@ -158,6 +159,7 @@ class EnsureCoreService implements EnsureCore {
       const meta = await this.table(instance, input.table, 'body.table');
       const key = resolveKey(meta, input.key, 'body.key');
       const columns = stubColumns(meta, input.columns, 'body.columns');
+      refuseInvalidText(input.name, 'body.name');
       const reference: Reference = { meta, key, name: input.name, columns, id: referenceId(instance.name, meta.logicalName, key) };
       const release = await this.locks.acquire([reference.id]);
       try {
@@ -333,6 +335,7 @@ class EnsureCoreService implements EnsureCore {
       const field = `body.record.${property}`;
       if (!property.endsWith('@odata.bind')) {
         if (property.includes('@')) throw new ApiError(400, 'InvalidRecord', `${field}: only column values and '<navigation property>@odata.bind' entries are accepted.`, field);
+        refuseInvalidText(value, field);
         record[property] = value;
         continue;
       }
@@ -363,6 +366,7 @@ class EnsureCoreService implements EnsureCore {
         throw new ApiError(400, 'InvalidReference', `${field}.table is ${target.logicalName}, but '${nav}' refers to ${lookup.referencedEntity}.`, `${field}.table`);
       }
       const key = resolveKey(target, explicit.key, `${field}.key`);
+      refuseInvalidText(explicit.name, `${field}.name`);
       record[`${nav}@odata.bind`] = recordBindPath(target.entitySetName, toEntityKey(key));
       add({ meta: target, key, name: explicit.name, id: referenceId(instance.name, target.logicalName, key) });
     }
@@ -776,7 +780,14 @@ function stubColumns(meta: EntityMetadata, columns: Record<string, unknown> | un
       throw new ApiError(400, 'InvalidRecord', `${field}.${column}: a stub carries plain column values only (no ids, no binds).`, `${field}.${column}`);
     }
   }
+  refuseInvalidText(columns, field);
   return columns;
+}
+
+/** Every string in `value` (any depth, property names included) must be text Dataverse stores (DataverseText.ts). */
+function refuseInvalidText(value: unknown, field: string): void {
+  const found = findRefusedText(value, field);
+  if (found) throw new ApiError(400, 'InvalidRecord', `${found.field}: ${found.problem}.`, found.field);
 }
 
 function unwrap(error: unknown): unknown {

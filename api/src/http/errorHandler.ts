@@ -2,11 +2,12 @@
  * The last middleware: every error becomes a JSON answer. `HttpError` and the core's `ApiError` keep
  * their status and body (`Retry-After` when the error carries one); anything else is a 500 with a
  * generic message and the request id — the details (stack included) go to the log, never to the caller.
+ * A path the router cannot percent-decode (`/v1/operations/%zz`) is the caller's 400, naming `path`.
  */
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { ApiError } from '../core/ApiError';
-import { HttpError } from './HttpError';
+import { HttpError, invalidRequest } from './HttpError';
 import { locals } from './requestContext';
 
 export function notFoundHandler(request: Request, _response: Response, next: NextFunction): void {
@@ -29,9 +30,21 @@ export function errorHandler(logger: Logger) {
       response.status(error.status).json(error.toBody());
       return;
     }
+    if (isPathDecodingError(error)) {
+      // The router could not percent-decode a path parameter: the caller's mistake, not ours. The
+      // error's own message quotes the raw path segment; it is not echoed.
+      const problem = invalidRequest('path', 'is not correctly percent-encoded (each "%" must start an escape of two hexadecimal digits, and the escapes must form UTF-8)');
+      response.status(problem.status).json(problem.toBody());
+      return;
+    }
     logger.error({ err: error, requestId, method: request.method, path: request.path }, 'unexpected error');
     response.status(500).json({
       error: { code: 'InternalError', message: `An unexpected error occurred. Quote the request id ${requestId} when you report it.`, requestId },
     });
   };
+}
+
+/** Express's router marks a path parameter it cannot `decodeURIComponent` as a URIError with status 400. */
+function isPathDecodingError(error: unknown): boolean {
+  return error instanceof URIError && (error as URIError & { status?: unknown }).status === 400;
 }

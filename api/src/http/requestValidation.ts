@@ -2,9 +2,14 @@
  * zod schemas for every body, path parameter and query of the API, and the one function that turns a
  * zod failure into a 400 naming the field (`body.key.accountnumber: …`). Table and column names are
  * checked by shape here; whether a table is allowed for an instance is the core's allow-list check.
+ * Text rules (which characters Dataverse refuses, what a key value may hold) are the core's
+ * `DataverseText.ts`: every string of every request — values at any depth, property names, key values
+ * in JSON or decoded from an `@odata.bind` path — is checked here, before anything is queued or sent.
  */
 import { z } from 'zod';
 import { COLUMN_LOGICAL_NAME, INSTANCE_NAME, TABLE_LOGICAL_NAME } from '../config/ConfigSchema';
+import { readBindPath, MAX_BIND_LENGTH } from '../core/BindReferences';
+import { findRefusedText, keyValueProblem } from '../core/DataverseText';
 import { invalidRequest } from './HttpError';
 
 /** Navigation properties keep their case (`parentcustomerid_account`, `ParentCustomerId`). */
@@ -12,40 +17,22 @@ export const NAVIGATION_PROPERTY = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 /** A record's property: a column, or `<navigation property>@odata.bind`. */
 export const RECORD_PROPERTY = /^[A-Za-z_][A-Za-z0-9_]{0,127}(@odata\.bind)?$/;
 export const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-/**
- * Characters a key value cannot hold. Microsoft: when alternate key data contains
- * `/ # < > * % & : \ ? +`, "GET or PATCH actions will not work"
- * (learn.microsoft.com/powerapps/maker/data-platform/define-alternate-keys-portal). `$` (system query
- * options), control characters and a quote closing a key segment (`')`) are refused as well: none
- * belongs in a key, and each is a sign of an injection attempt.
- */
-// eslint-disable-next-line no-control-regex -- control characters are exactly what this refuses
-export const UNSAFE_KEY_VALUE = /[/#<>*%&:\\?+$\u0000-\u001f\u007f]|'\)/;
 /** `ec_key` (the key as given, JSON) is text 1000. */
 export const MAX_KEY_JSON_LENGTH = 1000;
 export const MAX_KEY_COLUMNS = 16;
 /** `ec_recordname` is text 400. */
 export const MAX_NAME_LENGTH = 400;
 export const MAX_REFERENCES = 100;
-export const MAX_BIND_LENGTH = 4000;
 
 export const InstanceNameSchema = z.string().regex(INSTANCE_NAME, { message: 'must be an instance name (a lower-case letter, then a-z, 0-9, _; at most 40)' });
 export const TableNameSchema = z.string().regex(TABLE_LOGICAL_NAME, { message: 'must be a table logical name (a lower-case letter, then a-z, 0-9, _; at most 128)' });
 const ColumnNameSchema = z.string().regex(COLUMN_LOGICAL_NAME, { message: 'must be a column logical name (a lower-case letter, then a-z, 0-9, _)' });
 
-const KeyValueSchema = z.union(
-  [
-    z
-      .string()
-      .min(1, { message: 'must not be empty' })
-      .max(MAX_KEY_JSON_LENGTH, { message: `must be at most ${MAX_KEY_JSON_LENGTH} characters` })
-      .refine((value) => !UNSAFE_KEY_VALUE.test(value), {
-        message: 'contains a character a Dataverse key cannot hold (/ # < > * % & : \\ ? + $, control characters, or a quote followed by ")")',
-      }),
-    z.number().finite(),
-  ],
-  { message: 'must be a string or a number' },
-);
+/** A key value: a number, or a string the key rule of `DataverseText.ts` accepts. */
+const KeyValueSchema = z.union([z.string(), z.number()], { message: 'must be a string or a number' }).superRefine((value, context) => {
+  const problem = keyValueProblem(value);
+  if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
+});
 
 /** `{"accountid": "<guid>"}` or an alternate key's columns, e.g. `{"accountnumber": "A-100"}`. */
 export const RecordKeySchema = z
@@ -62,14 +49,27 @@ const BindValueSchema = z
     message: 'must be a record path such as "/accounts(<guid>)" or "/accounts(accountnumber=\'A-100\')"',
   });
 
+function bindKeyProblem(path: string): string | undefined {
+  const reading = readBindPath(path, keyValueProblem);
+  if (reading.problem !== undefined) return reading.problem;
+  const key = reading.bind.key;
+  if (Object.keys(key).length > MAX_KEY_COLUMNS) return `has more than ${MAX_KEY_COLUMNS} key columns`;
+  if (JSON.stringify(key).length > MAX_KEY_JSON_LENGTH) return `has a key longer than ${MAX_KEY_JSON_LENGTH} characters as JSON`;
+  return undefined;
+}
+
 /** Column values, plus `"<nav>@odata.bind": "/accounts(…)"` entries. */
 export const RecordSchema = z
   .record(z.string().regex(RECORD_PROPERTY, { message: 'must be a column or "<navigation property>@odata.bind"' }), z.unknown())
   .superRefine((record, context) => {
     for (const [name, value] of Object.entries(record)) {
       if (!name.endsWith('@odata.bind')) continue;
-      const result = BindValueSchema.safeParse(value);
-      if (!result.success) context.addIssue({ code: 'custom', message: result.error.issues[0]!.message, path: [name] });
+      // The key inside the path, percent-decoded, gets the same rule as a key given as JSON (first:
+      // its message names the offending character); then the path's shape.
+      const problem = typeof value === 'string' ? bindKeyProblem(value) : undefined;
+      const shape = problem === undefined ? BindValueSchema.safeParse(value) : undefined;
+      const message = problem ?? (shape && !shape.success ? shape.error.issues[0]!.message : undefined);
+      if (message !== undefined) context.addIssue({ code: 'custom', message, path: [name] });
     }
   })
   .refine((record) => Object.keys(record).length > 0, { message: 'must have at least one column' });
@@ -144,6 +144,9 @@ export function parseRequestPart<T extends z.ZodType>(schema: T, value: unknown,
   if (location === 'body' && (value === undefined || value === null || typeof value !== 'object' || Array.isArray(value))) {
     throw invalidRequest('body', 'must be a JSON object');
   }
+  // Before the schema: a refused character must not reach a message, even as a property name.
+  const refused = findRefusedText(value, location);
+  if (refused) failWith(refused.field, refused.problem);
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;

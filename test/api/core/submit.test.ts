@@ -221,6 +221,13 @@ describe.each<[SubmitStrategy, { mixed: { http: number; operations: number } }]>
       [{ 'parentcustomerid@odata.bind': `/accounts(${randomUUID()})` }, 'InvalidReference'],
       [{ 'parentcustomerid_account@odata.bind': 42 }, 'InvalidReference'],
       [{ 'name@odata.type': 'x' }, 'InvalidRecord'],
+      // Characters Dataverse refuses (not XML 1.0), raw or percent-encoded, in binds and values.
+      [{ 'parentcustomerid_account@odata.bind': "/accounts(accountnumber='nul%00x')" }, 'InvalidReference'],
+      [{ 'parentcustomerid_account@odata.bind': "/accounts(accountnumber='a%EF%BF%BF')" }, 'InvalidReference'],
+      [{ 'parentcustomerid_account@odata.bind': "/accounts(accountnumber='a\ud800')" }, 'InvalidReference'],
+      [{ firstname: 'a\u0000b' }, 'InvalidRecord'],
+      [{ firstname: 'a\udc00' }, 'InvalidRecord'],
+      [{ data: { list: ['ok', '\ufffe'] } }, 'InvalidRecord'],
     ])('a hostile or wrong bind %j is refused with 400 %s and writes nothing', async (extra, code) => {
       const before = [await f.count(f.b, 'contacts'), await f.count(f.b, 'accounts')];
       const error = await f.core.submit('b', { table: 'contact', record: { lastname: 'hostile', ...extra } }, context).catch((e: unknown) => e);
