@@ -126,6 +126,13 @@ export const ConfigFileSchema = z
     queue: QueueSettingsSchema.optional(),
     /** The hydration reconciler (api/src/reconciler/README.md); every setting has a default. */
     reconciler: ReconcilerSettingsSchema.optional(),
+    /** Webhook deliveries (api/src/webhooks/README.md); every setting has a default. */
+    webhooks: z
+      .strictObject({
+        /** Callbacks to loopback and private networks; default: true only when every instance is `local`. */
+        allowPrivateNetworks: z.boolean().optional(),
+      })
+      .optional(),
     instances: z.record(z.string().regex(INSTANCE_NAME, { message: 'instance names are a lower-case letter then a-z, 0-9, _ (at most 40)' }), InstanceFileSchema),
   })
   .superRefine((file, context) => {

@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import type { DataverseAuth } from '../dataverse';
+import { isLoopbackHost } from '../http/locationBase';
 import { queueSettings, type QueueSettings } from '../operations/QueueSettings';
 import { reconcilerSettings, type ReconcilerSettings } from '../reconciler/ReconcilerSettings';
 import type { ResilienceSettingsInput } from '../resilience/ResilienceSettings';
@@ -63,12 +64,17 @@ export interface AppConfig {
   /** Where the keys came from; `none` means `npm start` generates one into the data folder. */
   apiKeySource: 'file' | 'environment' | 'file+environment' | 'data folder' | 'none';
   instances: InstanceConfig[];
-  /** Base URL for absolute `Location` headers; absent: taken from each request's Host. */
+  /** Base URL for absolute `Location` headers; required unless `host` is loopback (api/src/http/locationBase.ts). */
   publicUrl?: string;
   /** The durable queue's settings, defaults filled in. */
   queue: QueueSettings;
   /** The hydration reconciler's settings, defaults filled in (api/src/reconciler/README.md). */
   reconciler: ReconcilerSettings;
+  /** Webhook delivery settings given to `startWebhooks` (api/src/webhooks/README.md). */
+  webhooks: {
+    /** Callbacks to loopback and private networks: true only when every instance is `local`, unless set. */
+    allowPrivateNetworks: boolean;
+  };
   /**
    * PostgreSQL for the queue (`DATABASE_URL`, environment only): several replicas share it. Absent:
    * PGlite in `<dataDir>/queue-pgdata`, one process per data folder.
@@ -300,6 +306,14 @@ function numberVariable(env: NodeJS.ProcessEnv, name: string, min: number, max: 
   return Number(value);
 }
 
+function booleanVariable(env: NodeJS.ProcessEnv, name: string, issues: string[]): boolean | undefined {
+  const value = env[name]?.trim().toLowerCase();
+  if (value === undefined || value === '') return undefined;
+  if (value === 'true' || value === 'false') return value === 'true';
+  issues.push(`${name}: must be true or false`);
+  return undefined;
+}
+
 /** Reads and validates the configuration; throws `ConfigError` naming every bad setting. */
 export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
   const env = options.env ?? process.env;
@@ -363,8 +377,17 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
   }
   if (port !== 0 && localPorts.has(port)) issues.push(`PORT: ${port} is also the port of the local instance "${localPorts.get(port)}"`);
 
+  // Key holders choose callback URLs: private networks are open to them only while everything is local.
+  const allowPrivateNetworks =
+    booleanVariable(env, 'WEBHOOKS_ALLOW_PRIVATE_NETWORKS', issues) ?? file.webhooks?.allowPrivateNetworks ?? instances.every((instance) => instance.local !== undefined);
+
   const publicUrl = (env['PUBLIC_URL'] || file.publicUrl || undefined)?.replace(/\/+$/, '');
   if (publicUrl !== undefined && !/^https?:\/\/[^/?#]+(\/[^?#]*)?$/.test(publicUrl)) issues.push('PUBLIC_URL: must be an http(s) URL without query or fragment');
+  if (publicUrl === undefined && !isLoopbackHost(host)) {
+    issues.push(
+      `PUBLIC_URL: required when HOST (${host}) is not a loopback address: the absolute Location of 202 answers and subscriptions is built from it, never from a request's Host header, which any client can set (e.g. PUBLIC_URL=https://dve.example.com)`,
+    );
+  }
   const databaseUrl = env['DATABASE_URL'] || undefined;
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) issues.push('DATABASE_URL: must be a postgres:// or postgresql:// connection string');
 
@@ -399,6 +422,9 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
     ...(publicUrl !== undefined ? { publicUrl } : {}),
     queue: queueSettings(file.queue),
     reconciler: reconcilerSettings(file.reconciler),
+    webhooks: {
+      allowPrivateNetworks,
+    },
     ...(databaseUrl !== undefined ? { databaseUrl } : {}),
   };
 }
@@ -414,6 +440,7 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
     apiKeys: config.apiKeys.map((key) => key.name),
     apiKeySource: config.apiKeySource,
     queue: { ...config.queue, database: config.databaseUrl ? redactedDatabaseUrl(config.databaseUrl) : 'PGlite (data folder)' },
+    webhooks: config.webhooks,
     instances: config.instances.map((instance) => ({
       name: instance.name,
       ...(instance.url ? { url: instance.url } : { local: { port: instance.local?.port, memory: instance.local?.memory } }),

@@ -49,6 +49,7 @@ import type {
 } from './EnsureService';
 import { ExistenceCache } from './ExistenceCache';
 import { KeyedLock } from './KeyedLock';
+import { ProbeCache } from './ProbeCache';
 import { keysFilter, keyText, referenceId, resolveKey, rowMatchesKey, toEntityKey, type ResolvedKey } from './RecordKeys';
 import { clip, hydratedRowUpdate, newStubRow, STUB_COLUMNS, STUB_ENTITY_SET, StubStateValue, stubRowKey, toStub } from './StubTracking';
 import { StubSummaryBuilder, SUMMARY_COLUMNS } from './StubSummary';
@@ -81,6 +82,10 @@ export interface EnsureCoreOptions {
   existenceCache?: { maxEntries?: number; ttlSeconds?: number };
   /** How long a reachability probe may take (ms, default 5000). */
   probeTimeoutMs?: number;
+  /** How long a probe's result is reused by `instances()` and `/ready` (ms, default 5000; ProbeCache.ts). */
+  probeCacheMs?: number;
+  /** The clock of the probe cache (tests). */
+  now?: () => number;
   /**
    * How a submit with missing references is written (see README, "Submit strategies"):
    * - `single-round-trip` (default): one `$batch` with `odata.continue-on-error` — a change set per
@@ -134,6 +139,7 @@ class EnsureCoreService implements EnsureCore {
   private readonly cache: ExistenceCache;
   private readonly locks = new KeyedLock();
   private readonly probeTimeoutMs: number;
+  private readonly probes: ProbeCache<{ reachable: boolean; error?: string }>;
   private readonly submitStrategy: SubmitStrategy;
 
   constructor(options: EnsureCoreOptions) {
@@ -148,6 +154,7 @@ class EnsureCoreService implements EnsureCore {
     }
     this.cache = new ExistenceCache(options.existenceCache);
     this.probeTimeoutMs = options.probeTimeoutMs ?? 5000;
+    this.probes = new ProbeCache(options.probeCacheMs ?? 5000, options.now);
     this.submitStrategy = options.submitStrategy ?? 'single-round-trip';
   }
 
@@ -507,7 +514,7 @@ class EnsureCoreService implements EnsureCore {
     const targets = new Set([...this.instancesByName.values()].map((i) => i.source).filter(Boolean));
     return Promise.all(
       [...this.instancesByName.values()].map(async (instance) => {
-        const probe = await this.probe(instance);
+        const probe = await this.probes.get(instance.name, () => this.probe(instance));
         const role = instance.source ? 'target' : targets.has(instance.name) ? 'source' : 'standalone';
         const circuit = instance.breaker?.snapshot();
         return {

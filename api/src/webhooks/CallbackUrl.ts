@@ -5,24 +5,28 @@
  * URL of their choice. The answers are never shown to them (only success or failure counts), but the
  * requests still reach whatever the service's network reaches. So:
  * - only `http:` / `https:`, no credentials in the URL, no fragment; at most 2,048 characters;
- * - link-local and unspecified addresses are always refused (169.254.0.0/16 holds cloud metadata
- *   endpoints such as 169.254.169.254; fe80::/10; 0.0.0.0, ::), by literal and — at delivery — by the
- *   address the host name resolves to (checked in the connection's own DNS lookup, so a name cannot
- *   resolve to a public address for the check and a private one for the request);
- * - loopback and private ranges (127/8, 10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7, ::1) are
- *   allowed only with `allowPrivateNetworks` (default true: the local setup and the demo deliver to
- *   127.0.0.1). A deployment whose key holders should not reach its internal network sets it false;
+ * - every address is judged by one policy (AddressPolicy.ts): link-local (cloud metadata), platform
+ *   endpoints, unspecified, multicast, broadcast and reserved addresses are always refused; loopback
+ *   and private ranges only unless `allowPrivateNetworks`; an IPv4 embedded in an IPv6 address is
+ *   judged as itself;
+ * - it is applied when subscribing (a literal host, `localhost`) and again on the connection itself:
+ *   `guardedConnector` refuses a literal address before connecting, resolves host names through
+ *   `guardedLookup` (the check and the connection use the same answer: no DNS rebinding in between),
+ *   and checks the socket's remote address once connected, before any request is written;
  * - redirects are not followed (a 3xx is a failed attempt), so a public URL cannot bounce a delivery
  *   inward.
  */
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { isIP } from 'node:net';
+import { buildConnector } from 'undici';
+import { classifyAddress, isIpAddress } from './AddressPolicy';
 
 export const MAX_CALLBACK_URL_LENGTH = 2048;
 
 export interface CallbackPolicy {
   allowPrivateNetworks: boolean;
 }
+
+const PRIVATE_PROBLEM = 'must not point to this machine or a private network';
 
 /** Why `url` cannot be a callback URL, or undefined when it can. */
 export function callbackUrlProblem(url: string, policy: CallbackPolicy): string | undefined {
@@ -36,57 +40,80 @@ export function callbackUrlProblem(url: string, policy: CallbackPolicy): string 
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return 'must be an http(s) URL';
   if (parsed.username || parsed.password) return 'must not carry credentials';
   if (parsed.hash) return 'must not have a fragment';
+  // URL has already turned every IPv4 spelling into a.b.c.d and IPv6 into its compressed form.
   const host = parsed.hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '').toLowerCase();
-  if (isIP(host)) return addressProblem(host, policy);
-  if (!policy.allowPrivateNetworks && (host === 'localhost' || host.endsWith('.localhost'))) return 'must not point to this machine or a private network';
+  if (isIpAddress(host)) return addressProblem(host, policy);
+  if (!policy.allowPrivateNetworks && (host === 'localhost' || host.endsWith('.localhost'))) return PRIVATE_PROBLEM;
   return undefined;
 }
 
 /** Why the service must not connect to `address`, or undefined. */
 export function addressProblem(address: string, policy: CallbackPolicy): string | undefined {
-  const kind = classify(address);
-  if (kind === 'forbidden') return 'must not point to a link-local or unspecified address';
-  if (kind === 'private' && !policy.allowPrivateNetworks) return 'must not point to this machine or a private network';
-  return undefined;
+  const verdict = classifyAddress(address);
+  if (verdict.class === 'public' || (verdict.class === 'private' && policy.allowPrivateNetworks)) return undefined;
+  const embedded = verdict.ipv4 !== undefined ? ` (${verdict.ipv4})` : '';
+  return verdict.class === 'private' ? `${PRIVATE_PROBLEM}${embedded}` : `must not point to ${verdict.what}${embedded}`;
 }
 
-function classify(address: string): 'forbidden' | 'private' | 'public' {
-  const family = isIP(address);
-  if (family === 4) return classifyV4(address);
-  if (family !== 6) return 'forbidden';
-  const lower = address.toLowerCase();
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
-  if (mapped) return classifyV4(mapped[1]!);
-  if (lower === '::' || /^fe[89ab]/.test(lower)) return 'forbidden';
-  if (lower === '::1' || /^f[cd]/.test(lower)) return 'private';
-  return 'public';
-}
-
-function classifyV4(address: string): 'forbidden' | 'private' | 'public' {
-  const [a, b] = address.split('.').map(Number) as [number, number, number, number];
-  if (a === 0 || (a === 169 && b === 254)) return 'forbidden';
-  if (a === 127 || a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127)) return 'private';
-  return 'public';
+/** The error a refused connection fails with (`code` ECALLBACKREFUSED); its message names the host, never a path or query. */
+export function refusedConnection(host: string, problem: string): Error {
+  return Object.assign(new Error(`callback host ${host} ${problem}`), { code: 'ECALLBACKREFUSED' });
 }
 
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+/** `dns.lookup`'s shape, for a resolver other than the system's (tests). */
+export type LookupFunction = (hostname: string, options: { all: true }, callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void) => void;
+
+const systemLookup: LookupFunction = (hostname, options, callback) => dnsLookup(hostname, options, callback);
 
 /**
- * A `dns.lookup` for the delivery agent's connections: resolves as usual, then refuses an address the
- * policy forbids, so the check and the connection use the same answer.
+ * A `dns.lookup` for the delivery agent's connections: resolves as usual, then refuses the name if any
+ * address it resolves to is refused, so the check and the connection use the same answer.
  */
-export function guardedLookup(policy: CallbackPolicy) {
+export function guardedLookup(policy: CallbackPolicy, resolve: LookupFunction = systemLookup) {
   return (hostname: string, options: object, callback: LookupCallback): void => {
-    dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
+    resolve(hostname, { ...options, all: true }, (error, addresses) => {
       if (error) return callback(error, []);
-      const list = addresses as LookupAddress[];
+      const list = addresses;
       const refused = list.map((entry) => addressProblem(entry.address, policy)).find((problem) => problem !== undefined);
-      if (refused !== undefined || list.length === 0) {
-        const denied = Object.assign(new Error(`callback host ${hostname} ${refused ?? 'did not resolve'}`), { code: 'ECALLBACKREFUSED' });
-        return callback(denied, []);
-      }
+      if (refused !== undefined || list.length === 0) return callback(refusedConnection(hostname, refused ?? 'did not resolve'), []);
       if ((options as { all?: boolean }).all) return callback(null, list);
       return callback(null, list[0]!.address, list[0]!.family);
+    });
+  };
+}
+
+export interface GuardedConnectorOptions {
+  /** Milliseconds a connection (TCP and TLS) may take. */
+  timeout?: number;
+  /** Resolver of host names (default: the system's `dns.lookup`). */
+  lookup?: LookupFunction;
+}
+
+/**
+ * The `connect` of the delivery agent (undici): every connection it opens is judged by the policy.
+ * - a literal IP host (which `net.connect` would reach without any lookup) is checked before connecting;
+ * - a host name is resolved by `guardedLookup`, which refuses before connecting;
+ * - once connected, the socket's remote address is checked again, before undici writes the request
+ *   (a last line: nothing above should ever let a refused address through).
+ */
+export function guardedConnector(policy: CallbackPolicy, options: GuardedConnectorOptions = {}): buildConnector.connector {
+  const connect = buildConnector({ lookup: guardedLookup(policy, options.lookup), ...(options.timeout !== undefined ? { timeout: options.timeout } : {}) });
+  return (target, callback) => {
+    const host = target.hostname.replace(/^\[|\]$/g, '');
+    if (isIpAddress(host)) {
+      const problem = addressProblem(host, policy);
+      if (problem) return callback(refusedConnection(target.hostname, problem), null);
+    }
+    connect(target, (error, socket) => {
+      if (error || !socket) return callback(error ?? new Error('no socket'), null);
+      const remote = socket.remoteAddress;
+      const problem = remote === undefined ? 'has no remote address' : addressProblem(remote, policy);
+      if (problem) {
+        socket.destroy();
+        return callback(refusedConnection(target.hostname, problem), null);
+      }
+      return callback(null, socket);
     });
   };
 }

@@ -12,7 +12,7 @@ import type PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
 import { Agent, fetch as undiciFetch } from 'undici';
 import type { StubEvent, StubEventListener } from '../events/StubEvents';
-import { callbackUrlProblem, guardedLookup, type CallbackPolicy } from './CallbackUrl';
+import { callbackUrlProblem, guardedConnector, type CallbackPolicy, type LookupFunction } from './CallbackUrl';
 import { SubscriptionStore, type NewSubscription, type SubscriptionWithSecret } from './SubscriptionStore';
 import { SIGNATURE_HEADER, signWebhook } from './WebhookSignature';
 import { webhookSettings, type WebhookSettings } from './WebhookSettings';
@@ -39,6 +39,8 @@ export interface StartWebhooksOptions {
   logger: Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
   /** Run delivery workers in this process (default true); false only enqueues. */
   deliver?: boolean;
+  /** Resolver of callback host names (default: the system's `dns.lookup`); tests point names at loopback. */
+  lookup?: LookupFunction;
 }
 
 export interface DeliveryJob {
@@ -61,7 +63,9 @@ export class Webhooks {
     this.settings = webhookSettings(options.settings);
     this.policy = { allowPrivateNetworks: this.settings.allowPrivateNetworks };
     this.store = new SubscriptionStore(options.boss.getDb());
-    this.agent = new Agent({ connect: { lookup: guardedLookup(this.policy) } as object, headersTimeout: this.settings.timeoutSeconds * 1000, bodyTimeout: this.settings.timeoutSeconds * 1000 });
+    // Every connection of every delivery goes through the address policy (CallbackUrl.ts, guardedConnector).
+    const timeout = this.settings.timeoutSeconds * 1000;
+    this.agent = new Agent({ connect: guardedConnector(this.policy, { timeout, ...(options.lookup ? { lookup: options.lookup } : {}) }), headersTimeout: timeout, bodyTimeout: timeout });
   }
 
   /** Creates the table and the queue, starts the delivery worker and listens to the bus. */
@@ -184,7 +188,7 @@ export class Webhooks {
 
   /** POSTs the signed event; resolves `delivered` (2xx) or `gone` (410), throws otherwise (the message never holds the URL's query). */
   private async post(subscription: SubscriptionWithSecret, event: StubEvent, deliveryIdValue: string, attempt: number): Promise<'delivered' | 'gone'> {
-    // Literal addresses are checked here (a connection to an IP makes no DNS lookup), host names in the lookup.
+    // Refused before anything else (a subscription made under a laxer setting); the connection checks again.
     const problem = callbackUrlProblem(subscription.callbackUrl, this.policy);
     if (problem) throw new Error(`callback URL refused: ${problem}`);
     const body = JSON.stringify({ ...event, subscriptionId: subscription.id });
@@ -209,6 +213,7 @@ export class Webhooks {
       });
     } catch (error) {
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      if (cause?.code === 'ECALLBACKREFUSED') throw new Error(`callback refused: ${cause.message}`);
       throw new Error(`${originOf(subscription.callbackUrl)} could not be reached: ${cause?.code ?? cause?.message ?? (error as Error).name}`);
     }
     await response.body?.cancel().catch(() => undefined);

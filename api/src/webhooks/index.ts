@@ -3,6 +3,7 @@ export { startWebhooks, Webhooks, WEBHOOK_QUEUE, deliveryId, originOf, type Deli
 export { subscriptionsRouter, subscriptionUrl } from './subscriptionsRouter';
 export { SubscriptionStore, type NewSubscription, type Subscription, type SubscriptionWithSecret } from './SubscriptionStore';
 export { signWebhook, verifyWebhookSignature, newWebhookSecret, SIGNATURE_HEADER, DEFAULT_TOLERANCE_SECONDS, type SignatureCheck } from './WebhookSignature';
-export { callbackUrlProblem, addressProblem, type CallbackPolicy } from './CallbackUrl';
+export { callbackUrlProblem, addressProblem, guardedConnector, guardedLookup, type CallbackPolicy, type LookupFunction } from './CallbackUrl';
+export { classifyAddress, type AddressClass, type AddressVerdict } from './AddressPolicy';
 export { webhookSettings, WEBHOOK_DEFAULTS, type WebhookSettings } from './WebhookSettings';
 export { withStubEvents, StubEventBus, type StubEvent } from '../events';

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { ApiError } from '../core/ApiError';
 import { STUB_EVENT_TYPES } from '../events/StubEvents';
 import { HttpError } from '../http/HttpError';
+import { locationBaseUrl } from '../http/locationBase';
 import { callContext } from '../http/requestContext';
 import { InstanceParamsSchema, NoQuerySchema, parseRequestPart, TableNameSchema } from '../http/requestValidation';
 import { callbackUrlProblem, MAX_CALLBACK_URL_LENGTH } from './CallbackUrl';
@@ -286,8 +287,7 @@ export function subscriptionsRouter(webhooks: Webhooks, publicUrl?: string): Rou
   return router;
 }
 
-/** The subscription's absolute URL: the configured public URL (behind a proxy), else this request's host. */
+/** The subscription's absolute URL: the configured public URL (behind a proxy), else see locationBase.ts. */
 export function subscriptionUrl(request: Request, publicUrl: string | undefined, id: string): string {
-  const base = publicUrl ?? `${request.protocol}://${request.get('host') ?? 'localhost'}`;
-  return `${base.replace(/\/+$/, '')}/v1/subscriptions/${id}`;
+  return `${locationBaseUrl(request, publicUrl)}/v1/subscriptions/${id}`;
 }

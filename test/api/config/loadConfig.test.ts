@@ -114,7 +114,7 @@ describe('loadConfig', () => {
 
   describe('environment overrides', () => {
     it('PORT, HOST, DATA_DIR, BODY_LIMIT, LOG_LEVEL', () => {
-      const config = load({ PORT: '8080', HOST: '0.0.0.0', DATA_DIR: 'state', BODY_LIMIT: '256kb', LOG_LEVEL: 'debug' });
+      const config = load({ PORT: '8080', HOST: '0.0.0.0', PUBLIC_URL: 'https://dve.example.com', DATA_DIR: 'state', BODY_LIMIT: '256kb', LOG_LEVEL: 'debug' });
       expect(config).toMatchObject({ port: 8080, host: '0.0.0.0', dataDir: join(cwd, 'state'), bodyLimit: '256kb', logLevel: 'debug' });
       expect(config.instances[1]!.local!.dataDir).toBe(join(cwd, 'state', 'local-dataverse', 'b'));
       expect(load({ BODY_LIMIT: '2048' }).bodyLimit).toBe(2048);

@@ -50,15 +50,23 @@ describe('callback URLs', () => {
     expect(callbackUrlProblem(`https://example.com/${'a'.repeat(2048)}`, open)).toContain('at most 2048');
   });
 
-  it('link-local and unspecified addresses always refused; loopback and private ranges only when allowed', () => {
-    for (const address of ['169.254.169.254', '0.0.0.0', 'fe80::1', '::', '::ffff:169.254.169.254']) {
-      expect([address, addressProblem(address, open)]).toEqual([address, 'must not point to a link-local or unspecified address']);
-    }
-    for (const address of ['127.0.0.1', '10.1.2.3', '172.16.0.1', '172.31.255.255', '192.168.1.1', '100.64.0.1', '::1', 'fd00::1', '::ffff:10.0.0.1']) {
+  it('link-local, unspecified and reserved addresses always refused; loopback and private ranges only when allowed (the full table: address-policy.test.ts)', () => {
+    const always: Array<[string, string]> = [
+      ['169.254.169.254', 'must not point to a link-local address'],
+      ['0.0.0.0', 'must not point to an unspecified address'],
+      ['fe80::1', 'must not point to a link-local address'],
+      ['::', 'must not point to an unspecified address'],
+      ['::ffff:169.254.169.254', 'must not point to a link-local address (169.254.169.254)'],
+      ['2001:db8::1', 'must not point to a reserved address'],
+    ];
+    for (const [address, problem] of always) expect([address, addressProblem(address, open)]).toEqual([address, problem]);
+    for (const address of ['127.0.0.1', '10.1.2.3', '172.16.0.1', '172.31.255.255', '192.168.1.1', '100.64.0.1', '::1', 'fd00::1']) {
       expect([address, addressProblem(address, open)]).toEqual([address, undefined]);
       expect([address, addressProblem(address, strict)]).toEqual([address, 'must not point to this machine or a private network']);
     }
-    for (const address of ['8.8.8.8', '172.32.0.1', '2001:db8::1']) expect([address, addressProblem(address, strict)]).toEqual([address, undefined]);
+    expect(addressProblem('::ffff:10.0.0.1', open)).toBeUndefined();
+    expect(addressProblem('::ffff:10.0.0.1', strict)).toBe('must not point to this machine or a private network (10.0.0.1)');
+    for (const address of ['8.8.8.8', '172.32.0.1', '2606:4700:4700::1111']) expect([address, addressProblem(address, strict)]).toEqual([address, undefined]);
     expect(callbackUrlProblem('http://[::1]:8080/hook', strict)).toBe('must not point to this machine or a private network');
     expect(callbackUrlProblem('http://localhost:8080/hook', strict)).toBe('must not point to this machine or a private network');
     expect(callbackUrlProblem('http://LOCALHOST.:8080/hook', strict)).toBe('must not point to this machine or a private network');

@@ -14,11 +14,12 @@ import { runAction } from '../../operations/ActionExecutor';
 import type { ActionAnswer, ActionCall } from '../../operations/OperationQueue';
 import { IDEMPOTENCY_KEY_PATTERN, type ActionName } from '../../operations/OperationRequest';
 import { invalidRequest } from '../HttpError';
+import { locationBaseUrl } from '../locationBase';
 import { callContext, locals, workflowRunId } from '../requestContext';
 
 export interface ActionRunner {
   run<A extends ActionName>(call: ActionCall<A>): Promise<ActionAnswer>;
-  /** Absolute base URL for `Location` headers (`PUBLIC_URL`); else taken from the request. */
+  /** Absolute base URL for `Location` headers (`PUBLIC_URL`); else see locationBase.ts (never a foreign Host). */
   readonly publicUrl?: string;
 }
 
@@ -65,8 +66,7 @@ export function actionCall<A extends ActionName>(request: Request, response: Res
 }
 
 export function operationUrl(request: Request, publicUrl: string | undefined, operationId: string): string {
-  const base = publicUrl ?? `${request.protocol}://${request.get('host') ?? 'localhost'}`;
-  return `${base.replace(/\/+$/, '')}/v1/operations/${operationId}`;
+  return `${locationBaseUrl(request, publicUrl)}/v1/operations/${operationId}`;
 }
 
 export function sendActionAnswer(request: Request, response: Response, answer: ActionAnswer, publicUrl: string | undefined): void {

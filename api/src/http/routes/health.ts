@@ -1,7 +1,10 @@
 /**
  * `GET /health` (liveness: the process answers) and `GET /ready` (each instance reachable or not:
  * 200 when all are, else 503). Both are open, for load balancers and orchestrators; they show
- * instance names, reachability and circuit-breaker state only, no URLs or errors.
+ * instance names, reachability and circuit-breaker state only, no URLs or errors. Being open, `/ready`
+ * must cost Dataverse nothing per call: reachability comes from the core's cached probes
+ * (core/ProbeCache.ts: at most one probe per instance every 5 s, shared by concurrent callers); the
+ * circuit state is read live.
  */
 import { Router } from 'express';
 import type { EnsureService } from '../../core/EnsureService';
