@@ -383,7 +383,7 @@ import { InstanceParamsSchema, NoQuerySchema, parseRequestPart, StubParamsSchema
  *         x-ms-summary: Seconds to Hydrate
  *       origin:
  *         type: string
- *         description: Who caused the stub, a flow run or an API key.
+ *         description: Who caused the stub, apikey:<key name>, followed by flow:<workflow name>/<run id> when a flow called.
  *         x-ms-summary: Origin
  *       createdOn:
  *         type: string
