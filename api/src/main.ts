@@ -143,6 +143,7 @@ export async function startService(config: AppConfig, options: StartServiceOptio
       boss,
       instances: config.instances.map(({ name, tables }) => ({ name, tables })),
       events,
+      ...(config.webhooks !== undefined ? { settings: config.webhooks } : {}),
       logger: logger.child({ component: 'webhooks' }),
     });
     // The queue and the reconciler both keep within each instance's recommended parallelism.

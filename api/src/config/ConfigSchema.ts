@@ -126,6 +126,13 @@ export const ConfigFileSchema = z
     queue: QueueSettingsSchema.optional(),
     /** The hydration reconciler (api/src/reconciler/README.md); every setting has a default. */
     reconciler: ReconcilerSettingsSchema.optional(),
+    /** Webhook subscriptions (api/src/webhooks/README.md); every setting has a default. */
+    webhooks: z
+      .strictObject({
+        /** Subscriptions one API key may hold (default 20). */
+        maxSubscriptionsPerKey: z.number().int().min(1).max(10_000).optional(),
+      })
+      .optional(),
     instances: z.record(z.string().regex(INSTANCE_NAME, { message: 'instance names are a lower-case letter then a-z, 0-9, _ (at most 40)' }), InstanceFileSchema),
   })
   .superRefine((file, context) => {

@@ -69,6 +69,8 @@ export interface AppConfig {
   queue: QueueSettings;
   /** The hydration reconciler's settings, defaults filled in (api/src/reconciler/README.md). */
   reconciler: ReconcilerSettings;
+  /** Webhook settings given in the file (`startWebhooks` fills in the defaults: api/src/webhooks/README.md). */
+  webhooks?: NonNullable<ConfigFile['webhooks']>;
   /**
    * PostgreSQL for the queue (`DATABASE_URL`, environment only): several replicas share it. Absent:
    * PGlite in `<dataDir>/queue-pgdata`, one process per data folder.
@@ -399,6 +401,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
     ...(publicUrl !== undefined ? { publicUrl } : {}),
     queue: queueSettings(file.queue),
     reconciler: reconcilerSettings(file.reconciler),
+    ...(file.webhooks !== undefined ? { webhooks: file.webhooks } : {}),
     ...(databaseUrl !== undefined ? { databaseUrl } : {}),
   };
 }
