@@ -28,7 +28,10 @@ export const SUBSCRIPTION_DDL = [
   'CREATE INDEX IF NOT EXISTS webhook_subscription_instance ON dve.webhook_subscription (instance)',
   // The owning key's name; added to tables created before owners were recorded (their rows stay NULL).
   'ALTER TABLE dve.webhook_subscription ADD COLUMN IF NOT EXISTS api_key text',
-  'CREATE INDEX IF NOT EXISTS webhook_subscription_api_key ON dve.webhook_subscription (api_key, created_on, id)',
+  // Which of its key's numbered places (1..limit) a subscription takes: unique per key, so two replicas
+  // subscribing for one key at once cannot take the same place and together exceed the limit.
+  'ALTER TABLE dve.webhook_subscription ADD COLUMN IF NOT EXISTS slot integer',
+  'CREATE UNIQUE INDEX IF NOT EXISTS webhook_subscription_key_slot ON dve.webhook_subscription (api_key, slot)',
 ];
 
 export interface Subscription {
@@ -82,35 +85,37 @@ export class SubscriptionStore {
 
   /**
    * Creates the subscription, or answers undefined when its key already holds `maxPerKey` (ownerless
-   * ones are not limited). The count is checked in the INSERT, and checked again after it: two replicas
-   * creating at once may both pass the first check, and the later one by (created_on, id) is removed.
+   * ones are not limited). An owned subscription takes the lowest free place 1..maxPerKey of its key
+   * (`slot`, unique per key) while the key holds fewer than `maxPerKey`: a concurrent insert that took
+   * the same place makes this one conflict, and it tries the next free place.
    */
   async create(input: NewSubscription, maxPerKey = Number.POSITIVE_INFINITY): Promise<SubscriptionWithSecret | undefined> {
     await this.prepare();
-    const id = randomUUID();
-    const values = [id, input.instance, [...new Set(input.events)], input.table ?? null, input.callbackUrl, newWebhookSecret(), input.createdBy ?? null, input.apiKey ?? null];
-    const limited = input.apiKey !== undefined && Number.isFinite(maxPerKey);
-    const { rows } = await this.db.executeSql(
-      limited
-        ? `INSERT INTO dve.webhook_subscription (id, instance, events, table_name, callback_url, secret, created_by, api_key)
-           SELECT $1::uuid, $2, $3::text[], $4, $5, $6, $7, $8
-           WHERE (SELECT count(*) FROM dve.webhook_subscription WHERE api_key = $8) < $9 RETURNING ${COLUMNS}`
-        : `INSERT INTO dve.webhook_subscription (id, instance, events, table_name, callback_url, secret, created_by, api_key)
-           VALUES ($1::uuid, $2, $3::text[], $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
-      limited ? [...values, maxPerKey] : values,
-    );
-    if (!rows[0]) return undefined;
-    if (limited) {
-      const { rows: removed } = await this.db.executeSql(
-        `DELETE FROM dve.webhook_subscription mine WHERE mine.id = $1::uuid
-           AND (SELECT count(*) FROM dve.webhook_subscription other
-                WHERE other.api_key = $2 AND (other.created_on, other.id) <= (mine.created_on, mine.id)) > $3
-         RETURNING id`,
-        [id, input.apiKey, maxPerKey],
+    const values = () => [randomUUID(), input.instance, [...new Set(input.events)], input.table ?? null, input.callbackUrl, newWebhookSecret(), input.createdBy ?? null, input.apiKey ?? null];
+    if (input.apiKey === undefined || !Number.isFinite(maxPerKey)) {
+      const { rows } = await this.db.executeSql(
+        `INSERT INTO dve.webhook_subscription (id, instance, events, table_name, callback_url, secret, created_by, api_key)
+         VALUES ($1::uuid, $2, $3::text[], $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
+        values(),
       );
-      if (removed.length > 0) return undefined;
+      return toSubscription(rows[0]);
     }
-    return toSubscription(rows[0]);
+    for (let attempt = 0; attempt < maxPerKey + 2; attempt++) {
+      const { rows } = await this.db.executeSql(
+        `INSERT INTO dve.webhook_subscription (id, instance, events, table_name, callback_url, secret, created_by, api_key, slot)
+         SELECT $1::uuid, $2, $3::text[], $4, $5, $6, $7, $8, free.slot
+         FROM generate_series(1, $9::int) AS free(slot)
+         WHERE free.slot NOT IN (SELECT slot FROM dve.webhook_subscription WHERE api_key = $8 AND slot IS NOT NULL)
+           AND (SELECT count(*) FROM dve.webhook_subscription WHERE api_key = $8) < $9
+         ORDER BY free.slot LIMIT 1
+         ON CONFLICT DO NOTHING RETURNING ${COLUMNS}`,
+        [...values(), maxPerKey],
+      );
+      if (rows[0]) return toSubscription(rows[0]);
+      // Nothing inserted: the key is full, or another insert took the place meanwhile (try again).
+      if ((await this.countOf(input.apiKey)) >= maxPerKey) return undefined;
+    }
+    return undefined;
   }
 
   /** How many subscriptions the key holds. */
