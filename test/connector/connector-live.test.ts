@@ -85,6 +85,8 @@ beforeAll(async () => {
       port: 0,
       reconciler: { enabled: false },
       queue: { retryAfterSeconds: RETRY_AFTER_SECONDS },
+      // Two subscriptions per key, so that the trigger's 409 SubscriptionLimitReached is reached.
+      webhooks: { maxSubscriptionsPerKey: 2 },
       instances: { a: instance, b: { ...instance, source: 'a', resilience: { baseDelayMs: 50, halfOpenAfterMs: 1000 } } },
     }),
   );
@@ -407,8 +409,19 @@ describe('the generated connector against the running API', () => {
       const declared = Object.keys(((content['schema'] as Json)['properties'] ?? {}) as Json);
       expect(Object.keys(received[0]!).filter((property) => !declared.includes(property))).toEqual([]);
 
+      // The key's subscriptions, without secret or callback path; past the limit (2 here) a clear 409.
+      const own = { id: subscription['id'], instance: TARGET, events: ['stub.created'], table: 'account', callbackOrigin: new URL(callbackUrl).origin, apiKeyName: 'env-1', createdOn: expect.any(String) };
+      expect(await call('ListStubSubscriptions', {}, 200)).toEqual({ value: [own] });
+      expect(await call('GetStubSubscription', { id: subscription['id'] }, 200)).toEqual(own);
+      const second = await call('OnStubStateChanged', { instance, body: { callbackUrl, events: ['stub.abandoned'] } }, 201);
+      const refused = await call('OnStubStateChanged', { instance, body: { callbackUrl, events: ['stub.abandoned'] } }, 409);
+      expect(refused['error']).toMatchObject({ code: 'SubscriptionLimitReached', message: expect.stringContaining('DELETE /v1/subscriptions/{id}') });
+      await call('DeleteStubSubscription', { id: second['id'] }, 204);
+
       await call('DeleteStubSubscription', { id: subscription['id'] }, 204);
       await call('DeleteStubSubscription', { id: subscription['id'] }, 404);
+      await call('GetStubSubscription', { id: subscription['id'] }, 404);
+      expect(await call('ListStubSubscriptions', {}, 200)).toEqual({ value: [] });
     } finally {
       await new Promise<void>((resolve) => {
         receiver.close(() => resolve());
@@ -532,6 +545,8 @@ describe('the generated connector against the running API', () => {
       GetStubSummary: { instance: TARGET },
       OnStubStateChanged: { instance: TARGET, body: { callbackUrl: 'https://example.com/hook' } },
       DeleteStubSubscription: { id: NEVER_A_STUB_ID },
+      ListStubSubscriptions: {},
+      GetStubSubscription: { id: NEVER_A_STUB_ID },
       GetOperation: { id: conflictingOperationId },
       ListOperations: { state: 'failed' },
       RetryOperation: { id: conflictingOperationId },
@@ -558,6 +573,8 @@ describe('the generated connector against the running API', () => {
     expect(codeOf(await call('OnStubStateChanged', { instance: TARGET, body: { callbackUrl: 'https://example.com/hook', table: 'systemuser' } }, 400))).toBe('TableNotAllowed');
     expect(codeOf(await call('DeleteStubSubscription', { id: 'not-a-guid' }, 400, { checkInputs: false }))).toBe('InvalidRequest');
     expect(codeOf(await call('DeleteStubSubscription', { id: NEVER_A_STUB_ID }, 404))).toBe('NotFound');
+    expect(codeOf(await call('GetStubSubscription', { id: 'not-a-guid' }, 400, { checkInputs: false }))).toBe('InvalidRequest');
+    expect(codeOf(await call('GetStubSubscription', { id: NEVER_A_STUB_ID }, 404))).toBe('NotFound');
     expect(codeOf(await call('GetOperation', { id: 'not-a-guid' }, 400, { checkInputs: false }))).toBe('InvalidRequest');
     expect(codeOf(await call('GetOperation', { id: NEVER_A_STUB_ID }, 404))).toBe('NotFound');
     expect(codeOf(await call('ListOperations', { state: 'done' }, 400, { checkInputs: false }))).toBe('InvalidRequest');

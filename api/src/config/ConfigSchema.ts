@@ -131,6 +131,8 @@ export const ConfigFileSchema = z
       .strictObject({
         /** Callbacks to loopback and private networks; default: true only when every instance is `local`. */
         allowPrivateNetworks: z.boolean().optional(),
+        /** Subscriptions one API key may hold (default 20). */
+        maxSubscriptionsPerKey: z.number().int().min(1).max(10_000).optional(),
       })
       .optional(),
     instances: z.record(z.string().regex(INSTANCE_NAME, { message: 'instance names are a lower-case letter then a-z, 0-9, _ (at most 40)' }), InstanceFileSchema),

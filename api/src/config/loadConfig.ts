@@ -74,6 +74,8 @@ export interface AppConfig {
   webhooks: {
     /** Callbacks to loopback and private networks: true only when every instance is `local`, unless set. */
     allowPrivateNetworks: boolean;
+    /** Subscriptions one API key may hold (`startWebhooks` defaults it to 20). */
+    maxSubscriptionsPerKey?: number;
   };
   /**
    * PostgreSQL for the queue (`DATABASE_URL`, environment only): several replicas share it. Absent:
@@ -424,6 +426,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
     reconciler: reconcilerSettings(file.reconciler),
     webhooks: {
       allowPrivateNetworks,
+      ...(file.webhooks?.maxSubscriptionsPerKey !== undefined ? { maxSubscriptionsPerKey: file.webhooks.maxSubscriptionsPerKey } : {}),
     },
     ...(databaseUrl !== undefined ? { databaseUrl } : {}),
   };

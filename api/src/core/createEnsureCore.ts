@@ -51,6 +51,7 @@ import { ExistenceCache } from './ExistenceCache';
 import { KeyedLock } from './KeyedLock';
 import { ProbeCache } from './ProbeCache';
 import { keysFilter, keyText, referenceId, resolveKey, rowMatchesKey, toEntityKey, type ResolvedKey } from './RecordKeys';
+import { afterPositionFilter, decodeStubCursor, encodeStubCursor, type StubFilters } from './StubCursor';
 import { clip, hydratedRowUpdate, newStubRow, STUB_COLUMNS, STUB_ENTITY_SET, StubStateValue, stubRowKey, toStub } from './StubTracking';
 import { StubSummaryBuilder, SUMMARY_COLUMNS } from './StubSummary';
 import { tableJsonSchema } from './TableJsonSchema';
@@ -462,28 +463,37 @@ class EnsureCoreService implements EnsureCore {
     return this.guard(instance, async () => {
       const top = query.top ?? 50;
       if (!Number.isInteger(top) || top < 1 || top > 5000) throw new ApiError(400, 'InvalidRequest', 'query.top must be a whole number from 1 to 5000.', 'query.top');
-      let page;
-      if (query.skipToken) {
-        page = await instance.client.queryNextPage(this.decodeSkipToken(instance, query.skipToken), { maxPageSize: top });
-      } else {
-        const filters: string[] = [];
-        if (query.state) filters.push(filterEquals('ec_stubstate', StubStateValue[query.state]));
-        if (query.table) {
-          this.allowTable(instance, query.table, 'query.table');
-          filters.push(filterEquals('ec_table', query.table));
-        }
-        if (query.olderThanSeconds !== undefined) {
-          const before = new Date(Date.now() - query.olderThanSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-          filters.push(`createdon le ${before}`);
-        }
-        page = await instance.client.query(STUB_ENTITY_SET, {
-          select: [...STUB_COLUMNS],
-          ...(filters.length > 0 ? { filter: filters.join(' and ') } : {}),
-          orderBy: [{ column: 'createdon' }],
-          maxPageSize: top,
-        });
+      const given: StubFilters = {
+        ...(query.state !== undefined ? { state: query.state } : {}),
+        ...(query.table !== undefined ? { table: query.table } : {}),
+        ...(query.olderThanSeconds !== undefined ? { olderThanSeconds: query.olderThanSeconds } : {}),
+      };
+      // Later pages: the token's own filters and position (StubCursor.ts); nothing of it reaches
+      // Dataverse but values validated there and here.
+      const cursor = query.skipToken !== undefined ? decodeStubCursor(query.skipToken, instance.name, given) : undefined;
+      const filters = cursor?.filters ?? given;
+      const conditions: string[] = [];
+      if (filters.state) conditions.push(filterEquals('ec_stubstate', StubStateValue[filters.state]));
+      if (filters.table) {
+        this.allowTable(instance, filters.table, cursor ? 'query.skipToken' : 'query.table');
+        conditions.push(filterEquals('ec_table', filters.table));
       }
-      return { value: page.records.map(toStub), ...(page.nextLink ? { nextSkipToken: Buffer.from(page.nextLink).toString('base64url') } : {}) };
+      if (filters.olderThanSeconds !== undefined) {
+        const before = new Date(Date.now() - filters.olderThanSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+        conditions.push(`createdon le ${before}`);
+      }
+      if (cursor) conditions.push(afterPositionFilter(cursor.after));
+      const page = await instance.client.query(STUB_ENTITY_SET, {
+        select: [...STUB_COLUMNS],
+        ...(conditions.length > 0 ? { filter: conditions.join(' and ') } : {}),
+        // createdon has whole seconds: ec_stubid orders the stubs of one second, for the cursor.
+        orderBy: [{ column: 'createdon' }, { column: 'ec_stubid' }],
+        maxPageSize: top,
+      });
+      const value = page.records.map(toStub);
+      const last = value[value.length - 1];
+      // Dataverse's nextLink only says whether there is more; the token is ours.
+      return { value, ...(page.nextLink && last ? { nextSkipToken: encodeStubCursor(instance.name, filters, { createdOn: last.createdOn, id: last.id }) } : {}) };
     });
   }
 
@@ -588,15 +598,6 @@ class EnsureCoreService implements EnsureCore {
       if (meta.entitySetName === entitySet) return meta;
     }
     throw new ApiError(400, 'TableNotAllowed', `${field}: entity set '${entitySet}' is not a table allowed on instance '${instance.name}'.`, field);
-  }
-
-  /** The skip token is the Dataverse nextLink, opaque to callers; it must point back at this instance's stubs. */
-  private decodeSkipToken(instance: CoreInstance, token: string): string {
-    const link = Buffer.from(token, 'base64url').toString('utf8');
-    if (!link.startsWith(`${instance.client.webApiUrl}${STUB_ENTITY_SET}?`)) {
-      throw new ApiError(400, 'InvalidRequest', 'query.skipToken is not a token this API returned; pass nextSkipToken unchanged.', 'query.skipToken');
-    }
-    return link;
   }
 
   /** Reachable when the instance answers a one-row read of ec_stub (which also proves the solution is imported). */

@@ -3,7 +3,7 @@
  * bodies too large or of the wrong type. The core's errors are `ApiError`s; both render as
  * `{ error: { code, message, field? } }`.
  */
-export type HttpErrorCode = 'InvalidRequest' | 'Unauthorized' | 'NotFound' | 'Conflict' | 'PayloadTooLarge' | 'UnsupportedMediaType' | 'InternalError';
+export type HttpErrorCode = 'InvalidRequest' | 'Unauthorized' | 'NotFound' | 'Conflict' | 'SubscriptionLimitReached' | 'PayloadTooLarge' | 'UnsupportedMediaType' | 'InternalError';
 
 export class HttpError extends Error {
   constructor(

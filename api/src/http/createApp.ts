@@ -29,6 +29,12 @@ import { tablesRouter } from './routes/tables';
 
 export const DEFAULT_BODY_LIMIT = '1mb';
 
+/** A request log object with the name of the API key that made the request (absent: no valid key). */
+function withApiKeyName(response: express.Response, value: object): object {
+  const name = locals(response).apiKeyName;
+  return name === undefined ? value : { ...value, apiKeyName: name };
+}
+
 /** What the HTTP layer needs from the configuration (an `AppConfig` fits). */
 export interface HttpConfig {
   apiKeys: readonly ApiKeyEntry[];
@@ -79,6 +85,11 @@ export function createApp({ service, config, logger, preview, routers = [], metr
           ...(workflowName ? { workflowName: workflowName.replace(/[^\x21-\x7e]/g, '').slice(0, 190) } : {}),
         };
       },
+      // Which key made the request, on the line written when it ends (the key check runs after this
+      // middleware, so customProps, read at the start too, cannot carry it). `apiKeyName`, not `apiKey`:
+      // that name is redacted as a credential (logger.ts).
+      customSuccessObject: (_request, response, value: object) => withApiKeyName(response as express.Response, value),
+      customErrorObject: (_request, response, _error, value: object) => withApiKeyName(response as express.Response, value),
       serializers: { res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }) },
       customLogLevel: (_request, response, error) => (error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info'),
     }),

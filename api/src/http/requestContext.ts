@@ -1,6 +1,7 @@
 /**
  * Per-request identity: the request id (an `X-Request-Id` the caller sent when it is well formed,
- * else a new UUID, echoed on the response) and the origin recorded as `ec_origin` on stubs.
+ * else a new UUID, echoed on the response), the API key's name and role (set by the key check), and
+ * the origin recorded as `ec_origin` on stubs (the key's name, with the flow's headers as context).
  */
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
@@ -49,13 +50,19 @@ export function workflowRunId(request: Request): string | undefined {
 }
 
 /**
- * `flow:<x-ms-workflow-name>/<x-ms-workflow-run-id>` when Power Automate's headers are present,
- * else `apikey:<key name>`.
+ * `apikey:<key name>` always — the only part the service vouches for — followed, when Power Automate's
+ * headers are present, by ` flow:<x-ms-workflow-name>/<x-ms-workflow-run-id>` as context the caller
+ * sent (any key holder can send those headers, so they never replace the key's name). Sanitised to
+ * printable ASCII without spaces and cut to the 400 characters of `ec_origin`.
  */
 export function callContext(request: Request, response: Response): CallContext {
-  const workflowName = headerPart(request, WORKFLOW_NAME_HEADER, 190);
-  const runId = workflowRunId(request);
   const { requestId, apiKeyName } = locals(response);
-  const origin = workflowName !== undefined && runId !== undefined ? `flow:${workflowName}/${runId}` : `apikey:${apiKeyName ?? 'unknown'}`;
-  return { origin: origin.slice(0, ORIGIN_MAX), requestId };
+  return { origin: stubOrigin(apiKeyName, headerPart(request, WORKFLOW_NAME_HEADER, 190), workflowRunId(request)), requestId };
+}
+
+/** `ec_origin`: the key's name first, the flow's names (when both are given) as context after it. */
+export function stubOrigin(apiKeyName: string | undefined, workflowName: string | undefined, runId: string | undefined): string {
+  const key = `apikey:${apiKeyName?.replace(ORIGIN_PART, '') || 'unknown'}`;
+  const origin = workflowName !== undefined && runId !== undefined ? `${key} flow:${workflowName}/${runId}` : key;
+  return origin.slice(0, ORIGIN_MAX);
 }

@@ -12,6 +12,8 @@ export interface WebhookSettings {
   allowPrivateNetworks: boolean;
   /** Seconds the subscriptions of an instance are cached for matching events (a change made in this process applies at once). */
   cacheSeconds: number;
+  /** Subscriptions one API key may hold (admins' too); past it, subscribing answers 409. */
+  maxSubscriptionsPerKey: number;
 }
 
 export const WEBHOOK_DEFAULTS: WebhookSettings = {
@@ -21,6 +23,7 @@ export const WEBHOOK_DEFAULTS: WebhookSettings = {
   batchSize: 20,
   allowPrivateNetworks: true,
   cacheSeconds: 2,
+  maxSubscriptionsPerKey: 20,
 };
 
 export function webhookSettings(input: Partial<WebhookSettings> = {}): WebhookSettings {

@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import { Agent, fetch as undiciFetch } from 'undici';
 import type { StubEvent, StubEventListener } from '../events/StubEvents';
 import { callbackUrlProblem, guardedConnector, type CallbackPolicy, type LookupFunction } from './CallbackUrl';
-import { SubscriptionStore, type NewSubscription, type SubscriptionWithSecret } from './SubscriptionStore';
+import { SubscriptionStore, type NewSubscription, type SubscriptionViewer, type SubscriptionWithSecret } from './SubscriptionStore';
 import { SIGNATURE_HEADER, signWebhook } from './WebhookSignature';
 import { webhookSettings, type WebhookSettings } from './WebhookSettings';
 import { ensureQueue } from '../queue/createQueue';
@@ -41,6 +41,17 @@ export interface StartWebhooksOptions {
   deliver?: boolean;
   /** Resolver of callback host names (default: the system's `dns.lookup`); tests point names at loopback. */
   lookup?: LookupFunction;
+}
+
+/** A key holds as many subscriptions as `webhooks.maxSubscriptionsPerKey` allows. */
+export class SubscriptionLimitError extends Error {
+  constructor(
+    readonly apiKey: string,
+    readonly limit: number,
+  ) {
+    super(`API key '${apiKey}' already holds ${limit} subscriptions, the most one key may hold`);
+    this.name = 'SubscriptionLimitError';
+  }
 }
 
 export interface DeliveryJob {
@@ -95,20 +106,38 @@ export class Webhooks {
     return this.options.instances;
   }
 
+  /**
+   * Creates a subscription owned by `input.apiKey`; throws `SubscriptionLimitError` when that key
+   * already holds `maxSubscriptionsPerKey` (one event is one POST per matching subscription).
+   */
   async subscribe(input: NewSubscription): Promise<SubscriptionWithSecret> {
     const problem = callbackUrlProblem(input.callbackUrl, this.policy);
     if (problem) throw new Error(`callbackUrl ${problem}`);
-    const subscription = await this.store.create(input);
+    const limit = this.settings.maxSubscriptionsPerKey;
+    const subscription = await this.store.create(input, limit);
+    if (!subscription) throw new SubscriptionLimitError(input.apiKey ?? '', limit);
     this.cache.delete(input.instance);
-    this.options.logger.info({ subscription: subscription.id, instance: subscription.instance, events: subscription.events, table: subscription.table, callback: originOf(subscription.callbackUrl) }, 'webhooks: subscribed');
+    this.options.logger.info({ subscription: subscription.id, instance: subscription.instance, events: subscription.events, table: subscription.table, apiKeyName: subscription.apiKey, callback: originOf(subscription.callbackUrl) }, 'webhooks: subscribed');
     return subscription;
   }
 
-  async unsubscribe(id: string): Promise<boolean> {
-    const existing = await this.store.get(id);
-    const deleted = await this.store.delete(id);
-    if (existing) this.cache.delete(existing.instance);
-    if (deleted) this.options.logger.info({ subscription: id }, 'webhooks: unsubscribed');
+  /** The subscriptions the viewer may see (its own; an admin every one). */
+  list(viewer: SubscriptionViewer): Promise<SubscriptionWithSecret[]> {
+    return this.store.visibleTo(viewer);
+  }
+
+  /** One subscription, when the viewer may see it. */
+  get(id: string, viewer: SubscriptionViewer): Promise<SubscriptionWithSecret | undefined> {
+    return this.store.getVisible(id, viewer);
+  }
+
+  /** Deletes a subscription the viewer may see; false when there is none (or it is another key's). */
+  async unsubscribe(id: string, viewer: SubscriptionViewer): Promise<boolean> {
+    const existing = await this.store.getVisible(id, viewer);
+    if (!existing) return false;
+    const deleted = await this.store.deleteVisible(id, viewer);
+    this.cache.delete(existing.instance);
+    if (deleted) this.options.logger.info({ subscription: id, apiKeyName: viewer.apiKey, owner: existing.apiKey }, 'webhooks: unsubscribed');
     return deleted;
   }
 

@@ -1,19 +1,25 @@
 /**
- * `POST /v1/instances/{instance}/subscriptions` and `DELETE /v1/subscriptions/{id}`: webhook
- * subscriptions to stub state changes. In the connector they are the trigger "When a stub changes
- * state" (the platform subscribes with its callback URL when a flow is saved and deletes the
- * subscription at the `Location` it was given when the flow is turned off or deleted).
+ * `POST /v1/instances/{instance}/subscriptions`, `GET /v1/subscriptions[/{id}]` and
+ * `DELETE /v1/subscriptions/{id}`: webhook subscriptions to stub state changes. In the connector they
+ * are the trigger "When a stub changes state" (the platform subscribes with its callback URL when a
+ * flow is saved and deletes the subscription at the `Location` it was given when the flow is turned
+ * off or deleted).
+ *
+ * A subscription belongs to the API key that created it: list, get and delete see only the caller's
+ * own (another key's id is 404, exactly like an unknown one), an `admin` key every one. A key holds at
+ * most `webhooks.maxSubscriptionsPerKey`; past it, 409 `SubscriptionLimitReached`.
  */
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { ApiError } from '../core/ApiError';
 import { STUB_EVENT_TYPES } from '../events/StubEvents';
 import { HttpError } from '../http/HttpError';
 import { locationBaseUrl } from '../http/locationBase';
-import { callContext } from '../http/requestContext';
+import { callContext, locals } from '../http/requestContext';
 import { InstanceParamsSchema, NoQuerySchema, parseRequestPart, TableNameSchema } from '../http/requestValidation';
 import { callbackUrlProblem, MAX_CALLBACK_URL_LENGTH } from './CallbackUrl';
-import type { Webhooks } from './Webhooks';
+import type { Subscription, SubscriptionViewer } from './SubscriptionStore';
+import { originOf, SubscriptionLimitError, type Webhooks } from './Webhooks';
 
 /**
  * @swagger
@@ -99,12 +105,62 @@ import type { Webhooks } from './Webhooks';
  *         description: The instance is not configured.
  *         schema:
  *           $ref: '#/definitions/ErrorResponse'
+ *       409:
+ *         description: SubscriptionLimitReached, the API key already holds the most subscriptions one key may hold (webhooks.maxSubscriptionsPerKey, default 20); turn off a flow that uses the trigger, or delete a subscription listed by GET /v1/subscriptions.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ *
+ * /v1/subscriptions:
+ *   get:
+ *     operationId: ListStubSubscriptions
+ *     summary: List stub subscriptions
+ *     description: Lists the subscriptions to stub state changes made with this API key (every key's for an admin key), oldest first.
+ *     x-ms-visibility: internal
+ *     responses:
+ *       200:
+ *         description: The subscriptions.
+ *         schema:
+ *           $ref: '#/definitions/WebhookSubscriptionList'
+ *       401:
+ *         description: The API key is missing or wrong.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
  *
  * /v1/subscriptions/{id}:
+ *   get:
+ *     operationId: GetStubSubscription
+ *     summary: Get stub subscription
+ *     description: Gets a subscription to stub state changes made with this API key (any, for an admin key); never its secret.
+ *     x-ms-visibility: internal
+ *     parameters:
+ *       - name: id
+ *         in: path
+ *         required: true
+ *         type: string
+ *         format: uuid
+ *         description: The subscription's ID.
+ *         x-ms-summary: Subscription ID
+ *     responses:
+ *       200:
+ *         description: The subscription.
+ *         schema:
+ *           $ref: '#/definitions/WebhookSubscriptionInfo'
+ *       400:
+ *         description: The ID is not a GUID.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ *       401:
+ *         description: The API key is missing or wrong.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ *       404:
+ *         description: No such subscription of this API key.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
  *   delete:
  *     operationId: DeleteStubSubscription
  *     summary: Delete stub subscription
- *     description: Deletes a subscription to stub state changes; the platform calls it when the flow is turned off or deleted.
+ *     description: Deletes a subscription to stub state changes made with this API key (any, for an admin key); the platform calls it when the flow is turned off or deleted.
  *     x-ms-visibility: internal
  *     parameters:
  *       - name: id
@@ -126,7 +182,7 @@ import type { Webhooks } from './Webhooks';
  *         schema:
  *           $ref: '#/definitions/ErrorResponse'
  *       404:
- *         description: No such subscription (already deleted, or unsubscribed after its callback answered 410 Gone).
+ *         description: No such subscription of this API key (already deleted, unsubscribed after its callback answered 410 Gone, or made with another key).
  *         schema:
  *           $ref: '#/definitions/ErrorResponse'
  *
@@ -159,6 +215,53 @@ import type { Webhooks } from './Webhooks';
  *         type: string
  *         description: The key of the X-Dve-Signature HMAC on every delivery; shown only in this answer.
  *         x-ms-summary: Signing Secret
+ *       createdOn:
+ *         type: string
+ *         format: date-time
+ *         description: When the subscription was created.
+ *         x-ms-summary: Created On
+ *   WebhookSubscriptionList:
+ *     type: object
+ *     required: [value]
+ *     properties:
+ *       value:
+ *         type: array
+ *         description: The subscriptions, oldest first.
+ *         x-ms-summary: Subscriptions
+ *         items:
+ *           $ref: '#/definitions/WebhookSubscriptionInfo'
+ *   WebhookSubscriptionInfo:
+ *     type: object
+ *     required: [id, instance, events, callbackOrigin, createdOn]
+ *     properties:
+ *       id:
+ *         type: string
+ *         format: uuid
+ *         description: The subscription's ID.
+ *         x-ms-summary: Subscription ID
+ *       instance:
+ *         type: string
+ *         description: The instance watched.
+ *         x-ms-summary: Instance
+ *       events:
+ *         type: array
+ *         description: The state changes delivered.
+ *         x-ms-summary: Events
+ *         items:
+ *           type: string
+ *           x-ms-summary: Event
+ *       table:
+ *         type: string
+ *         description: The only table watched, when one was given.
+ *         x-ms-summary: Table
+ *       callbackOrigin:
+ *         type: string
+ *         description: Scheme, host and port of the callback URL (its path and query may hold the receiver's secret).
+ *         x-ms-summary: Callback Origin
+ *       apiKeyName:
+ *         type: string
+ *         description: The name of the API key that made it; absent on subscriptions made before owners were recorded.
+ *         x-ms-summary: API Key Name
  *       createdOn:
  *         type: string
  *         format: date-time
@@ -257,13 +360,26 @@ export function subscriptionsRouter(webhooks: Webhooks, publicUrl?: string): Rou
       throw new ApiError(400, 'TableNotAllowed', `body.table: table '${body.table}' is not allowed on instance '${instance}' (allowed: ${configured.tables.join(', ')}).`, 'body.table');
     }
     const events = body.events && body.events.length > 0 ? [...new Set(body.events)] : [...STUB_EVENT_TYPES];
-    const subscription = await webhooks.subscribe({
-      instance,
-      events,
-      callbackUrl: body.callbackUrl,
-      createdBy: callContext(request, response).origin,
-      ...(body.table !== undefined ? { table: body.table } : {}),
-    });
+    const viewer = viewerOf(response);
+    let subscription;
+    try {
+      subscription = await webhooks.subscribe({
+        instance,
+        events,
+        callbackUrl: body.callbackUrl,
+        apiKey: viewer.apiKey,
+        createdBy: callContext(request, response).origin,
+        ...(body.table !== undefined ? { table: body.table } : {}),
+      });
+    } catch (error) {
+      if (!(error instanceof SubscriptionLimitError)) throw error;
+      throw new HttpError(
+        409,
+        'SubscriptionLimitReached',
+        `API key '${viewer.apiKey}' already holds ${error.limit} subscriptions, the most one key may hold (webhooks.maxSubscriptionsPerKey). ` +
+          'Turn off a flow that uses the trigger "When a stub changes state", or list them with GET /v1/subscriptions and delete one with DELETE /v1/subscriptions/{id}.',
+      );
+    }
     response
       .status(201)
       .location(subscriptionUrl(request, publicUrl, subscription.id))
@@ -277,14 +393,53 @@ export function subscriptionsRouter(webhooks: Webhooks, publicUrl?: string): Rou
       });
   });
 
+  router.get('/v1/subscriptions', async (request, response) => {
+    parseRequestPart(NoQuerySchema, request.query, 'query');
+    const subscriptions = await webhooks.list(viewerOf(response));
+    response.json({ value: subscriptions.map(describeSubscription) });
+  });
+
+  router.get('/v1/subscriptions/:id', async (request, response) => {
+    const { id } = parseRequestPart(SubscriptionParamsSchema, request.params, 'params');
+    parseRequestPart(NoQuerySchema, request.query, 'query');
+    const subscription = await webhooks.get(id.toLowerCase(), viewerOf(response));
+    if (!subscription) throw noSuchSubscription(id);
+    response.json(describeSubscription(subscription));
+  });
+
   router.delete('/v1/subscriptions/:id', async (request, response) => {
     const { id } = parseRequestPart(SubscriptionParamsSchema, request.params, 'params');
     parseRequestPart(NoQuerySchema, request.query, 'query');
-    if (!(await webhooks.unsubscribe(id.toLowerCase()))) throw new HttpError(404, 'NotFound', `There is no subscription ${id.toLowerCase()}.`);
+    if (!(await webhooks.unsubscribe(id.toLowerCase(), viewerOf(response)))) throw noSuchSubscription(id);
     response.status(204).end();
   });
 
   return router;
+}
+
+/** The caller as the key check recorded it; no name (the router mounted without the key check) is refused. */
+function viewerOf(response: Response): SubscriptionViewer {
+  const { apiKeyName, apiKeyRole } = locals(response);
+  if (apiKeyName === undefined) throw new HttpError(401, 'Unauthorized', 'Subscriptions need an API key.');
+  return { apiKey: apiKeyName, admin: apiKeyRole === 'admin' };
+}
+
+/** Unknown, deleted and another key's subscriptions get the same answer: ids of others are not disclosed. */
+function noSuchSubscription(id: string): HttpError {
+  return new HttpError(404, 'NotFound', `There is no subscription ${id.toLowerCase()}.`);
+}
+
+/** What list and get show: never the secret, and of the callback URL only its origin. */
+function describeSubscription(subscription: Subscription): Record<string, unknown> {
+  return {
+    id: subscription.id,
+    instance: subscription.instance,
+    events: subscription.events,
+    ...(subscription.table !== undefined ? { table: subscription.table } : {}),
+    callbackOrigin: originOf(subscription.callbackUrl),
+    ...(subscription.apiKey !== undefined ? { apiKeyName: subscription.apiKey } : {}),
+    createdOn: subscription.createdOn,
+  };
 }
 
 /** The subscription's absolute URL: the configured public URL (behind a proxy), else see locationBase.ts. */

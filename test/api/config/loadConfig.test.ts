@@ -257,4 +257,15 @@ describe('loadConfig', () => {
     writeConfig({ instances: { b: { local: { port: 0 }, tables: ['account'], resilience: { maxAttempts: 0 } } } });
     expect(issuesOf().join('\n')).toContain('instances.b.resilience.maxAttempts');
   });
+
+  test('webhooks.maxSubscriptionsPerKey: absent by default (20 applies), read, validated', () => {
+    writeConfig({ instances: { b: { local: { port: 0, memory: true }, tables: ['account'] } } });
+    expect(load()).not.toHaveProperty('webhooks');
+    writeConfig({ webhooks: { maxSubscriptionsPerKey: 5 }, instances: { b: { local: { port: 0, memory: true }, tables: ['account'] } } });
+    expect(load().webhooks).toEqual({ maxSubscriptionsPerKey: 5 });
+    writeConfig({ webhooks: { maxSubscriptionsPerKey: 0 }, instances: { b: { local: { port: 0, memory: true }, tables: ['account'] } } });
+    expect(issuesOf().join('\n')).toContain('webhooks.maxSubscriptionsPerKey');
+    writeConfig({ webhooks: { maxSubscriptions: 5 }, instances: { b: { local: { port: 0, memory: true }, tables: ['account'] } } });
+    expect(issuesOf()).toEqual(['webhooks.maxSubscriptions: is not a known setting']);
+  });
 });

@@ -118,6 +118,7 @@ describe('stubs', () => {
       pages++;
     }
     expect(pages).toBe(3);
+    expect(seen).toHaveLength(ids.length);
     expect(seen.map((s) => s.recordId).sort()).toEqual([...ids].sort());
     // Oldest first (createdon has whole seconds, as in Dataverse; ties keep a stable order).
     const times = seen.map((s) => Date.parse(s.createdOn));
@@ -133,6 +134,9 @@ describe('stubs', () => {
 
   test('a tampered skip token, a table outside the allow-list and a bad id are 400', async () => {
     await expect(f.core.listStubs('b', { skipToken: Buffer.from('http://evil.example/x').toString('base64url') })).rejects.toMatchObject({ status: 400, field: 'query.skipToken' });
+    // Dataverse's own next link, as the service once passed it through: no longer a token.
+    const nextLink = `${f.clientB.webApiUrl}ec_stubs?$select=ec_stubid&$filter=ec_table eq 'systemuser'`;
+    await expect(f.core.listStubs('b', { skipToken: Buffer.from(nextLink).toString('base64url') })).rejects.toMatchObject({ status: 400, field: 'query.skipToken' });
     await expect(f.core.listStubs('b', { table: 'ec_stub' })).rejects.toMatchObject({ status: 400, field: 'query.table' });
     await expect(f.core.getStub('b', 'account', "x' or 1 eq 1")).rejects.toMatchObject({ status: 400, field: 'params.id' });
   });

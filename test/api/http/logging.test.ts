@@ -1,6 +1,6 @@
 /** pino JSON logs: one line per request with the request id and flow run id, never a credential. */
 import { ApiError } from '../../../api/src/core/ApiError';
-import { API_KEY, TestApp } from './httpTestApp';
+import { API_KEY, OTHER_API_KEY, TestApp } from './httpTestApp';
 
 describe('request logs', () => {
   const app = new TestApp();
@@ -44,6 +44,21 @@ describe('request logs', () => {
     expect(refused.req.headers['x-api-key']).toBe('[redacted]');
     expect(refused.res.statusCode).toBe(401);
     expect(refused.level).toBe(40);
+  });
+
+  it("names the API key that made each request, whatever the flow headers say", async () => {
+    await app.request('POST', '/v1/instances/b/ensure', {
+      key: OTHER_API_KEY,
+      body: { table: 'account', key: { accountnumber: 'A-1' } },
+      headers: { 'X-Request-Id': 'req-log-6', 'x-ms-workflow-run-id': 'run-1', 'x-ms-workflow-name': 'apikey:test' },
+    });
+    await app.request('GET', '/v1/instances/b/stubs?state=Bogus', { headers: { 'X-Request-Id': 'req-log-7' } });
+    await app.request('GET', '/v1/instances', { key: 'wrong-key-0123456789abcdef', headers: { 'X-Request-Id': 'req-log-8' } });
+    await settle();
+    const lineOf = (id: string) => app.logs().find((entry) => entry['requestId'] === id && entry['res'] !== undefined);
+    expect(lineOf('req-log-6')).toMatchObject({ apiKeyName: 'other', res: { statusCode: 200 } });
+    expect(lineOf('req-log-7')).toMatchObject({ apiKeyName: 'test', level: 40, res: { statusCode: 400 } });
+    expect(lineOf('req-log-8')).not.toHaveProperty('apiKeyName');
   });
 
   it('logs client errors as warn and server errors as error', async () => {

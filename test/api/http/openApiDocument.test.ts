@@ -22,6 +22,8 @@ const EXPECTED_OPERATIONS: Array<[string, string, string, string]> = [
   ['get', '/v1/instances/{instance}/stubs/{table}/{id}', 'GetStub', 'important'],
   ['post', '/v1/instances/{instance}/subscriptions', 'OnStubStateChanged', 'important'],
   ['delete', '/v1/subscriptions/{id}', 'DeleteStubSubscription', 'internal'],
+  ['get', '/v1/subscriptions', 'ListStubSubscriptions', 'internal'],
+  ['get', '/v1/subscriptions/{id}', 'GetStubSubscription', 'internal'],
   ['get', '/v1/operations/{id}', 'GetOperation', 'advanced'],
   ['get', '/v1/operations', 'ListOperations', 'advanced'],
   ['post', '/v1/operations/{id}/retry', 'RetryOperation', 'advanced'],

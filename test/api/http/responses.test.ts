@@ -148,9 +148,9 @@ describe('responses', () => {
   describe('origin (ec_origin)', () => {
     const ensure = (headers: Record<string, string>) => app.request('POST', '/v1/instances/b/ensure', { body: { table: 'account', key: { accountnumber: 'A-1' } }, headers });
 
-    it('is flow:<workflow name>/<run id> when Power Automate calls', async () => {
+    it('is apikey:<key name> with flow:<workflow name>/<run id> as context when Power Automate calls', async () => {
       await ensure({ 'x-ms-workflow-name': 'b1c2d3e4-flow', 'x-ms-workflow-run-id': '08584712345678901234567890CU12' });
-      expect(app.service.calls[0]?.args[2]).toMatchObject({ origin: 'flow:b1c2d3e4-flow/08584712345678901234567890CU12' });
+      expect(app.service.calls[0]?.args[2]).toMatchObject({ origin: 'apikey:test flow:b1c2d3e4-flow/08584712345678901234567890CU12' });
     });
 
     it('is apikey:<name> otherwise (also when only one of the two headers is there)', async () => {
@@ -159,10 +159,18 @@ describe('responses', () => {
       expect(app.service.calls.map((call) => (call.args[2] as { origin: string }).origin)).toEqual(['apikey:test', 'apikey:test']);
     });
 
+    it('never lets the flow headers pose as another key or drop the key name', async () => {
+      await ensure({ 'x-ms-workflow-name': 'apikey:admin', 'x-ms-workflow-run-id': 'x' });
+      await ensure({ 'x-ms-workflow-name': 'apikey: admin', 'x-ms-workflow-run-id': '\t' });
+      const origins = app.service.calls.map((call) => (call.args[2] as { origin: string }).origin);
+      expect(origins).toEqual(['apikey:test flow:apikey:admin/x', 'apikey:test']);
+      expect(origins.every((origin) => origin.startsWith('apikey:test'))).toBe(true);
+    });
+
     it('strips spaces and control-like characters and stays within 400 characters', async () => {
       await ensure({ 'x-ms-workflow-name': 'my flow', 'x-ms-workflow-run-id': 'r'.repeat(1000) });
       const origin = (app.service.calls[0]?.args[2] as { origin: string }).origin;
-      expect(origin.startsWith('flow:myflow/')).toBe(true);
+      expect(origin.startsWith('apikey:test flow:myflow/')).toBe(true);
       expect(origin.length).toBeLessThanOrEqual(400);
     });
   });

@@ -289,7 +289,7 @@ describe('the Webhooks delivery path', () => {
       // A name passes the subscription check (it is not resolved then); its address is refused at connect.
       const byName = await strictHooks.subscribe({ instance: 'b', events: ['stub.created'], callbackUrl: `http://callback.test:${receiver.port}/by-name` });
       // A literal made under a laxer setting (written to the store directly): refused before connecting.
-      const byLiteral = await strictHooks.store.create({ instance: 'b', events: ['stub.created'], callbackUrl: `http://[::ffff:127.0.0.1]:${receiver.port}/mapped` });
+      const byLiteral = (await strictHooks.store.create({ instance: 'b', events: ['stub.created'], callbackUrl: `http://[::ffff:127.0.0.1]:${receiver.port}/mapped` }))!;
       const event = stubEvent({ type: 'stub.created', instance: 'b', table: 'account', recordId: randomUUID(), state: 'Pending', cause: 'ensure' });
       expect(await strictHooks.publish(event)).toBe(2);
       for (const subscription of [byName, byLiteral]) {
@@ -301,8 +301,9 @@ describe('the Webhooks delivery path', () => {
       }
       expect(receiver.connections).toBe(0);
       expect(receiver.requests).toBe(0);
-      await strictHooks.unsubscribe(byName.id);
-      await strictHooks.unsubscribe(byLiteral.id);
+      const admin = { apiKey: 'admin', admin: true };
+      await strictHooks.unsubscribe(byName.id, admin);
+      await strictHooks.unsubscribe(byLiteral.id, admin);
     } finally {
       await strictHooks.stop();
     }

@@ -136,7 +136,7 @@ const StubsQuerySchema = z.strictObject({
     .transform(Number)
     .refine((top) => top >= 1 && top <= PREVIEW_MAX_TOP)
     .optional(),
-  skipToken: z.string().min(1).max(8000).optional(),
+  skipToken: z.string().min(1).max(2048).optional(),
 });
 
 const HydrationRequestSchema = z.strictObject({ ec_hydrationrequestedon: z.iso.datetime({ offset: true }) });

@@ -1,4 +1,7 @@
-/** `GET /v1/instances/{instance}/stubs`, `…/stubs/summary` and `…/stubs/{table}/{id}`: the tracked stubs (`ec_stub` rows). */
+/**
+ * `GET /v1/instances/{instance}/stubs`, `…/stubs/summary` and `…/stubs/{table}/{id}`: the tracked stubs
+ * (`ec_stub` rows). The list's `skipToken` is the core's own cursor (core/StubCursor.ts), checked there.
+ */
 import { Router } from 'express';
 import type { EnsureService, Stub, StubQuery } from '../../core/EnsureService';
 import { HttpError } from '../HttpError';
@@ -70,7 +73,7 @@ import { InstanceParamsSchema, NoQuerySchema, parseRequestPart, StubParamsSchema
  *         in: query
  *         required: false
  *         type: string
- *         description: The nextSkipToken of the previous page.
+ *         description: The nextSkipToken of the previous page, unchanged; it holds the page's filters, so send the same state, table and older-than values, or none.
  *         x-ms-summary: Skip Token
  *         x-ms-visibility: advanced
  *     responses:
@@ -79,7 +82,7 @@ import { InstanceParamsSchema, NoQuerySchema, parseRequestPart, StubParamsSchema
  *         schema:
  *           $ref: '#/definitions/StubPage'
  *       400:
- *         description: A query parameter is not valid; the message names it.
+ *         description: A query parameter is not valid, or the skip token is not one this API issued for this instance and these filters; the message names the parameter.
  *         schema:
  *           $ref: '#/definitions/ErrorResponse'
  *       401:
@@ -322,7 +325,7 @@ import { InstanceParamsSchema, NoQuerySchema, parseRequestPart, StubParamsSchema
  *           $ref: '#/definitions/Stub'
  *       nextSkipToken:
  *         type: string
- *         description: Pass it as skipToken to get the next page; absent on the last page.
+ *         description: Pass it unchanged as skipToken, with the same filters or none, to get the next page; absent on the last page.
  *         x-ms-summary: Next Skip Token
  *   Stub:
  *     type: object
@@ -383,7 +386,7 @@ import { InstanceParamsSchema, NoQuerySchema, parseRequestPart, StubParamsSchema
  *         x-ms-summary: Seconds to Hydrate
  *       origin:
  *         type: string
- *         description: Who caused the stub, a flow run or an API key.
+ *         description: Who caused the stub, apikey:<key name>, followed by flow:<workflow name>/<run id> when a flow called.
  *         x-ms-summary: Origin
  *       createdOn:
  *         type: string
