@@ -209,7 +209,9 @@ export class RecordStore implements RecordReader {
 
   private settle(unit: PendingUnit, outcome: UnitOutcome): void {
     if (outcome.kind === 'committed') for (const change of unit.changes()) this.apply(change);
-    this.pending = this.pending.filter((u) => u !== unit);
+    // Units mostly settle oldest first.
+    if (this.pending[0] === unit) this.pending.shift();
+    else this.pending = this.pending.filter((u) => u !== unit);
     unit.settle(outcome);
   }
 
