@@ -110,10 +110,11 @@ export const DataverseErrors = {
    * InvalidCharactersInField (-2147220872): a string value holding a character that is not an XML 1.0
    * character (C0 controls but tab, LF and CR; unpaired surrogates; U+FFFE, U+FFFF). Code and text:
    * https://learn.microsoft.com/power-apps/developer/data-platform/best-practices/work-with-data/invalidcharactersinfield
-   * UNDOC: what fills `{0}` (the page shows only the placeholder; the local Dataverse puts the column's
-   * logical name) and status 400 (the Web API's status for validation faults). UNDOC too: the same error for a key literal in a URL key segment or an `@odata.bind`
-   * (Dataverse's front end refuses control characters in a URL before the service sees them; one code
-   * for every position keeps clients simple), naming the key column, or the lookup column for a bind.
+   * UNDOC: what fills `{0}` (the page shows only the placeholder; the local Dataverse puts the
+   * column's logical name) and status 400 (the Web API's status for validation faults). UNDOC too:
+   * the same error for a key literal in a URL key segment (naming the key column) or in an
+   * `@odata.bind` (naming the lookup column) — what Dataverse answers there is not documented, and one
+   * code for every position keeps clients simple.
    */
   invalidCharacters: (column: string) =>
     new DataverseHttpError(400, '0x80040278', `The field '${column}' contains one or more invalid characters.`),
