@@ -1,6 +1,7 @@
 /** ref 5: $batch over raw HTTP — written by hand here, independent of the server's own code. */
 import { randomUUID } from 'node:crypto';
 import { LocalDataverseFixture } from './localDataverseFixture';
+import { batchBody, httpPart, statuses, type Op } from './multipartBatch';
 
 const dv = new LocalDataverseFixture();
 beforeAll(() => dv.start());
@@ -8,49 +9,10 @@ afterAll(() => dv.stop());
 
 const CRLF = '\r\n';
 
-interface Op {
-  method: string;
-  url: string;
-  body?: unknown;
-  contentId?: string;
-  headers?: Record<string, string>;
-}
-
-function httpPart(op: Op, absoluteBase?: string): string {
-  const lines = ['Content-Type: application/http', 'Content-Transfer-Encoding: binary'];
-  if (op.contentId) lines.push(`Content-ID: ${op.contentId}`);
-  const prefix = op.url.startsWith('$') ? '' : (absoluteBase ?? '/api/data/v9.2/');
-  lines.push('', `${op.method} ${prefix}${op.url} HTTP/1.1`);
-  for (const [k, v] of Object.entries(op.headers ?? {})) lines.push(`${k}: ${v}`);
-  if (op.body !== undefined) lines.push('Content-Type: application/json; type=entry', '', JSON.stringify(op.body));
-  else lines.push('');
-  return lines.join(CRLF) + CRLF;
-}
-
-/** items: an Op, or an array of Ops forming a change set. */
-function batchBody(boundary: string, items: Array<Op | Op[]>): string {
-  let body = '';
-  for (const item of items) {
-    body += `--${boundary}${CRLF}`;
-    if (Array.isArray(item)) {
-      const cs = `changeset_${randomUUID()}`;
-      body += `Content-Type: multipart/mixed; boundary=${cs}${CRLF}${CRLF}`;
-      for (const op of item) body += `--${cs}${CRLF}${httpPart(op)}`;
-      body += `--${cs}--${CRLF}`;
-    } else {
-      body += httpPart(item);
-    }
-  }
-  return `${body}--${boundary}--${CRLF}`;
-}
-
 async function sendBatch(items: Array<Op | Op[]>, headers: Record<string, string> = {}) {
   const boundary = `batch_${randomUUID()}`;
   return dv.request('POST', '$batch', batchBody(boundary, items), { 'Content-Type': `multipart/mixed; boundary=${boundary}`, ...headers });
 }
-
-/** The `HTTP/1.1 <status>` lines of a batch response, in order. */
-const statuses = (text: string) => [...text.matchAll(/^HTTP\/1\.1 (\d{3})/gm)].map((m) => Number(m[1]));
 
 describe('$batch (ref 5)', () => {
   test('5.1/5.3 GET parts outside change sets and a change set of creates: response format clients parse', async () => {

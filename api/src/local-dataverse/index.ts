@@ -46,7 +46,7 @@ export async function startLocalDataverse(options: LocalDataverseOptions = {}): 
     await journal.close();
     throw error;
   }
-  store.onFatal = (error) => options.onUnexpectedError?.(error);
+  store.onPersistFailure = (error) => options.onUnexpectedError?.(error);
   const server = new LocalDataverseServer({ store, maxBodyBytes: options.maxBodyBytes, onUnexpectedError: options.onUnexpectedError });
   let port: number;
   try {

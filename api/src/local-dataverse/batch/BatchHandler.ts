@@ -75,8 +75,9 @@ async function executeChangeSet(parts: BatchRequestPart[], batch: WebApiRequest,
     return url;
   };
   try {
-    const responses = await services.store.write((tx) =>
-      parts.map((part) => {
+    const responses = await services.store.write((tx) => {
+      entityUrls.clear(); // the store may run the unit again (when a write it read from was not kept)
+      return parts.map((part) => {
         try {
           const url = part.url.startsWith('$') ? resolveUrlReference(part.url, resolveContentId) : part.url;
           const request = toRequest(part, batch, url);
@@ -87,8 +88,8 @@ async function executeChangeSet(parts: BatchRequestPart[], batch: WebApiRequest,
         } catch (error) {
           throw new ChangeSetFailure(errorResponse(error, services), part.contentId);
         }
-      }),
-    );
+      });
+    });
     return { kind: 'changeset', responses };
   } catch (error) {
     if (error instanceof ChangeSetFailure) return { kind: 'response', response: error.response, contentId: error.contentId };

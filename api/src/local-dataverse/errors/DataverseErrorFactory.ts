@@ -106,6 +106,19 @@ export const DataverseErrors = {
       `A validation error occurred. The length of the '${column}' attribute of the '${table}' entity exceeded the maximum allowed length of '${maxLength}'.`,
     ),
 
+  /**
+   * InvalidCharactersInField (-2147220872): a string value holding a character that is not an XML 1.0
+   * character (C0 controls but tab, LF and CR; unpaired surrogates; U+FFFE, U+FFFF). Code and text:
+   * https://learn.microsoft.com/power-apps/developer/data-platform/best-practices/work-with-data/invalidcharactersinfield
+   * UNDOC: what fills `{0}` (the page shows only the placeholder; the local Dataverse puts the
+   * column's logical name) and status 400 (the Web API's status for validation faults). UNDOC too:
+   * the same error for a key literal in a URL key segment (naming the key column) or in an
+   * `@odata.bind` (naming the lookup column) — what Dataverse answers there is not documented, and one
+   * code for every position keeps clients simple.
+   */
+  invalidCharacters: (column: string) =>
+    new DataverseHttpError(400, '0x80040278', `The field '${column}' contains one or more invalid characters.`),
+
   /** Choice or number outside its allowed values/range (validation family, ref 6.3). */
   outOfRange: (column: string, table: string, value: unknown, accepted: string) =>
     new DataverseHttpError(
@@ -171,6 +184,14 @@ export const DataverseErrors = {
   /** ref 6.2 — 503 (fault injection). Text UNDOC. */
   serviceUnavailable: () =>
     new DataverseHttpError(503, '0x80040216', 'The service is temporarily unavailable. Try again later.'),
+
+  /** A unit of work whose data the journal refused: it fails alone, nothing of it is kept (text UNDOC). */
+  notPersisted: (detail: string) =>
+    new DataverseHttpError(500, '0x80040216', `An unexpected error occurred: the local Dataverse could not store this write, which was not applied (${detail}).`),
+
+  /** The journal itself failed (disk full, engine crash): writes stop until a restart (text UNDOC). */
+  journalFailed: (detail: string) =>
+    new DataverseHttpError(500, '0x80040216', `An unexpected error occurred: the local Dataverse could not persist its data and must be restarted (${detail}).`),
 
   internal: (detail: string) => new DataverseHttpError(500, '0x80040216', `An unexpected error occurred: ${detail}`),
 } as const;

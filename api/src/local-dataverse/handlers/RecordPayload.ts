@@ -5,9 +5,10 @@
  */
 import { DataverseErrors } from '../errors/DataverseErrorFactory';
 import { parseResourcePath, stripToResourcePath } from '../odata/ResourcePath';
+import { hasInvalidXmlCharacter } from '../odata/XmlCharacters';
 import type { RecordReader } from '../persistence/RecordStore';
 import type { ColumnValue, LookupValue } from '../persistence/StoredRecord';
-import type { ColumnDefinition, Schema, Table } from '../schema/TableSchema';
+import type { ColumnDefinition, NavigationProperty, Schema, Table } from '../schema/TableSchema';
 
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const SYSTEM_READ_ONLY = new Set(['createdon', 'modifiedon', 'versionnumber', '_createdby_value', '_modifiedby_value']);
@@ -47,7 +48,7 @@ export function parsePayload(table: Table, body: Record<string, unknown>, contex
       const navName = property.slice(0, -'@odata.bind'.length);
       const nav = table.navigationProperties.get(navName);
       if (!nav) throw DataverseErrors.undeclaredNavigationProperty(table.entitySetName, navName);
-      values[nav.column] = raw === null ? null : resolveBind(table, navName, nav.target, raw, context);
+      values[nav.column] = raw === null ? null : resolveBind(table, navName, nav, raw, context);
       continue;
     }
     if (property.startsWith('@') || property.includes('@')) continue; // instance annotations
@@ -79,6 +80,7 @@ function convert(table: Table, name: string, column: ColumnDefinition, raw: unkn
     case 'string':
     case 'memo':
       if (typeof raw !== 'string') throw DataverseErrors.typeMismatch(set, raw, 'Edm.String');
+      if (hasInvalidXmlCharacter(raw)) throw DataverseErrors.invalidCharacters(name);
       if (raw.length > column.maxLength) throw DataverseErrors.maxLengthExceeded(name, table.logicalName, column.maxLength);
       return raw;
     case 'integer': {
@@ -113,10 +115,13 @@ function convert(table: Table, name: string, column: ColumnDefinition, raw: unkn
   }
 }
 
-function resolveBind(table: Table, navName: string, target: string, raw: unknown, context: PayloadContext): LookupValue {
+function resolveBind(table: Table, navName: string, nav: NavigationProperty, raw: unknown, context: PayloadContext): LookupValue {
+  const target = nav.target;
   if (typeof raw !== 'string' || raw.length === 0) {
     throw DataverseErrors.payload(table.entitySetName, `The value of '${navName}@odata.bind' must be a record URL such as '/accounts(<id>)'.`);
   }
+  // Raw or percent-encoded, an invalid character anywhere in the bind names the lookup column it sets.
+  if (hasInvalidXmlCharacter(raw) || hasInvalidXmlCharacter(percentDecoded(raw))) throw DataverseErrors.invalidCharacters(nav.column);
   const url = raw.startsWith('$') && context.resolveContentId ? context.resolveContentId(raw) : raw;
   const path = parseResourcePath(stripToResourcePath(url), context.schema);
   if (path.kind !== 'record' || path.property !== undefined) {
@@ -136,4 +141,13 @@ function resolveBind(table: Table, navName: string, target: string, raw: unknown
   const found = context.reader.findByKey(target, path.key.keyName, path.key.values);
   if (!found) throw DataverseErrors.recordNotFoundByKey(target);
   return { table: target, id: found.id };
+}
+
+/** `text` percent-decoded, or as it is when it is not correctly encoded (the URL parser reports that). */
+function percentDecoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }

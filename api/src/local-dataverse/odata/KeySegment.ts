@@ -6,6 +6,7 @@
 import { DataverseErrors } from '../errors/DataverseErrorFactory';
 import type { Table } from '../schema/TableSchema';
 import { literalValue, tokenize, type LiteralValue } from './ODataLexer';
+import { hasInvalidXmlCharacter } from './XmlCharacters';
 
 export type RecordKey =
   | { kind: 'id'; id: string }
@@ -52,6 +53,10 @@ export function parseKey(table: Table, inner: string): RecordKey {
     (k) => k.attributes.length === names.length && k.attributes.every((a) => names.includes(a)),
   );
   if (!key) throw DataverseErrors.keyNotDefined(table.logicalName);
+  // A key literal is a column value (an upsert copies it into the new record): same rule as bodies.
+  for (const [attribute, value] of Object.entries(pairs)) {
+    if (typeof value === 'string' && hasInvalidXmlCharacter(value)) throw DataverseErrors.invalidCharacters(attribute);
+  }
   return { kind: 'alternate', keyName: key.logicalName, values: pairs };
 }
 

@@ -5,7 +5,7 @@
  */
 import { PGlite } from '@electric-sql/pglite';
 import { DataFolderLock } from '../../storage/DataFolderLock';
-import type { RecordJournal } from './RecordJournal';
+import { RecordsRefusedError, type RecordJournal } from './RecordJournal';
 import type { RecordChange, StoredRecord } from './StoredRecord';
 
 const SCHEMA = `
@@ -60,6 +60,15 @@ export class PgliteJournal implements RecordJournal {
   }
 
   async persist(changes: RecordChange[]): Promise<void> {
+    try {
+      await this.write(changes);
+    } catch (error) {
+      if (refusesData(error)) throw new RecordsRefusedError((error as Error).message, { cause: error });
+      throw error;
+    }
+  }
+
+  private async write(changes: RecordChange[]): Promise<void> {
     const puts = changes.filter((c) => c.record !== null).map((c) => ({ tbl: c.table, id: c.id, version: c.record!.version, data: c.record!.values }));
     const deletes = changes.filter((c) => c.record === null).map((c) => ({ tbl: c.table, id: c.id }));
     if (deletes.length === 0) {
@@ -80,4 +89,15 @@ export class PgliteJournal implements RecordJournal {
       this.lock.release();
     }
   }
+}
+
+/**
+ * Postgres errors about the statement's data rather than the storage: SQLSTATE class 22 (data
+ * exception, e.g. 22P05 for `\u0000` in JSONB, 22P02 for an unpaired surrogate), 23 (integrity
+ * constraint) and 54 (program limit, e.g. a value too large). The statement is rolled back and the
+ * database stays usable. https://www.postgresql.org/docs/current/errcodes-appendix.html
+ */
+function refusesData(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^(22|23|54)[0-9A-Z]{3}$/.test(code);
 }
