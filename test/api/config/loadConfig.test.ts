@@ -260,9 +260,9 @@ describe('loadConfig', () => {
 
   test('webhooks.maxSubscriptionsPerKey: absent by default (20 applies), read, validated', () => {
     writeConfig({ instances: { b: { local: { port: 0, memory: true }, tables: ['account'] } } });
-    expect(load()).not.toHaveProperty('webhooks');
+    expect(load().webhooks).toEqual({ allowPrivateNetworks: true });
     writeConfig({ webhooks: { maxSubscriptionsPerKey: 5 }, instances: { b: { local: { port: 0, memory: true }, tables: ['account'] } } });
-    expect(load().webhooks).toEqual({ maxSubscriptionsPerKey: 5 });
+    expect(load().webhooks).toEqual({ allowPrivateNetworks: true, maxSubscriptionsPerKey: 5 });
     writeConfig({ webhooks: { maxSubscriptionsPerKey: 0 }, instances: { b: { local: { port: 0, memory: true }, tables: ['account'] } } });
     expect(issuesOf().join('\n')).toContain('webhooks.maxSubscriptionsPerKey');
     writeConfig({ webhooks: { maxSubscriptions: 5 }, instances: { b: { local: { port: 0, memory: true }, tables: ['account'] } } });
