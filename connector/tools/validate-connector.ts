@@ -1,5 +1,5 @@
 /**
- * `npm run connector:validate [-- [--legacy] <folder>]`: validates a custom connector folder
+ * `npm run connector:validate [-- <folder>]`: validates a custom connector folder
  * offline against the certification checklist. Prints every finding; exits 1 when there is an
  * error, 0 otherwise (warnings alone do not fail). The folder defaults to `connector/`.
  */
@@ -8,16 +8,15 @@ import { join, resolve } from 'node:path';
 import { formatReport, summarize } from './report';
 import { validateConnectorFolder } from './validation/validate-connector-files';
 
-const USAGE = 'usage: npm run connector:validate -- [--legacy] [<connector folder>]';
+const USAGE = 'usage: npm run connector:validate -- [<connector folder>]';
 
 export async function runValidateConnector(args: readonly string[]): Promise<number> {
-  const legacy = args.includes('--legacy');
   if (args.includes('--help') || args.includes('-h')) {
-    console.log(`${USAGE}\n  --legacy  report the "E new / W old" rules (R13, R29) as warnings, for connectors certified earlier`);
+    console.log(USAGE);
     return 0;
   }
   const positional = args.filter((arg) => !arg.startsWith('--'));
-  if (positional.length > 1) {
+  if (positional.length > 1 || positional.length < args.length) {
     console.error(USAGE);
     return 2;
   }
@@ -26,7 +25,7 @@ export async function runValidateConnector(args: readonly string[]): Promise<num
     console.error(`connector folder not found: ${folder}\n${USAGE}`);
     return 2;
   }
-  const findings = await validateConnectorFolder(folder, { legacy });
+  const findings = await validateConnectorFolder(folder);
   console.log(formatReport(folder, findings));
   return summarize(findings).errors > 0 ? 1 : 0;
 }

@@ -54,9 +54,18 @@ async function exists(file: string): Promise<boolean> {
   );
 }
 
-async function listSorted(directory: string, suffix = '.xml'): Promise<string[]> {
+/**
+ * The managed variant of a source file, as `pac solution unpack --packagetype Managed|Both` writes
+ * it: `<name>_managed.xml` beside `<name>.xml` (forms, app modules, site maps). Packing managed uses
+ * it in place of `<name>.xml` when present; packing unmanaged never uses it.
+ */
+const MANAGED_SUFFIX = '_managed.xml';
+
+async function listSorted(directory: string, suffix = '.xml', managed = false): Promise<string[]> {
   if (!(await exists(directory))) return [];
-  return (await fs.readdir(directory)).filter((name) => name.endsWith(suffix)).sort();
+  const names = (await fs.readdir(directory)).filter((name) => name.endsWith(suffix));
+  const plain = names.filter((name) => !name.endsWith(MANAGED_SUFFIX));
+  return plain.map((name) => (managed && names.includes(name.replace(/\.xml$/, MANAGED_SUFFIX)) ? name.replace(/\.xml$/, MANAGED_SUFFIX) : name)).sort();
 }
 
 async function listDirectories(directory: string): Promise<string[]> {
@@ -94,7 +103,7 @@ function fillSection(customizations: string, section: string, items: readonly st
   return customizations.replace(placeholder, `<${section}>\n${indented.join('\n')}\n  </${section}>`);
 }
 
-async function entityBlocks(sourceDirectory: string): Promise<string[]> {
+async function entityBlocks(sourceDirectory: string, managed: boolean): Promise<string[]> {
   const result: string[] = [];
   const entitiesDirectory = path.join(sourceDirectory, 'Entities');
   for (const table of await listDirectories(entitiesDirectory)) {
@@ -103,7 +112,7 @@ async function entityBlocks(sourceDirectory: string): Promise<string[]> {
     const formsByType: string[] = [];
     for (const formType of await listDirectories(path.join(tableDirectory, 'FormXml'))) {
       const forms: string[] = [];
-      for (const file of await listSorted(path.join(tableDirectory, 'FormXml', formType))) {
+      for (const file of await listSorted(path.join(tableDirectory, 'FormXml', formType), '.xml', managed)) {
         forms.push(...blocks(await readText(path.join(tableDirectory, 'FormXml', formType, file)), 'systemform'));
       }
       if (forms.length > 0) formsByType.push(`<forms type="${formType}">\n${forms.join('\n')}\n</forms>`);
@@ -141,13 +150,34 @@ async function relationshipBlocks(sourceDirectory: string): Promise<string[]> {
   });
 }
 
-async function documentsIn(directory: string, fileName: string): Promise<string[]> {
+async function documentsIn(directory: string, fileName: string, managed = false): Promise<string[]> {
   const result: string[] = [];
   for (const folder of await listDirectories(directory)) {
-    const file = path.join(directory, folder, fileName);
+    const plain = path.join(directory, folder, fileName);
+    const managedVariant = plain.replace(/\.xml$/, MANAGED_SUFFIX);
+    const file = managed && (await exists(managedVariant)) ? managedVariant : plain;
     if (await exists(file)) result.push(elementText(await readText(file)));
   }
   return result;
+}
+
+/** webpack's TerserPlugin banner pointing at the licence file it extracted beside the bundle. */
+const LICENCE_BANNER = /^\/\*! For license information please see (\S+\.LICENSE\.txt) \*\/\r?\n?/;
+
+/**
+ * A production bundle starts with `/*! For license information please see bundle.js.LICENSE.txt *\/`,
+ * but a control's manifest cannot name that file, so it never reaches the solution: the reference
+ * would dangle. The notices are put back into the bundle as its leading `/*! … *\/` comment (what
+ * webpack does without comment extraction), so the licences travel with the code.
+ */
+async function withLicenceInline(bytes: Uint8Array, source: string): Promise<Uint8Array> {
+  const text = decodeUtf8(bytes);
+  const banner = LICENCE_BANNER.exec(text);
+  if (!banner) return bytes;
+  const licenceFile = path.join(path.dirname(source), banner[1]!);
+  if (!(await exists(licenceFile))) throw new SolutionPackError(`${source} refers to ${licenceFile}, which is missing: rebuild the control (npm run build:pcf)`);
+  const notices = (await readText(licenceFile)).trim().replace(/\*\//g, '* /');
+  return encoder.encode(`/*! Licences of the bundled code:\n${notices}\n*/\n${text.slice(banner[0].length)}`);
 }
 
 interface ControlManifestFacts {
@@ -182,7 +212,8 @@ async function controlFiles(
   for (const file of files) {
     const source = path.join(output.directory, ...file.split('/'));
     if (!(await exists(source))) throw new SolutionPackError(`${source}, named by the control's manifest, is missing: run npm run build:pcf`);
-    entries.set(`Controls/${name}/${file}`, new Uint8Array(await fs.readFile(source)));
+    const bytes = new Uint8Array(await fs.readFile(source));
+    entries.set(`Controls/${name}/${file}`, file.endsWith('.js') ? await withLicenceInline(bytes, source) : bytes);
   }
   return { name, files };
 }
@@ -193,6 +224,19 @@ interface ApiProperties {
     readonly policyTemplateInstances?: unknown;
     readonly iconBrandColor?: string;
   };
+}
+
+/**
+ * apiProperties.json writes policy templates camelCase (`templateId`, `title`, `parameters`); a
+ * solution export writes `_policytemplateinstances.json` PascalCase (`TemplateId`, `Title`,
+ * `Parameters`), as in every exported connector we have seen.
+ */
+export function exportedPolicyTemplates(instances: unknown): unknown[] {
+  if (!Array.isArray(instances)) return [];
+  return instances.map((instance: unknown) => {
+    if (typeof instance !== 'object' || instance === null) return instance;
+    return Object.fromEntries(Object.entries(instance).map(([key, value]) => [key.charAt(0).toUpperCase() + key.slice(1), value]));
+  });
 }
 
 async function connectorFiles(sourceXml: string, source: ConnectorSource, entries: Map<string, Uint8Array>): Promise<string> {
@@ -217,7 +261,7 @@ async function connectorFiles(sourceXml: string, source: ConnectorSource, entrie
   } else {
     connectorXml = connectorXml.replace(/\s*<connectionparameters>[^<]*<\/connectionparameters>/, '');
   }
-  entries.set(fileOf('policytemplateinstances'), encoder.encode(JSON.stringify(properties.policyTemplateInstances ?? [], null, 2)));
+  entries.set(fileOf('policytemplateinstances'), encoder.encode(JSON.stringify(exportedPolicyTemplates(properties.policyTemplateInstances), null, 2)));
   entries.set(fileOf('iconblob'), new Uint8Array(await fs.readFile(path.join(source.directory, 'icon.png'))));
   const brandColor = properties.iconBrandColor;
   return brandColor ? connectorXml.replace(/<iconbrandcolor>[^<]*<\/iconbrandcolor>/, `<iconbrandcolor>${brandColor}</iconbrandcolor>`) : connectorXml;
@@ -258,12 +302,12 @@ export async function packSolution(options: PackOptions): Promise<Map<string, Ui
   for (const file of await listSorted(path.join(source, 'Roles'))) roles.push(elementText(await readText(path.join(source, 'Roles', file))));
 
   let customizations = await readText(path.join(source, 'Other', 'Customizations.xml'));
-  customizations = fillSection(customizations, 'Entities', await entityBlocks(source));
+  customizations = fillSection(customizations, 'Entities', await entityBlocks(source, options.managed));
   customizations = fillSection(customizations, 'Roles', roles);
   customizations = fillSection(customizations, 'EntityRelationships', await relationshipBlocks(source));
   customizations = fillSection(customizations, 'CustomControls', customControls);
-  customizations = fillSection(customizations, 'AppModuleSiteMaps', await documentsIn(path.join(source, 'AppModuleSiteMaps'), 'AppModuleSiteMap.xml'));
-  customizations = fillSection(customizations, 'AppModules', await documentsIn(path.join(source, 'AppModules'), 'AppModule.xml'));
+  customizations = fillSection(customizations, 'AppModuleSiteMaps', await documentsIn(path.join(source, 'AppModuleSiteMaps'), 'AppModuleSiteMap.xml', options.managed));
+  customizations = fillSection(customizations, 'AppModules', await documentsIn(path.join(source, 'AppModules'), 'AppModule.xml', options.managed));
   customizations = fillSection(customizations, 'Connectors', connectors);
 
   entries.set('solution.xml', encoder.encode(BYTE_ORDER_MARK + solutionXml));

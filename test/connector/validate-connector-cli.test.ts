@@ -42,15 +42,17 @@ describe('npm run connector:validate', () => {
     expect(output.join('\n')).toContain('0 error(s), 2 warning(s)');
   });
 
-  it('--legacy turns the "E new / W old" rules into warnings, so the exit code is 0', async () => {
+  it('missing connector metadata (R13) warns, as certified connectors show, so the exit code is 0', async () => {
     const connector = loadEditable();
     connector.definition['x-ms-connector-metadata'] = [];
     writeFileSync(join(folder, 'apiDefinition.swagger.json'), JSON.stringify(connector.definition));
     for (const file of ['apiProperties.json', 'settings.json', 'icon.png']) copyFileSync(join(COMPLIANT_FOLDER, file), join(folder, file));
-    expect(await runValidateConnector([folder])).toBe(1);
-    output = [];
-    expect(await runValidateConnector(['--legacy', folder])).toBe(0);
+    expect(await runValidateConnector([folder])).toBe(0);
     expect(output.join('\n')).toContain('WARNING R13 S1 ConnectorMetadataPropertiesMissing  apiDefinition.swagger.json x-ms-connector-metadata');
+  });
+
+  it('exits 2 on an unknown option (the former --legacy included)', async () => {
+    expect(await runValidateConnector(['--legacy', COMPLIANT_FOLDER])).toBe(2);
   });
 
   it('exits 2 when the folder does not exist', async () => {

@@ -1,6 +1,6 @@
 import { PNG } from 'pngjs';
 import { formatFinding } from '../../connector/tools/report';
-import { RULES, type RuleId } from '../../connector/tools/validation/rule-catalog';
+import { RULES, type RuleId, type Severity } from '../../connector/tools/validation/rule-catalog';
 import { validateConnectorFiles } from '../../connector/tools/validation/validate-connector-files';
 import { loadEditable, toConnectorFiles, type EditableConnector, type Json } from './connector-fixtures';
 
@@ -17,6 +17,8 @@ interface Mutation {
   readonly path: string;
   /** Source code the finding must carry, when the rule has several. */
   readonly source?: string;
+  /** The severity expected, when it is not the rule's (a code the catalog lists in warningCodes). */
+  readonly severity?: Severity;
 }
 
 const STUB = '/v1/stubs/{stubId}';
@@ -62,6 +64,14 @@ const MUTATIONS: Mutation[] = [
   { ruleId: 'R17', breaks: 'operation without operationId', mutate: ({ definition }) => delete op(definition, STUB).operationId, path: `paths.${STUB}.get.operationId` },
   { ruleId: 'R18', breaks: 'operationId with a dash', mutate: ({ definition }) => (op(definition, STUB).operationId = 'Get-Stub'), path: `paths.${STUB}.get.operationId` },
   { ruleId: 'R19', breaks: 'operation without summary', mutate: ({ definition }) => delete op(definition, STUB).summary, path: `paths.${STUB}.get.summary` },
+  {
+    ruleId: 'R19',
+    breaks: 'internal operation without summary',
+    mutate: ({ definition }) => delete op(definition, '/v1/instances').summary,
+    path: 'paths./v1/instances.get.summary',
+    source: 'S2 InternalOperationSummaryMissing',
+    severity: 'warning',
+  },
   { ruleId: 'R20', breaks: 'summary over 80 characters', mutate: ({ definition }) => (op(definition, STUB).summary = `Get stub ${'x'.repeat(80)}`), path: `paths.${STUB}.get.summary` },
   { ruleId: 'R21', breaks: 'summary with a slash', mutate: ({ definition }) => (op(definition, STUB).summary = 'Get stub or record'.replace(' or ', '/')), path: `paths.${STUB}.get.summary` },
   { ruleId: 'R23', breaks: 'summary with a comma', mutate: ({ definition }) => (op(definition, STUB).summary = 'Get stub, quickly'), path: `paths.${STUB}.get.summary` },
@@ -124,6 +134,15 @@ const MUTATIONS: Mutation[] = [
     mutate: ({ definition }) => (param(definition, SUBSCRIPTIONS, 'body', 'post').schema.required = ['instance']),
     path: `paths.${SUBSCRIPTIONS}.post.parameters[0].schema.properties.callbackUrl.x-ms-notification-url`,
     source: 'S1 NotificationUrlNotRequired',
+    severity: 'warning',
+  },
+  {
+    ruleId: 'R40',
+    breaks: 'notification URL property in a response schema',
+    mutate: ({ definition }) => (definition.definitions.Subscription.properties.callbackUrl = { type: 'string', 'x-ms-notification-url': true, 'x-ms-visibility': 'internal' }),
+    path: 'definitions.Subscription.properties.callbackUrl.x-ms-notification-url',
+    source: 'S1 NotificationUrlNotAllowedInThisPosition',
+    severity: 'warning',
   },
   {
     ruleId: 'R40',
@@ -161,6 +180,7 @@ const MUTATIONS: Mutation[] = [
     mutate: ({ definition }) => (param(definition, STUBS, 'table')['x-ms-dynamic-values']['value-path'] = 'name'),
     path: `paths.${STUBS}.get.parameters[1].x-ms-dynamic-values.value-path`,
     source: 'S1 InvokedOperationShouldProduceProperty',
+    severity: 'warning',
   },
   {
     ruleId: 'R44',
@@ -236,10 +256,35 @@ const MUTATIONS: Mutation[] = [
     mutate: ({ definition }) => (op(definition, STUB).responses['200'].schema.description = 'The stub.'),
     path: `paths.${STUB}.get.responses.200.schema`,
     source: 'S1 AdditionalPropertyNotAllowedAdjacentToRef',
+    severity: 'warning',
   },
   { ruleId: 'R47', breaks: 'required property not defined', mutate: ({ definition }) => definition.definitions.Reference.required.push('nope'), path: 'definitions.Reference.required' },
-  { ruleId: 'R48', breaks: 'unsupported MIME type', mutate: ({ definition }) => (definition.consumes = ['application/xml']), path: 'consumes[0]' },
-  { ruleId: 'R49', breaks: 'security requirement not defined', mutate: ({ definition }) => (definition.security = [{ other_key: [] }]), path: 'security[0].other_key' },
+  {
+    ruleId: 'R47',
+    breaks: '"required" on an array schema',
+    mutate: ({ definition }) => (definition.definitions.StubList.properties.value.required = ['id']),
+    path: 'definitions.StubList.properties.value.required',
+    source: 'S1 RequiredPropertyNotOnObject',
+    severity: 'warning',
+  },
+  { ruleId: 'R48', breaks: 'MIME type that is no media type', mutate: ({ definition }) => (definition.consumes = ['json']), path: 'consumes[0]' },
+  {
+    ruleId: 'R48',
+    breaks: 'media type the designer does not handle as JSON or text',
+    mutate: ({ definition }) => (op(definition, STUB).produces = ['application/pdf']),
+    path: `paths.${STUB}.get.produces[0]`,
+    source: 'S1 MimeTypeNotSupported',
+    severity: 'warning',
+  },
+  { ruleId: 'R49', breaks: 'apiKey scheme without a header name', mutate: ({ definition }) => delete definition.securityDefinitions.api_key.name, path: 'securityDefinitions.api_key.name' },
+  {
+    ruleId: 'R49',
+    breaks: 'security requirement not defined',
+    mutate: ({ definition }) => (definition.security = [{ other_key: [] }]),
+    path: 'security[0].other_key',
+    source: 'S1 SecurityRequirementMustBeDefined',
+    severity: 'warning',
+  },
   {
     ruleId: 'R50',
     breaks: 'default brand colour',
@@ -308,21 +353,54 @@ describe('validator catches each rule on a broken copy of the compliant fixture'
     expect(matching.length).toBeGreaterThan(0);
     if (mutation.path !== '') expect(matching.map((f) => f.path)).toContain(mutation.path);
     if (mutation.source) expect(matching.map((f) => f.source)).toContain(mutation.source);
-    expect(matching.every((f) => f.severity === RULES[ruleId].severity)).toBe(true);
+    expect(matching.every((f) => f.severity === (mutation.severity ?? RULES[ruleId].severity))).toBe(true);
     expect(formatFinding(matching[0]!)).toContain(`${ruleId} ${matching[0]!.source}`);
   });
 });
 
-describe('"E new / W old" rules', () => {
-  it('R13 is an error for a new connector and a warning with the legacy option', async () => {
+describe('the catalog is calibrated', () => {
+  const MICROSOFT_SOURCE = /^https:\/\/(learn\.microsoft\.com\/|github\.com\/microsoft\/PowerPlatformConnectors\/blob\/dev\/schemas\/)/;
+
+  it.each(Object.values(RULES).map((rule) => [rule.id, rule] as const))('%s cites a Microsoft page or schema', (_id, rule) => {
+    expect(rule.url).toMatch(MICROSOFT_SOURCE);
+  });
+
+  it('every rule at warning level that Microsoft lists as an error says what certified connectors do', () => {
+    for (const rule of Object.values(RULES)) {
+      for (const evidence of Object.values(rule.warningCodes ?? {})) expect(evidence).toMatch(/certified/);
+      if (['R13', 'R27', 'R29', 'X04'].includes(rule.id)) expect(rule).toMatchObject({ severity: 'warning', evidence: expect.stringMatching(/certified|Microsoft/) });
+    }
+  });
+
+  it('every error-level rule has a broken copy that makes it an error', () => {
+    const errorRules = Object.values(RULES).filter((rule) => rule.severity === 'error').map((rule) => rule.id);
+    const covered = new Set(MUTATIONS.filter((m) => (m.severity ?? RULES[m.ruleId].severity) === 'error').map((m) => m.ruleId));
+    expect(errorRules.filter((id) => !covered.has(id as RuleId))).toEqual([]);
+  });
+
+  it('missing connector metadata (R13) and a schema on "default" (R29) warn', async () => {
     const connector = loadEditable();
     connector.definition['x-ms-connector-metadata'] = [];
-    const files = toConnectorFiles(connector);
-    const strict = await validateConnectorFiles(files);
-    const legacy = await validateConnectorFiles(files, { legacy: true });
-    expect(strict.filter((f) => f.ruleId === 'R13').every((f) => f.severity === 'error')).toBe(true);
-    expect(legacy.filter((f) => f.ruleId === 'R13').every((f) => f.severity === 'warning')).toBe(true);
-    expect(legacy.filter((f) => f.ruleId === 'R13')).toHaveLength(3);
+    connector.definition.paths[STUB].get.responses.default.schema = { type: 'object' };
+    const findings = await validateConnectorFiles(toConnectorFiles(connector));
+    expect(findings.filter((f) => f.ruleId === 'R13')).toHaveLength(3);
+    expect(findings.filter((f) => f.ruleId === 'R13' || f.ruleId === 'R29').every((f) => f.severity === 'warning')).toBe(true);
+    expect(findings.filter((f) => f.severity === 'error').map(formatFinding)).toEqual([]);
+  });
+
+  it('an operation with "responses": {} warns (R27) and neither the schema (R53) nor swagger-parser (X01) refuse it', async () => {
+    const connector = loadEditable();
+    op(connector.definition, STUB).responses = {};
+    const findings = await validateConnectorFiles(toConnectorFiles(connector));
+    expect(findings.filter((f) => f.ruleId === 'R27').map((f) => f.severity)).toEqual(['warning']);
+    expect(findings.filter((f) => f.severity === 'error').map(formatFinding)).toEqual([]);
+  });
+
+  it('a schema property named x-ms-visibility is a property, not the extension (R43)', async () => {
+    const connector = loadEditable();
+    connector.definition.definitions.Stub.properties['x-ms-visibility'] = { type: 'string', 'x-ms-summary': 'Visibility', description: 'A property of that name.' };
+    const findings = await validateConnectorFiles(toConnectorFiles(connector));
+    expect(findings.filter((f) => f.ruleId === 'R43').map(formatFinding)).toEqual([]);
   });
 });
 
@@ -348,12 +426,38 @@ describe('schema allow-lists (R52, R53) accept what certified connectors legitim
     expect(findings.filter((f) => f.ruleId === 'R52' || f.ruleId === 'R55').map(formatFinding)).toEqual([]);
   });
 
-  it('tolerates x-ms-openai-data, info.x-ms-keywords and x-ms-editor', async () => {
+  it('tolerates x-ms-openai-data, info.x-ms-keywords, x-ms-editor, any format and x-ms-url-encoding on a header', async () => {
     const connector = loadEditable();
     connector.definition['x-ms-openai-data'] = { 'openai-enabled': true };
     connector.definition.info['x-ms-keywords'] = ['dataverse'];
     connector.definition.definitions.Stub['x-ms-editor'] = 'dictionary';
+    param(connector.definition, STUB, 'stubId').format = 'guid';
+    op(connector.definition, STUBS).parameters.push({ name: 'X-Tenant', in: 'header', type: 'string', 'x-ms-url-encoding': 'single', 'x-ms-summary': 'Tenant', description: 'A header.' });
     const findings = await validateConnectorFiles(toConnectorFiles(connector));
-    expect(findings.filter((f) => f.ruleId === 'R53').map(formatFinding)).toEqual([]);
+    expect(findings.filter((f) => f.ruleId === 'R53' || f.ruleId === 'X01').map(formatFinding)).toEqual([]);
+  });
+
+  it('tolerates policy templates the schema does not know (dynamicsubdomain) and aadcertificate on-behalf-of settings', async () => {
+    const connector = loadEditable();
+    connector.properties.properties.policyTemplateInstances.push({
+      templateId: 'dynamicsubdomain',
+      title: 'Set dynamic subdomain',
+      parameters: { 'x-ms-apimTemplateParameter.urlTemplate': "https://@connectionParameters('hostUrl').example.com/" },
+    });
+    connector.properties.properties.connectionParameters.token = {
+      type: 'oauthSetting',
+      oAuthSettings: {
+        identityProvider: 'aadcertificate',
+        clientId: 'client',
+        scopes: ['https://ensure.example.com/.default'],
+        redirectMode: 'Global',
+        redirectUrl: 'https://global.consent.azure-apim.net/redirect',
+        properties: { IsFirstParty: 'True', AzureActiveDirectoryResourceId: 'https://ensure.example.com', IsOnbehalfofLoginSupported: true },
+        customParameters: { loginUri: { value: 'https://login.microsoftonline.com' }, tenantId: { value: 'common' }, resourceUri: { value: 'https://ensure.example.com' }, enableOnbehalfOfLogin: { value: 'false' } },
+      },
+    };
+    expect((await validateConnectorFiles(toConnectorFiles(connector))).filter((f) => f.ruleId === 'R52').map(formatFinding)).toEqual([]);
+    connector.properties.properties.policyTemplateInstances.push({ templateId: 'dynamichosturl', title: 'A known template still checked', parameters: {} });
+    expect((await validateConnectorFiles(toConnectorFiles(connector))).filter((f) => f.ruleId === 'R52').length).toBeGreaterThan(0);
   });
 });

@@ -100,6 +100,34 @@ describe('packed zips', () => {
     ]);
   });
 
+  test('a bundle pointing at its extracted licence file carries the notices inline instead (the manifest cannot ship that file)', async () => {
+    const directory = await pendingStubsBuildStandIn();
+    const bundle = await fs.readFile(path.join(directory, 'bundle.js'), 'utf8');
+    await fs.writeFile(path.join(directory, 'bundle.js'), `/*! For license information please see bundle.js.LICENSE.txt */\n${bundle}`);
+    await fs.writeFile(path.join(directory, 'bundle.js.LICENSE.txt'), '/** @license React react.production.min.js */\n');
+    const zip = await packZip({ controls: withPendingStubs(directory) });
+    const shipped = decodeUtf8(unzipSync(zip)[`Controls/${CONTROL}/bundle.js`] as Uint8Array);
+    expect(shipped).not.toContain('LICENSE.txt');
+    expect(shipped).toContain('@license React react.production.min.js * /');
+    expect(shipped.endsWith(bundle)).toBe(true);
+    expect((await checkSolution(solutionPackageFromZip(zip, 'packed'), { strict: true, connectorDirectory })).findings).toEqual([]);
+    await fs.rm(path.join(directory, 'bundle.js.LICENSE.txt'));
+    await expect(packZip({ controls: withPendingStubs(directory) })).rejects.toThrow(/bundle\.js\.LICENSE\.txt, which is missing/);
+  });
+
+  test('packs a form\'s <id>_managed.xml (pac solution unpack\'s managed variant) into the managed zip only', async () => {
+    const source = await temporaryDirectory();
+    await fs.cp(SOURCE, source, { recursive: true });
+    const formDirectory = path.join(source, 'Entities', 'ec_Stub', 'FormXml', 'main');
+    const [form] = (await fs.readdir(formDirectory)).filter((name) => name.endsWith('.xml'));
+    const formXml = await fs.readFile(path.join(formDirectory, form as string), 'utf8');
+    await fs.writeFile(path.join(formDirectory, (form as string).replace(/\.xml$/, '_managed.xml')), formXml.replace('<CanBeDeleted>0</CanBeDeleted>', '<CanBeDeleted>0</CanBeDeleted><!-- managed variant -->'));
+    const customizationsOf = async (managed: boolean): Promise<string> => decodeUtf8(unzipSync(await packZip({ sourceDirectory: source, managed }))['customizations.xml'] as Uint8Array);
+    expect(await customizationsOf(true)).toContain('<!-- managed variant -->');
+    expect(await customizationsOf(false)).not.toContain('<!-- managed variant -->');
+    expect((await customizationsOf(true)).match(/<systemform>/g)).toHaveLength(1);
+  });
+
   test('is byte-identical when built twice', async () => {
     expect(Buffer.from(await packZip()).equals(Buffer.from(await packZip()))).toBe(true);
   });
@@ -113,7 +141,11 @@ describe('packed zips', () => {
       properties: { connectionParameters: unknown; policyTemplateInstances: unknown; iconBrandColor: string };
     };
     expect(JSON.parse(decodeUtf8(files['Connector/ec_dataverseensure_connectionparameters.json'] as Uint8Array))).toEqual(apiProperties.properties.connectionParameters);
-    expect(JSON.parse(decodeUtf8(files['Connector/ec_dataverseensure_policytemplateinstances.json'] as Uint8Array))).toEqual(apiProperties.properties.policyTemplateInstances);
+    // Exports write policy templates PascalCase (TemplateId, Title, Parameters); apiProperties.json camelCase.
+    const policyTemplates = JSON.parse(decodeUtf8(files['Connector/ec_dataverseensure_policytemplateinstances.json'] as Uint8Array)) as Record<string, unknown>[];
+    const camelCase = apiProperties.properties.policyTemplateInstances as { templateId: string; title: string; parameters: unknown }[];
+    expect(camelCase.length).toBeGreaterThan(0);
+    expect(policyTemplates).toEqual(camelCase.map((instance) => ({ TemplateId: instance.templateId, Title: instance.title, Parameters: instance.parameters })));
     expect(decodeUtf8(files['customizations.xml'] as Uint8Array)).toContain(`<iconbrandcolor>${String(apiProperties.properties.iconBrandColor)}</iconbrandcolor>`);
   });
 

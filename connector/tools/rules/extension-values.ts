@@ -18,6 +18,8 @@ export const extensionValueRules: RuleFamily = {
     }
     walkJson(definition, [], (value, path) => {
       if (!isObject(value) || !('x-ms-visibility' in value)) return;
+      // A schema's `properties` map may describe a property *named* x-ms-visibility (a schema of schemas).
+      if (path[path.length - 1] === 'properties') return;
       const visibility = value['x-ms-visibility'];
       if (!(VISIBILITIES as readonly unknown[]).includes(visibility)) {
         reportDefinition(context, 'R43', [...path, 'x-ms-visibility'], `x-ms-visibility ${JSON.stringify(visibility)} must be one of ${VISIBILITIES.join(', ')}.`, 'JsonValueNotInEnum');

@@ -32,7 +32,12 @@ export const operationStringRules: RuleFamily = {
       const summary = operation['summary'];
       const summaryPath = [...path, 'summary'];
       if (typeof summary !== 'string' || summary.trim() === '') {
-        reportDefinition(context, 'R19', summaryPath, `operation ${entry.label} needs a summary (the name people see).`);
+        // Makers never see an internal operation; certified connectors leave some without a summary.
+        if (operation['x-ms-visibility'] === 'internal') {
+          reportDefinition(context, 'R19', summaryPath, `internal operation ${entry.label} should have a summary.`, 'InternalOperationSummaryMissing');
+        } else {
+          reportDefinition(context, 'R19', summaryPath, `operation ${entry.label} needs a summary (the name people see).`);
+        }
       } else {
         if (summary.length > MAX_SUMMARY_LENGTH) reportDefinition(context, 'R20', summaryPath, `summary is ${summary.length} characters; at most ${MAX_SUMMARY_LENGTH} are allowed.`);
         if (summary.includes('/')) reportDefinition(context, 'R21', summaryPath, `summary "${summary}" must not contain "/".`);

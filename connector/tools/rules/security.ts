@@ -10,7 +10,7 @@ function checkRequirements(context: RuleContext, security: unknown, path: JsonPa
       const scheme = definitions[name];
       const at = [...path, index, name];
       if (!isObject(scheme)) {
-        reportDefinition(context, 'R49', at, `security requirement "${name}" is not defined in securityDefinitions.`);
+        reportDefinition(context, 'R49', at, `security requirement "${name}" is not defined in securityDefinitions.`, 'SecurityRequirementMustBeDefined');
         continue;
       }
       if (!Array.isArray(scopes)) {

@@ -43,11 +43,10 @@ function sourceLabel(ruleId: RuleId, code: string | undefined): string {
 export class FindingCollector {
   private readonly collected: Finding[] = [];
 
-  constructor(private readonly legacy: boolean) {}
-
+  /** `code` names the source's error code when the rule has several; it can lower the severity (warningCodes). */
   report(ruleId: RuleId, file: string, path: JsonPath, message: string, code?: string): void {
     const source = sourceLabel(ruleId, code);
-    this.collected.push({ ruleId, severity: severityOf(ruleId, this.legacy), source, file, path: formatJsonPath(path), message });
+    this.collected.push({ ruleId, severity: severityOf(ruleId, code), source, file, path: formatJsonPath(path), message });
   }
 
   get findings(): readonly Finding[] {

@@ -49,18 +49,13 @@ export const RULE_FAMILIES: readonly RuleFamily[] = [
   iconRules,
 ];
 
-export interface ValidationOptions {
-  /** Report the "E new / W old" rules (R13, R29) as warnings, for connectors certified earlier. */
-  readonly legacy?: boolean;
-}
-
 function objectOf(file: JsonFile): JsonObject | undefined {
   return file.present && file.ok && isObject(file.value) ? file.value : undefined;
 }
 
 /** Validates connector files held in memory; the tests and the build call this directly. */
-export async function validateConnectorFiles(files: ConnectorFiles, options: ValidationOptions = {}): Promise<readonly Finding[]> {
-  const findings = new FindingCollector(options.legacy ?? false);
+export async function validateConnectorFiles(files: ConnectorFiles): Promise<readonly Finding[]> {
+  const findings = new FindingCollector();
   const definition = objectOf(files.definition);
   const properties = objectOf(files.properties);
   const settings = objectOf(files.settings);
@@ -76,6 +71,6 @@ export async function validateConnectorFiles(files: ConnectorFiles, options: Val
 }
 
 /** Validates a connector folder on disk (apiDefinition.swagger.json, apiProperties.json, settings.json, icon.png, script.csx). */
-export async function validateConnectorFolder(folder: string, options: ValidationOptions = {}): Promise<readonly Finding[]> {
-  return validateConnectorFiles(readConnectorFolder(folder), options);
+export async function validateConnectorFolder(folder: string): Promise<readonly Finding[]> {
+  return validateConnectorFiles(readConnectorFolder(folder));
 }
