@@ -17,7 +17,7 @@ import { withinHint, type ParallelismHint } from '../resilience/RecommendedParal
 
 /** What the queue reads of a circuit: whether to send now, and until when not. */
 export type CircuitView = Pick<BreakerSnapshot, 'state' | 'openUntil'>;
-import { executeAction } from './ActionExecutor';
+import { attemptsExhausted, executeAction, withinAttempts, type ActionOutcome } from './ActionExecutor';
 import type { OperationStore, OperationRecord } from './OperationStore';
 import type { QueueSettings } from './QueueSettings';
 
@@ -191,9 +191,13 @@ export class InstanceDrain {
 
   private async execute(operation: OperationRecord): Promise<void> {
     const { service, store, owner, settings, observer, instance } = this.options;
-    let outcome;
+    let outcome: ActionOutcome;
     try {
-      outcome = await executeAction(service, operation.request, settings.retryAfterSeconds, `op-${operation.id}`);
+      outcome =
+        operation.attempts > settings.maxAttempts
+          ? // Claimed again and again without an outcome (its process stopped or crashed while running it): not run again.
+            attemptsExhausted(operation.attempts - 1, operation.lastError ?? 'none recorded: the process running it stopped each time')
+          : withinAttempts(await executeAction(service, operation.request, settings.retryAfterSeconds, `op-${operation.id}`), operation.attempts, settings.maxAttempts);
     } catch (error) {
       this.options.logger.error({ err: error, operationId: operation.id }, 'queue: unexpected error running an operation; it is dead-lettered');
       outcome = {
