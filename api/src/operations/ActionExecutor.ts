@@ -14,7 +14,7 @@ import type { StoredRequest } from './OperationRequest';
 
 export type ActionOutcome =
   | { kind: 'final'; succeeded: boolean; status: number; body: unknown; error?: string }
-  | { kind: 'transient'; retryAt: Date; error: string };
+  | { kind: 'transient'; retryAt: Date; error: string; throttled: boolean };
 
 /**
  * The target's own answer behind a 503, when it answered 500 Internal Server Error: Dataverse answers
@@ -48,9 +48,25 @@ export function attemptsExhausted(attempts: number, lastError: string): ActionOu
   return { kind: 'final', succeeded: false, status: 504, body: { error: { code: 'OperationAttemptsExhausted', message } }, error: lastError };
 }
 
-/** A transient outcome of the last attempt `maxAttempts` allows becomes final: a dead letter with its last error. */
-export function withinAttempts(outcome: ActionOutcome, attempts: number, maxAttempts: number): ActionOutcome {
-  return outcome.kind === 'transient' && attempts >= maxAttempts ? attemptsExhausted(attempts, outcome.error) : outcome;
+/**
+ * Whether a transient failure is the operation's own and counts toward `queue.maxAttempts`: not
+ * throttling (service protection is about load), and the instance's circuit still closed after it
+ * (other requests get through). A failure while the instance is down, or its circuit open or probing,
+ * is the target's: only `queue.maxPendingHours` bounds those, or an outage would dead-letter the
+ * operations that served as probes.
+ */
+export function countsAsAttempt(outcome: ActionOutcome & { kind: 'transient' }, circuitState: string | undefined): boolean {
+  return !outcome.throttled && (circuitState === undefined || circuitState === 'closed');
+}
+
+/**
+ * A transient outcome of the last attempt `maxAttempts` allows becomes final: a dead letter with its
+ * last error. `counted: false` — the attempt does not count (see `countsAsAttempt`): release it uncounted.
+ */
+export function withinAttempts(outcome: ActionOutcome, attempts: number, maxAttempts: number, circuitState?: string): ActionOutcome & { counted: boolean } {
+  if (outcome.kind !== 'transient') return { ...outcome, counted: true };
+  if (!countsAsAttempt(outcome, circuitState)) return { ...outcome, counted: false };
+  return attempts >= maxAttempts ? { ...attemptsExhausted(attempts, outcome.error), counted: true } : { ...outcome, counted: true };
 }
 
 /**
@@ -67,7 +83,7 @@ export async function executeAction(service: EnsureService, request: StoredReque
     if (isTransient(error)) {
       const wait = Math.max(1, error.retryAfterSeconds ?? 1);
       const seconds = error.status === 429 ? wait : Math.min(wait, maxUnavailableWaitSeconds);
-      return { kind: 'transient', retryAt: new Date(Date.now() + seconds * 1000), error: `${error.code}: ${error.message}` };
+      return { kind: 'transient', retryAt: new Date(Date.now() + seconds * 1000), error: `${error.code}: ${error.message}`, throttled: error.status === 429 };
     }
     if (error instanceof ApiError) {
       const failedOnRequest = targetFailedOnRequest(error);

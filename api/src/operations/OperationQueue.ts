@@ -192,7 +192,12 @@ export class OperationQueue {
     // Ours to run now.
     let outcome;
     try {
-      outcome = withinAttempts(await executeAction(this.options.service, request, settings.retryAfterSeconds, call.requestId), operation.attempts, settings.maxAttempts);
+      outcome = withinAttempts(
+        await executeAction(this.options.service, request, settings.retryAfterSeconds, call.requestId),
+        operation.attempts,
+        settings.maxAttempts,
+        this.breakers.get(call.instance)?.snapshot().state,
+      );
     } catch (error) {
       // A bug, not a Dataverse answer: the caller gets a 500 from the error handler; remember it as such.
       await this.store.finish(operation.id, this.owner, {
@@ -204,7 +209,7 @@ export class OperationQueue {
       throw error;
     }
     if (outcome.kind === 'transient') {
-      await this.store.release(operation.id, this.owner, outcome.retryAt, outcome.error);
+      await this.store.release(operation.id, this.owner, outcome.retryAt, outcome.error, { uncounted: outcome.counted === false });
       this.wake(call.instance, operation.id, outcome.retryAt);
       observer?.accepted(call.instance, call.action);
       logger.info({ operationId: operation.id, instance: call.instance, reason: outcome.error }, 'queue: target unavailable, operation accepted for later');

@@ -158,8 +158,13 @@ CREATE INDEX IF NOT EXISTS operation_queued ON dve.operation (instance, seq) WHE
   `CREATE INDEX IF NOT EXISTS operation_running ON dve.operation (instance, lease_until) WHERE state = 'running'`,
   `CREATE INDEX IF NOT EXISTS operation_state_created ON dve.operation (state, created_at, id)`,
   `CREATE INDEX IF NOT EXISTS operation_created ON dve.operation (created_at, id)`,
-  `-- The API key that created the operation (tables from before it was recorded get the column; their rows stay NULL: admins only).
-ALTER TABLE dve.operation ADD COLUMN IF NOT EXISTS api_key_name text`,
+  `-- The API key that created the operation: tables from before it was recorded get the column, their rows stay NULL (admins
+-- only). Checked first: ALTER TABLE locks the table against every reader, even when the column exists, on each replica's start.
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = 'dve' AND table_name = 'operation' AND column_name = 'api_key_name') THEN
+    ALTER TABLE dve.operation ADD COLUMN api_key_name text;
+  END IF;
+END $$`,
   `CREATE INDEX IF NOT EXISTS operation_api_key_created ON dve.operation (api_key_name, created_at, id)`,
 ];
 
@@ -380,13 +385,17 @@ export class OperationStore {
     });
   }
 
-  /** A running operation met a transient failure: back to `queued` until `notBefore`, answered 202 from now on. */
-  async release(id: string, owner: string, notBefore: Date, error: string): Promise<boolean> {
+  /**
+   * A running operation met a transient failure: back to `queued` until `notBefore`, answered 202 from
+   * now on. `uncounted`: the attempt was the target's failure, not the operation's (see
+   * `countsAsAttempt`), and is taken off `attempts` again.
+   */
+  async release(id: string, owner: string, notBefore: Date, error: string, options: { uncounted?: boolean } = {}): Promise<boolean> {
     const { rows } = await this.db.executeSql(
       `UPDATE dve.operation SET state = 'queued', accepted = true, lease_owner = NULL, lease_until = NULL, not_before = $3::timestamptz,
-         last_error = $4, updated_at = now()
+         last_error = $4, attempts = CASE WHEN $5::boolean THEN greatest(attempts - 1, 0) ELSE attempts END, updated_at = now()
        WHERE id = $1::uuid AND state = 'running' AND lease_owner = $2 RETURNING id`,
-      [id, owner, notBefore.toISOString(), storableText(error)],
+      [id, owner, notBefore.toISOString(), storableText(error), Boolean(options.uncounted)],
     );
     return rows.length > 0;
   }

@@ -22,6 +22,8 @@ export const QueueSettingsSchema = z.strictObject({
   /**
    * Attempts an operation gets (the first included) before a failure makes it a dead letter, however
    * transient: a write that keeps failing should not hold a slot and hammer the target for days.
+   * Failures while the instance is down, throttling or its circuit open are not the operation's and do
+   * not count (see `countsAsAttempt`).
    */
   maxAttempts: z.number().int().min(1).max(1000).optional(),
   /** Hours a finished operation (and its idempotency key) is kept. */

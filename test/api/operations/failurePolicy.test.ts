@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ApiError } from '../../../api/src/core/ApiError';
+import { isTransient } from '../../../api/src/operations/ActionExecutor';
 import { EVERY_OPERATION } from '../../../api/src/operations/OperationStore';
 import { startScriptedQueue, targetFailure, until, type ScriptedQueue } from './scriptedQueue';
 
@@ -96,6 +97,39 @@ describe('failures that repeat', () => {
   });
 });
 
+describe('failures that are the target\'s, not the operation\'s', () => {
+  let circuit: 'closed' | 'half-open' = 'half-open';
+  let scripted: ScriptedQueue;
+  beforeAll(async () => {
+    scripted = await startScriptedQueue(
+      (input) => (String(input.record['lastname']).startsWith('throttled') ? new ApiError(429, 'TargetThrottled', 'slow down', undefined, 1) : targetFailure(503)),
+      { queue: { maxAttempts: 2 }, circuit: () => circuit },
+    );
+  });
+  afterAll(async () => scripted?.close());
+
+  async function attemptedAtLeast(name: string, times: number) {
+    await until(async () => ((scripted.calls.get(name) ?? 0) >= times ? true : undefined));
+  }
+
+  it('an outage (circuit not closed after the failure) does not use up attempts: the probes are not dead-lettered', async () => {
+    circuit = 'half-open';
+    const answer = await scripted.queue.accept(submit('probe'));
+    await attemptedAtLeast('probe', 4);
+    expect(await scripted.queue.get(answer.operationId, EVERY_OPERATION)).toMatchObject({ state: expect.stringMatching(/queued|running/) });
+    // Once the circuit is closed again (others get through), its failures count: 2 more and it is a dead letter.
+    circuit = 'closed';
+    expect(await finished(scripted, answer.operationId)).toMatchObject({ state: 'failed', response: { error: { code: 'OperationAttemptsExhausted' } } });
+  });
+
+  it('throttling (429) does not use up attempts', async () => {
+    circuit = 'closed';
+    const answer = await scripted.queue.accept(submit('throttled'));
+    await attemptedAtLeast('throttled', 4);
+    expect(await scripted.queue.get(answer.operationId, EVERY_OPERATION)).toMatchObject({ state: expect.stringMatching(/queued|running/) });
+  });
+});
+
 describe('queue.maxAttempts of 1', () => {
   it('makes the first transient failure at intake final', async () => {
     const scripted = await startScriptedQueue(() => targetFailure(503), { queue: { maxAttempts: 1 } });
@@ -108,8 +142,7 @@ describe('queue.maxAttempts of 1', () => {
   });
 });
 
-test('the classification: only 429 and 503 not caused by a target 500 are transient', async () => {
-  const { isTransient } = await import('../../../api/src/operations/ActionExecutor');
+test('the classification: only 429 and 503 not caused by a target 500 are transient', () => {
   expect(isTransient(targetFailure(503))).toBe(true);
   expect(isTransient(targetFailure(undefined))).toBe(true);
   expect(isTransient(targetFailure(502))).toBe(true);

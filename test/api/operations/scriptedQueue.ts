@@ -10,6 +10,7 @@ import pino from 'pino';
 import type { EnsureService, SubmitInput } from '../../../api/src/core/EnsureService';
 import { toApiError } from '../../../api/src/core/DataverseFailures';
 import { TransientError } from '../../../api/src/dataverse/DataverseErrors';
+import type { CircuitView } from '../../../api/src/operations/InstanceDrain';
 import { OperationQueue } from '../../../api/src/operations/OperationQueue';
 import { queueSettings, type QueueSettingsInput } from '../../../api/src/operations/QueueSettings';
 import { createQueue, type QueueBoss } from '../../../api/src/queue/createQueue';
@@ -31,7 +32,7 @@ export function targetFailure(status: number | undefined, message = 'target fail
   return toApiError(new TransientError({ ...(status !== undefined ? { status } : {}), code: '', message, request: { method: 'POST', path: '/api/data/v9.2/contacts' } }), 'b');
 }
 
-export async function startScriptedQueue(script: TargetScript, options: { queue?: QueueSettingsInput; databaseUrl?: string } = {}): Promise<ScriptedQueue> {
+export async function startScriptedQueue(script: TargetScript, options: { queue?: QueueSettingsInput; databaseUrl?: string; circuit?: () => CircuitView['state'] } = {}): Promise<ScriptedQueue> {
   const boss = await createQueue(options.databaseUrl ? { databaseUrl: options.databaseUrl } : { memory: true });
   const calls = new Map<string, number>();
   const service = {
@@ -56,7 +57,7 @@ export async function startScriptedQueue(script: TargetScript, options: { queue?
   const queue = await OperationQueue.start({
     boss,
     service,
-    instances: [{ name: 'b' }],
+    instances: [{ name: 'b', ...(options.circuit ? { breaker: { snapshot: () => ({ state: options.circuit!(), openUntil: undefined }) } } : {}) }],
     settings: queueSettings({ pollIntervalSeconds: 0.05, retryAfterSeconds: 1, leaseSeconds: 30, ...options.queue }),
     logger,
     exclusive: !options.databaseUrl,

@@ -298,7 +298,7 @@ function decodeSkipToken(token: string): { createdAtMs: number; id: string } {
  *         x-ms-summary: Status Code
  *       attempts:
  *         type: integer
- *         description: How many times it was run.
+ *         description: How many times it was run, not counting failures while the instance was down, throttling or its circuit open (these count toward queue.maxAttempts).
  *         x-ms-summary: Attempts
  *       lastError:
  *         type: string
