@@ -35,7 +35,10 @@ export function toApiError(error: unknown, instance: string): unknown {
   if (error instanceof TransientError) {
     // A Retry-After from the target (or an open circuit's remaining cool-down) beats our default.
     const retryAfter = error.retryAfterMs === undefined ? DEFAULT_RETRY_AFTER_SECONDS : Math.max(1, Math.ceil(error.retryAfterMs / 1000));
-    return new ApiError(503, 'TargetUnavailable', `Instance '${instance}' is unavailable right now: ${message}`, undefined, retryAfter);
+    const unavailable = new ApiError(503, 'TargetUnavailable', `Instance '${instance}' is unavailable right now: ${message}`, undefined, retryAfter);
+    // The target's own failure stays attached: the queue tells a 500 about this request from an outage by it.
+    unavailable.cause = error;
+    return unavailable;
   }
   if (error instanceof UnauthorizedError || error instanceof ForbiddenError) {
     return new ApiError(502, 'TargetUnavailable', `Instance '${instance}' refused this service's credentials or privileges (HTTP ${error.status}). Check the application user and its security role.`);

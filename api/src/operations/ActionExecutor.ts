@@ -2,18 +2,71 @@
  * Runs one stored action through the `EnsureService` and sorts its outcome into what the queue does
  * next: a final answer (the result, or a permanent error with the status the caller should see), or a
  * transient failure (target down, throttled, circuit open) to retry later, not before `retryAt`.
+ * `isTransient` is the one place the queue decides which failures are worth another attempt, and
+ * `withinAttempts` where a transient one stops being retried (`queue.maxAttempts`).
  */
 import { ApiError } from '../core/ApiError';
+import { dataverseMessage } from '../core/DataverseFailures';
 import type { CallContext, EnsureService } from '../core/EnsureService';
+import { TransientError } from '../dataverse/DataverseErrors';
+import { CircuitOpenError } from '../resilience/CircuitOpenError';
 import type { StoredRequest } from './OperationRequest';
 
 export type ActionOutcome =
   | { kind: 'final'; succeeded: boolean; status: number; body: unknown; error?: string }
-  | { kind: 'transient'; retryAt: Date; error: string };
+  | { kind: 'transient'; retryAt: Date; error: string; throttled: boolean };
 
-/** 429 (throttled) and 503 (unavailable, circuit open, retries exhausted) are worth waiting for. */
+/**
+ * The target's own answer behind a 503, when it answered 500 Internal Server Error: Dataverse answers
+ * 500 for what a request carries (a plug-in's exception, a value it cannot process), and that answer
+ * repeats on every attempt. The resilience policy has already retried it; waiting longer only holds a
+ * drain slot and hammers the target. Not a 503, 429, timeout, lost connection or open circuit.
+ */
+function targetFailedOnRequest(error: ApiError): TransientError | undefined {
+  const cause = error.cause;
+  return cause instanceof TransientError && !(cause instanceof CircuitOpenError) && cause.status === 500 ? cause : undefined;
+}
+
+/**
+ * Worth waiting for: 429 (throttled) and 503 (no answer, timeout, circuit open, 502–504 from the
+ * target, retries exhausted) — except a 500 the target answered (`targetFailedOnRequest`). Everything
+ * else is final: an answer about the request.
+ */
 export function isTransient(error: unknown): error is ApiError {
-  return error instanceof ApiError && (error.status === 429 || error.status === 503);
+  return error instanceof ApiError && (error.status === 429 || (error.status === 503 && !targetFailedOnRequest(error)));
+}
+
+/** The final answer of a request the target failed with 500 (see `targetFailedOnRequest`). */
+function targetFailure(instance: string, cause: TransientError): ActionOutcome {
+  const message = `Instance '${instance}' answered HTTP 500 (Internal Server Error) for this request: ${dataverseMessage(cause)}. Not retried automatically: an error the target reports for what a request carries repeats on every attempt. Fix the cause, then send it again.`;
+  return { kind: 'final', succeeded: false, status: 502, body: { error: { code: 'TargetFailed', message } }, error: `TargetFailed: HTTP 500: ${dataverseMessage(cause)}` };
+}
+
+/** A dead letter after `attempts` attempts (`queue.maxAttempts`), with the last error met. */
+export function attemptsExhausted(attempts: number, lastError: string): ActionOutcome & { kind: 'final' } {
+  const message = `The operation was attempted ${attempts} times (queue.maxAttempts) and was not applied; the last error: ${lastError}. Replay it with POST /v1/operations/{id}/retry once the cause is fixed.`;
+  return { kind: 'final', succeeded: false, status: 504, body: { error: { code: 'OperationAttemptsExhausted', message } }, error: lastError };
+}
+
+/**
+ * Whether a transient failure is the operation's own and counts toward `queue.maxAttempts`: not
+ * throttling (service protection is about load), and the instance's circuit still closed after it
+ * (other requests get through). A failure while the instance is down, or its circuit open or probing,
+ * is the target's: only `queue.maxPendingHours` bounds those, or an outage would dead-letter the
+ * operations that served as probes.
+ */
+export function countsAsAttempt(outcome: ActionOutcome & { kind: 'transient' }, circuitState: string | undefined): boolean {
+  return !outcome.throttled && (circuitState === undefined || circuitState === 'closed');
+}
+
+/**
+ * A transient outcome of the last attempt `maxAttempts` allows becomes final: a dead letter with its
+ * last error. `counted: false` — the attempt does not count (see `countsAsAttempt`): release it uncounted.
+ */
+export function withinAttempts(outcome: ActionOutcome, attempts: number, maxAttempts: number, circuitState?: string): ActionOutcome & { counted: boolean } {
+  if (outcome.kind !== 'transient') return { ...outcome, counted: true };
+  if (!countsAsAttempt(outcome, circuitState)) return { ...outcome, counted: false };
+  return attempts >= maxAttempts ? { ...attemptsExhausted(attempts, outcome.error), counted: true } : { ...outcome, counted: true };
 }
 
 /**
@@ -30,9 +83,13 @@ export async function executeAction(service: EnsureService, request: StoredReque
     if (isTransient(error)) {
       const wait = Math.max(1, error.retryAfterSeconds ?? 1);
       const seconds = error.status === 429 ? wait : Math.min(wait, maxUnavailableWaitSeconds);
-      return { kind: 'transient', retryAt: new Date(Date.now() + seconds * 1000), error: `${error.code}: ${error.message}` };
+      return { kind: 'transient', retryAt: new Date(Date.now() + seconds * 1000), error: `${error.code}: ${error.message}`, throttled: error.status === 429 };
     }
-    if (error instanceof ApiError) return { kind: 'final', succeeded: false, status: error.status, body: error.toBody(), error: `${error.code}: ${error.message}` };
+    if (error instanceof ApiError) {
+      const failedOnRequest = targetFailedOnRequest(error);
+      if (failedOnRequest) return targetFailure(request.instance, failedOnRequest);
+      return { kind: 'final', succeeded: false, status: error.status, body: error.toBody(), error: `${error.code}: ${error.message}` };
+    }
     throw error;
   }
 }

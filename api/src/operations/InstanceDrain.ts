@@ -17,7 +17,7 @@ import { withinHint, type ParallelismHint } from '../resilience/RecommendedParal
 
 /** What the queue reads of a circuit: whether to send now, and until when not. */
 export type CircuitView = Pick<BreakerSnapshot, 'state' | 'openUntil'>;
-import { executeAction } from './ActionExecutor';
+import { attemptsExhausted, executeAction, withinAttempts, type ActionOutcome } from './ActionExecutor';
 import type { OperationStore, OperationRecord } from './OperationStore';
 import type { QueueSettings } from './QueueSettings';
 
@@ -103,7 +103,8 @@ export class InstanceDrain {
     await Promise.race([Promise.allSettled(pending.map(([, run]) => run)), new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
     clearTimeout(timer);
     for (const id of this.sending) {
-      await this.options.store.release(id, this.options.owner, new Date(), 'the process stopped while running it').catch(() => false);
+      // Not the operation's failure: the attempt does not count toward queue.maxAttempts.
+      await this.options.store.release(id, this.options.owner, new Date(), 'the process stopped while running it', { uncounted: true }).catch(() => false);
     }
     // Those already answered are only being recorded: let that finish.
     await Promise.allSettled([...this.inFlight].filter(([id]) => !this.sending.has(id)).map(([, run]) => run));
@@ -191,9 +192,18 @@ export class InstanceDrain {
 
   private async execute(operation: OperationRecord): Promise<void> {
     const { service, store, owner, settings, observer, instance } = this.options;
-    let outcome;
+    let outcome: ActionOutcome & { counted?: boolean };
     try {
-      outcome = await executeAction(service, operation.request, settings.retryAfterSeconds, `op-${operation.id}`);
+      outcome =
+        operation.attempts > settings.maxAttempts
+          ? // Claimed again and again without an outcome (its process stopped or crashed while running it): not run again.
+            attemptsExhausted(operation.attempts - 1, operation.lastError ?? 'none recorded: the process running it stopped each time')
+          : withinAttempts(
+              await executeAction(service, operation.request, settings.retryAfterSeconds, `op-${operation.id}`),
+              operation.attempts,
+              settings.maxAttempts,
+              this.options.breaker?.snapshot().state,
+            );
     } catch (error) {
       this.options.logger.error({ err: error, operationId: operation.id }, 'queue: unexpected error running an operation; it is dead-lettered');
       outcome = {
@@ -208,7 +218,7 @@ export class InstanceDrain {
     this.sending.delete(operation.id);
     this.notify();
     if (outcome.kind === 'transient') {
-      if (await store.release(operation.id, owner, outcome.retryAt, outcome.error)) this.options.wake(instance, operation.id, outcome.retryAt);
+      if (await store.release(operation.id, owner, outcome.retryAt, outcome.error, { uncounted: outcome.counted === false })) this.options.wake(instance, operation.id, outcome.retryAt);
       return;
     }
     const done = await store.finish(

@@ -11,11 +11,22 @@ import type PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
 import { ApiError } from '../core/ApiError';
 import type { EnsureService } from '../core/EnsureService';
-import { executeAction } from './ActionExecutor';
+import { executeAction, withinAttempts } from './ActionExecutor';
 import type { ParallelismHint } from '../resilience/RecommendedParallelism';
 import { InstanceDrain, type CircuitView, type OperationObserver } from './InstanceDrain';
 import { idempotencyKey, laneOf, requestHash, type ActionInputs, type ActionName, type StoredRequest } from './OperationRequest';
-import { OPERATION_TABLE, OperationStore, PG_BOSS_CHURN_TABLES, vacuumEmbeddedDatabase, type ListQuery, type OperationCounts, type OperationRecord } from './OperationStore';
+import {
+  OPERATION_TABLE,
+  OperationStore,
+  PG_BOSS_CHURN_TABLES,
+  vacuumEmbeddedDatabase,
+  type InsertResult,
+  type ListQuery,
+  type OperationCounts,
+  type OperationRecord,
+  type OperationScope,
+} from './OperationStore';
+import { UnstorableValueError } from './StorableText';
 import type { QueueSettings } from './QueueSettings';
 import { WakeUps } from './WakeUps';
 import { ensureQueue } from '../queue/createQueue';
@@ -27,7 +38,7 @@ export interface ActionCall<A extends ActionName = ActionName> {
   /** `ec_origin` for stubs. */
   origin: string;
   requestId?: string;
-  /** The API key's name: scopes `Idempotency-Key`. */
+  /** The API key's name: the operation's owner; scopes its idempotency key. */
   apiKeyName?: string;
   /** Power Automate's run id, part of a derived idempotency key. */
   runId?: string;
@@ -137,17 +148,25 @@ export class OperationQueue {
       action: call.action,
       instance: call.instance,
     });
-    const inserted = await this.store.insert({
-      id,
-      idempotencyKey: key,
-      requestHash: hash,
-      request,
-      lane: laneOf(request, id),
-      queue: Boolean(call.respondAsync) || circuitOpen,
-      ...(circuitOpen && circuit?.openUntil ? { notBefore: new Date(circuit.openUntil) } : {}),
-      owner: this.owner,
-      leaseSeconds: settings.leaseSeconds,
-    });
+    let inserted: InsertResult;
+    try {
+      inserted = await this.store.insert({
+        id,
+        idempotencyKey: key,
+        requestHash: hash,
+        request,
+        lane: laneOf(request, id),
+        queue: Boolean(call.respondAsync) || circuitOpen,
+        ...(circuitOpen && circuit?.openUntil ? { notBefore: new Date(circuit.openUntil) } : {}),
+        owner: this.owner,
+        leaseSeconds: settings.leaseSeconds,
+        ...(call.apiKeyName !== undefined ? { apiKeyName: call.apiKeyName } : {}),
+      });
+    } catch (error) {
+      // A value the database refuses: this request's fault alone, never a 500.
+      if (error instanceof UnstorableValueError) throw new ApiError(400, 'InvalidRequest', error.message, error.field);
+      throw error;
+    }
 
     if (inserted.kind === 'existing') {
       const earlier = inserted.operation;
@@ -173,7 +192,12 @@ export class OperationQueue {
     // Ours to run now.
     let outcome;
     try {
-      outcome = await executeAction(this.options.service, request, settings.retryAfterSeconds, call.requestId);
+      outcome = withinAttempts(
+        await executeAction(this.options.service, request, settings.retryAfterSeconds, call.requestId),
+        operation.attempts,
+        settings.maxAttempts,
+        this.breakers.get(call.instance)?.snapshot().state,
+      );
     } catch (error) {
       // A bug, not a Dataverse answer: the caller gets a 500 from the error handler; remember it as such.
       await this.store.finish(operation.id, this.owner, {
@@ -185,7 +209,7 @@ export class OperationQueue {
       throw error;
     }
     if (outcome.kind === 'transient') {
-      await this.store.release(operation.id, this.owner, outcome.retryAt, outcome.error);
+      await this.store.release(operation.id, this.owner, outcome.retryAt, outcome.error, { uncounted: outcome.counted === false });
       this.wake(call.instance, operation.id, outcome.retryAt);
       observer?.accepted(call.instance, call.action);
       logger.info({ operationId: operation.id, instance: call.instance, reason: outcome.error }, 'queue: target unavailable, operation accepted for later');
@@ -209,23 +233,39 @@ export class OperationQueue {
     return { kind: 'final', operationId: operation.id, status: operation.status ?? 500, body: operation.response, replayed };
   }
 
-  get(id: string): Promise<OperationRecord | undefined> {
-    return this.store.get(id);
+  /** The operation, when `scope` may see it: another key's is as unknown as a missing one. */
+  get(id: string, scope: OperationScope): Promise<OperationRecord | undefined> {
+    return this.store.get(id, scope);
   }
 
-  list(query: ListQuery): Promise<OperationRecord[]> {
-    return this.store.list(query);
+  list(query: ListQuery, scope: OperationScope): Promise<OperationRecord[]> {
+    return this.store.list(query, scope);
   }
 
   counts(): Promise<OperationCounts> {
     return this.store.counts();
   }
 
-  /** Replays a dead letter: `undefined` when there is no such failed operation. */
-  async retry(id: string): Promise<OperationRecord | undefined> {
-    const operation = await this.store.requeue(id);
+  /** Replays a dead letter `scope` may see: `undefined` when there is no such failed operation. */
+  async retry(id: string, scope: OperationScope): Promise<OperationRecord | undefined> {
+    const operation = await this.store.requeue(id, scope);
     if (operation) this.wake(operation.instance, operation.id);
     return operation;
+  }
+
+  /**
+   * Cancels a queued operation `scope` may see: it never runs, and its poller gets 409
+   * `OperationCancelled`. `undefined` when there is no such queued operation (running, finished, or not
+   * the caller's). The next operation of its record no longer waits for it.
+   */
+  async cancel(id: string, scope: OperationScope, by: string): Promise<OperationRecord | undefined> {
+    // The owner learns that it was cancelled, not the name of another key that did it (that is logged).
+    const who = scope.admin ? 'an administrator or its own API key' : 'the API key that created it';
+    const cancelled = await this.store.cancel(id, scope, `The operation was cancelled by ${who} before it ran; it was not applied.`);
+    if (!cancelled) return undefined;
+    this.options.logger.info({ operationId: id, instance: cancelled.operation.instance, by }, 'queue: operation cancelled');
+    if (cancelled.next) this.wake(cancelled.operation.instance, cancelled.next);
+    return cancelled.operation;
   }
 
   /** Wakes the worker of `instance` for an operation, now or at `notBefore` (sent after the answer, batched). */

@@ -70,14 +70,17 @@ export function laneOf(request: StoredRequest, operationId: string): string {
 }
 
 /**
- * The idempotency key of a request. With an `Idempotency-Key` header: that value, scoped to the API
- * key that sent it, the instance and the action. Without: derived from the request itself (instance,
- * action, table, record key, payload) and the Power Automate run that sent it, so a platform retry of
- * one action is one write while two runs creating identical records stay two.
+ * The idempotency key of a request, always scoped to the API key that sent it (an operation belongs to
+ * its key: another key's identical request is another operation). With an `Idempotency-Key` header:
+ * that value, the instance and the action. Without: derived from the request itself (instance, action,
+ * table, record key, payload) and the Power Automate run that sent it, so a platform retry of one
+ * action is one write while two runs creating identical records stay two.
  */
 export function idempotencyKey(options: { header?: string; apiKeyName?: string; runId?: string; requestHash: string; action: ActionName; instance: string }): string {
   if (options.header !== undefined) return `h:${sha256(canonicalJson([options.apiKeyName ?? '', options.instance, options.action, options.header]))}`;
-  return `d:${sha256(canonicalJson([options.requestHash, options.runId ?? '']))}`;
+  // Without a key name (the queue used without HTTP) the key is what it was before keys were part of it.
+  const parts = options.apiKeyName === undefined ? [options.requestHash, options.runId ?? ''] : [options.requestHash, options.runId ?? '', options.apiKeyName];
+  return `d:${sha256(canonicalJson(parts))}`;
 }
 
 export function isDerivedKey(key: string): boolean {

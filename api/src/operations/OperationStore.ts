@@ -8,15 +8,32 @@
  */
 import { ensureDveTables, type SqlDatabase } from '../queue/SqlDatabase';
 import { isDerivedKey, type StoredRequest } from './OperationRequest';
-import { TickBatcher } from './TickBatcher';
+import { findUnstorableText, isDataException, storableText, storableValue, UnstorableValueError } from './StorableText';
+import { ItemFailure, TickBatcher } from './TickBatcher';
 
 /**
  * `queued` (waiting: accepted with 202, or behind an earlier operation on the same record);
  * `running` (claimed by one process until its lease ends); `succeeded`; `rejected` (a permanent error
- * the caller was told at once); `failed` (a dead letter: accepted, then failed permanently or expired).
+ * the caller was told at once); `failed` (a dead letter: accepted, then failed permanently, ran out of
+ * attempts or expired); `cancelled` (taken out of the queue before it ran; never runs).
  */
-export type OperationState = 'queued' | 'running' | 'succeeded' | 'rejected' | 'failed';
-export const OPERATION_STATES: readonly OperationState[] = ['queued', 'running', 'succeeded', 'rejected', 'failed'];
+export type OperationState = 'queued' | 'running' | 'succeeded' | 'rejected' | 'failed' | 'cancelled';
+export const OPERATION_STATES: readonly OperationState[] = ['queued', 'running', 'succeeded', 'rejected', 'failed', 'cancelled'];
+
+/**
+ * Whose operations a caller sees and acts on: those its API key created, or (`admin`) every one,
+ * including those recorded before operations had an owner (`apiKeyName` null).
+ */
+export type OperationScope = { admin: true } | { admin?: false; apiKeyName: string };
+export const EVERY_OPERATION: OperationScope = { admin: true };
+
+/** The owner a statement filters on: null for an admin (no filter). */
+function ownerFilter(scope: OperationScope): string | null {
+  return scope.admin ? null : scope.apiKeyName;
+}
+
+/** The answer a cancelled operation gives its poller (`GET /v1/operations/{id}`). */
+export const CANCELLED_STATUS = 409;
 
 export interface OperationRecord {
   id: string;
@@ -34,6 +51,8 @@ export interface OperationRecord {
   lastError: string | null;
   /** Set when the first answer was 202: the caller polls, and a permanent failure is a dead letter. */
   accepted: boolean;
+  /** The name of the API key that created it; null for operations recorded before owners were. */
+  apiKeyName: string | null;
   createdAt: Date;
   updatedAt: Date;
   finishedAt: Date | null;
@@ -52,6 +71,8 @@ export interface NewOperation {
   notBefore?: Date;
   owner: string;
   leaseSeconds: number;
+  /** The API key that sent it: only that key (and admins) sees the operation. */
+  apiKeyName?: string;
 }
 
 export type InsertResult =
@@ -98,7 +119,7 @@ function columns(alias = ''): string {
   return `${a}id::text AS id, ${a}instance AS instance, ${a}action AS action, ${a}lane AS lane, ${a}request AS request, ${a}request_hash AS request_hash,
   ${a}state AS state, ${a}status AS status, ${a}response AS response, ${a}attempts AS attempts, ${a}last_error AS last_error, ${a}accepted AS accepted,
   extract(epoch from ${a}created_at) * 1000 AS created_ms, extract(epoch from ${a}updated_at) * 1000 AS updated_ms,
-  extract(epoch from ${a}finished_at) * 1000 AS finished_ms, extract(epoch from ${a}not_before) * 1000 AS not_before_ms`;
+  extract(epoch from ${a}finished_at) * 1000 AS finished_ms, extract(epoch from ${a}not_before) * 1000 AS not_before_ms, ${a}api_key_name AS api_key_name`;
 }
 const COLUMNS = columns();
 
@@ -137,6 +158,14 @@ CREATE INDEX IF NOT EXISTS operation_queued ON dve.operation (instance, seq) WHE
   `CREATE INDEX IF NOT EXISTS operation_running ON dve.operation (instance, lease_until) WHERE state = 'running'`,
   `CREATE INDEX IF NOT EXISTS operation_state_created ON dve.operation (state, created_at, id)`,
   `CREATE INDEX IF NOT EXISTS operation_created ON dve.operation (created_at, id)`,
+  `-- The API key that created the operation: tables from before it was recorded get the column, their rows stay NULL (admins
+-- only). Checked first: ALTER TABLE locks the table against every reader, even when the column exists, on each replica's start.
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = 'dve' AND table_name = 'operation' AND column_name = 'api_key_name') THEN
+    ALTER TABLE dve.operation ADD COLUMN api_key_name text;
+  END IF;
+END $$`,
+  `CREATE INDEX IF NOT EXISTS operation_api_key_created ON dve.operation (api_key_name, created_at, id)`,
 ];
 
 export class OperationStore {
@@ -157,9 +186,12 @@ export class OperationStore {
    * when it may run now — not asked to queue, and no earlier operation of its lane pending — else
    * `queued`. A derived idempotency key held by a finished operation with a later one in its lane is
    * retired on the repeat (`retireDerivedKey`). The inserts of one event-loop turn share one statement
-   * (see TickBatcher).
+   * (see TickBatcher). A request the database cannot store fails alone with `UnstorableValueError`.
    */
   async insert(operation: NewOperation): Promise<InsertResult> {
+    // Refused here, alone, rather than failing the statement it would share with other requests.
+    const unstorable = findUnstorableText(operation.request.input, 'body');
+    if (unstorable) throw unstorable;
     const row = await this.inserts.add(operation);
     if (row) {
       const inserted = insertedRecord(operation, row);
@@ -192,25 +224,41 @@ export class OperationStore {
     return rows.length > 0;
   }
 
-  private async insertBatch(operations: NewOperation[]): Promise<Array<Record<string, unknown> | undefined>> {
+  /**
+   * One statement for the batch. When it fails, each operation is inserted alone, in order: a row the
+   * database refuses then fails only its own request, and the others are inserted as if alone.
+   */
+  private async insertBatch(operations: NewOperation[]): Promise<Array<Record<string, unknown> | undefined | ItemFailure>> {
+    try {
+      return await this.insertRows(operations);
+    } catch (error) {
+      if (operations.length === 1) return [new ItemFailure(unstorableOr(error))];
+      const results: Array<Record<string, unknown> | undefined | ItemFailure> = [];
+      for (const operation of operations) results.push(await this.insertRows([operation]).then(([row]) => row, (alone: unknown) => new ItemFailure(unstorableOr(alone))));
+      return results;
+    }
+  }
+
+  private async insertRows(operations: NewOperation[]): Promise<Array<Record<string, unknown> | undefined>> {
     // Arrays, not a joined record set: every lookup stays an index lookup (the planner cannot size a
     // record set, and would scan the table to join it).
     const column = <T>(pick: (operation: NewOperation) => T) => operations.map(pick);
     const { rows } = await this.db.executeSql(
       `WITH input AS (
-         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::boolean[], $8::timestamptz[])
-           WITH ORDINALITY AS x(id, idempotency_key, request_hash, instance, action, lane, queue, not_before, ord)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::boolean[], $8::timestamptz[], $12::text[])
+           WITH ORDINALITY AS x(id, idempotency_key, request_hash, instance, action, lane, queue, not_before, api_key_name, ord)
        ), lanes AS (
          SELECT i.id, EXISTS (SELECT 1 FROM dve.operation o WHERE o.lane = i.lane AND o.state IN ${PENDING}) AS busy FROM input i
        )
-       INSERT INTO dve.operation AS op (id, idempotency_key, request_hash, instance, action, lane, request, state, accepted, lease_owner, lease_until, not_before, attempts)
+       INSERT INTO dve.operation AS op (id, idempotency_key, request_hash, instance, action, lane, request, state, accepted, lease_owner, lease_until, not_before, attempts, api_key_name)
        SELECT i.id, i.idempotency_key, i.request_hash, i.instance, i.action, i.lane, ($9::jsonb) -> (i.ord::int - 1),
          CASE WHEN i.queue OR l.busy THEN 'queued' ELSE 'running' END,
          i.queue OR l.busy,
          CASE WHEN i.queue OR l.busy THEN NULL ELSE $10 END,
          CASE WHEN i.queue OR l.busy THEN NULL ELSE now() + make_interval(secs => $11) END,
          i.not_before,
-         CASE WHEN i.queue OR l.busy THEN 0 ELSE 1 END
+         CASE WHEN i.queue OR l.busy THEN 0 ELSE 1 END,
+         i.api_key_name
        FROM input i JOIN lanes l ON l.id = i.id ORDER BY i.ord
        ON CONFLICT (idempotency_key) DO NOTHING
        RETURNING op.id::text AS id, op.state, op.accepted, op.attempts, extract(epoch from op.created_at) * 1000 AS created_ms,
@@ -228,14 +276,16 @@ export class OperationStore {
         // One process, one lease length: the same for every operation of the batch.
         operations[0]!.owner,
         operations[0]!.leaseSeconds,
+        column((o) => o.apiKeyName ?? null),
       ],
     );
     const byId = new Map(rows.map((row) => [row.id as string, row]));
     return operations.map((operation) => byId.get(operation.id));
   }
 
-  async get(id: string): Promise<OperationRecord | undefined> {
-    const { rows } = await this.db.executeSql(`SELECT ${COLUMNS} FROM dve.operation WHERE id = $1::uuid`, [id]);
+  /** The operation, if it exists and `scope` may see it (another key's operation is as unknown as a missing one). */
+  async get(id: string, scope: OperationScope = EVERY_OPERATION): Promise<OperationRecord | undefined> {
+    const { rows } = await this.db.executeSql(`SELECT ${COLUMNS} FROM dve.operation WHERE id = $1::uuid AND ($2::text IS NULL OR api_key_name = $2)`, [id, ownerFilter(scope)]);
     return rows[0] ? toRecord(rows[0]) : undefined;
   }
 
@@ -273,7 +323,39 @@ export class OperationStore {
     return (options.background ? this.backgroundFinishes : this.finishes).add({ id, owner, finish });
   }
 
-  private async finishBatch(items: PendingFinish[]): Promise<FinishResult[]> {
+  /**
+   * One statement for the batch. When it fails, each finish is recorded alone, so one answer the
+   * database refuses cannot keep the others running (they would be run again when their lease ends).
+   */
+  private async finishBatch(items: PendingFinish[]): Promise<Array<FinishResult | ItemFailure>> {
+    try {
+      return await this.finishRows(items);
+    } catch {
+      const results: Array<FinishResult | ItemFailure> = [];
+      for (const item of items) results.push(await this.finishAlone(item));
+      return results;
+    }
+  }
+
+  /**
+   * A finish on its own. An answer holding what the database cannot store (U+0000 or a lone surrogate,
+   * say, echoed from a record) is recorded with those characters replaced: the outcome is what must
+   * not be lost (the write was applied or refused), not those characters.
+   */
+  private async finishAlone(item: PendingFinish): Promise<FinishResult | ItemFailure> {
+    try {
+      return (await this.finishRows([item]))[0]!;
+    } catch (error) {
+      if (!isDataException(error)) return new ItemFailure(error);
+      try {
+        return (await this.finishRows([{ ...item, finish: { ...item.finish, response: storableValue(item.finish.response) } }]))[0]!;
+      } catch (again) {
+        return new ItemFailure(again);
+      }
+    }
+  }
+
+  private async finishRows(items: PendingFinish[]): Promise<FinishResult[]> {
     const { rows } = await this.db.executeSql(
       `WITH done AS (
          UPDATE dve.operation o SET state = k.state, status = k.status, response = k.response, last_error = k.error,
@@ -292,7 +374,7 @@ export class OperationStore {
         items.map((item) => item.finish.status),
         // One JSON text per operation: json[] keeps each answer's text byte for byte.
         items.map((item) => JSON.stringify(item.finish.response ?? null)),
-        items.map((item) => item.finish.error ?? null),
+        items.map((item) => (item.finish.error === undefined ? null : storableText(item.finish.error))),
       ],
     );
     const byId = new Map(rows.map((row) => [row.id as string, row.next as string | null]));
@@ -303,25 +385,52 @@ export class OperationStore {
     });
   }
 
-  /** A running operation met a transient failure: back to `queued` until `notBefore`, answered 202 from now on. */
-  async release(id: string, owner: string, notBefore: Date, error: string): Promise<boolean> {
+  /**
+   * A running operation met a transient failure: back to `queued` until `notBefore`, answered 202 from
+   * now on. `uncounted`: the attempt was the target's failure, not the operation's (see
+   * `countsAsAttempt`), and is taken off `attempts` again.
+   */
+  async release(id: string, owner: string, notBefore: Date, error: string, options: { uncounted?: boolean } = {}): Promise<boolean> {
     const { rows } = await this.db.executeSql(
       `UPDATE dve.operation SET state = 'queued', accepted = true, lease_owner = NULL, lease_until = NULL, not_before = $3::timestamptz,
-         last_error = $4, updated_at = now()
+         last_error = $4, attempts = CASE WHEN $5::boolean THEN greatest(attempts - 1, 0) ELSE attempts END, updated_at = now()
        WHERE id = $1::uuid AND state = 'running' AND lease_owner = $2 RETURNING id`,
-      [id, owner, notBefore.toISOString(), error],
+      [id, owner, notBefore.toISOString(), storableText(error), Boolean(options.uncounted)],
     );
     return rows.length > 0;
   }
 
-  /** Puts a dead letter back in the queue (`POST /v1/operations/{id}/retry`). */
-  async requeue(id: string): Promise<OperationRecord | undefined> {
+  /**
+   * Puts a dead letter `scope` may see back in the queue (`POST /v1/operations/{id}/retry`), with a
+   * fresh count of attempts (`queue.maxAttempts`).
+   */
+  async requeue(id: string, scope: OperationScope = EVERY_OPERATION): Promise<OperationRecord | undefined> {
     const { rows } = await this.db.executeSql(
-      `UPDATE dve.operation SET state = 'queued', status = NULL, response = NULL, not_before = NULL, finished_at = NULL, updated_at = now()
-       WHERE id = $1::uuid AND state = 'failed' RETURNING ${COLUMNS}`,
-      [id],
+      `UPDATE dve.operation SET state = 'queued', status = NULL, response = NULL, not_before = NULL, finished_at = NULL, attempts = 0, updated_at = now()
+       WHERE id = $1::uuid AND state = 'failed' AND ($2::text IS NULL OR api_key_name = $2) RETURNING ${COLUMNS}`,
+      [id, ownerFilter(scope)],
     );
     return rows[0] ? toRecord(rows[0]) : undefined;
+  }
+
+  /**
+   * Cancels a queued operation `scope` may see (`POST /v1/operations/{id}/cancel`): it never runs, and
+   * its poller gets `409 OperationCancelled`. Conditional on `queued`, so a drain claiming it at the same
+   * moment and this cancel cannot both win. `next`: the lane's next queued operation, to wake.
+   */
+  async cancel(id: string, scope: OperationScope, message: string): Promise<{ operation: OperationRecord; next?: string } | undefined> {
+    const { rows } = await this.db.executeSql(
+      `UPDATE dve.operation o SET state = 'cancelled', status = ${CANCELLED_STATUS},
+         response = json_build_object('error', json_build_object('code', 'OperationCancelled', 'message', $3::text)),
+         last_error = 'cancelled', lease_owner = NULL, lease_until = NULL, not_before = NULL, finished_at = now(), updated_at = now()
+       WHERE o.id = $1::uuid AND o.state = 'queued' AND ($2::text IS NULL OR o.api_key_name = $2)
+       RETURNING ${columns('o')},
+         (SELECT n.id::text FROM dve.operation n WHERE n.lane = o.lane AND n.seq > o.seq AND n.state = 'queued' ORDER BY n.seq LIMIT 1) AS next`,
+      [id, ownerFilter(scope), storableText(message)],
+    );
+    if (!rows[0]) return undefined;
+    const next = rows[0].next as string | null;
+    return next ? { operation: toRecord(rows[0]), next } : { operation: toRecord(rows[0]) };
   }
 
   /**
@@ -370,9 +479,14 @@ export class OperationStore {
     return rows.length;
   }
 
-  async list(query: ListQuery): Promise<OperationRecord[]> {
+  async list(query: ListQuery, scope: OperationScope = EVERY_OPERATION): Promise<OperationRecord[]> {
     const conditions: string[] = [];
     const values: unknown[] = [];
+    const owner = ownerFilter(scope);
+    if (owner !== null) {
+      values.push(owner);
+      conditions.push(`api_key_name = $${values.length}`);
+    }
     if (query.state) {
       values.push(query.state);
       conditions.push(`state = $${values.length}`);
@@ -424,7 +538,7 @@ export class OperationStore {
       [String(settings.maxPendingHours), settings.maxPendingHours * 3600],
     );
     await this.db.executeSql(
-      `DELETE FROM dve.operation WHERE (state IN ('succeeded', 'rejected') AND finished_at < now() - make_interval(secs => $1))
+      `DELETE FROM dve.operation WHERE (state IN ('succeeded', 'rejected', 'cancelled') AND finished_at < now() - make_interval(secs => $1))
          OR (state = 'failed' AND finished_at < now() - make_interval(secs => $2))`,
       [settings.completedRetentionHours * 3600, settings.deadLetterRetentionDays * 86400],
     );
@@ -473,6 +587,7 @@ function insertedRecord(operation: NewOperation, row: Record<string, unknown>): 
     attempts: Number(row.attempts),
     lastError: null,
     accepted: Boolean(row.accepted),
+    apiKeyName: operation.apiKeyName ?? null,
     createdAt,
     updatedAt: createdAt,
     finishedAt: null,
@@ -494,9 +609,16 @@ function toRecord(row: Record<string, unknown>): OperationRecord {
     attempts: Number(row.attempts),
     lastError: (row.last_error as string | null) ?? null,
     accepted: Boolean(row.accepted),
+    apiKeyName: (row.api_key_name as string | null) ?? null,
     createdAt: toDate(row.created_ms)!,
     updatedAt: toDate(row.updated_ms)!,
     finishedAt: toDate(row.finished_ms),
     notBefore: toDate(row.not_before_ms),
   };
+}
+
+/** A data exception (a value the database refuses) as the caller's 400, naming the body; other errors unchanged. */
+function unstorableOr(error: unknown): unknown {
+  if (!isDataException(error)) return error;
+  return new UnstorableValueError('body', `cannot be stored: ${storableText((error as Error).message)}`);
 }

@@ -19,6 +19,13 @@ export const QueueSettingsSchema = z.strictObject({
   retryAfterSeconds: z.number().int().min(1).max(3600).optional(),
   /** Hours a transient failure (target down, throttled) is retried before the operation is dead-lettered. */
   maxPendingHours: z.number().min(0.01).max(24 * 90).optional(),
+  /**
+   * Attempts an operation gets (the first included) before a failure makes it a dead letter, however
+   * transient: a write that keeps failing should not hold a slot and hammer the target for days.
+   * Failures while the instance is down, throttling or its circuit open are not the operation's and do
+   * not count (see `countsAsAttempt`).
+   */
+  maxAttempts: z.number().int().min(1).max(1000).optional(),
   /** Hours a finished operation (and its idempotency key) is kept. */
   completedRetentionHours: z.number().min(0.01).max(24 * 90).optional(),
   /** Days a dead letter (failed operation) is kept for `POST /v1/operations/{id}/retry`. */
@@ -36,6 +43,7 @@ export const QUEUE_DEFAULTS: QueueSettings = {
   leaseSeconds: 120,
   retryAfterSeconds: 5,
   maxPendingHours: 72,
+  maxAttempts: 10,
   completedRetentionHours: 24,
   deadLetterRetentionDays: 14,
 };

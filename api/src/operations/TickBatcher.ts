@@ -4,6 +4,11 @@
  * concurrent requests share a statement instead of queueing one behind the other — group commit, as
  * the local Dataverse does for its journal. A batch runs only after the previous one finished.
  */
+/** A batch result that fails only its own call (the other calls of the batch get theirs). */
+export class ItemFailure {
+  constructor(readonly error: unknown) {}
+}
+
 export class TickBatcher<T, R> {
   private pending: Array<{ item: T; resolve: (result: R) => void; reject: (error: unknown) => void }> = [];
   private scheduled = false;
@@ -16,7 +21,7 @@ export class TickBatcher<T, R> {
    * statements) — for work no caller is waiting on, such as finishing operations answered 202.
    */
   constructor(
-    private readonly run: (items: T[]) => Promise<R[]>,
+    private readonly run: (items: T[]) => Promise<Array<R | ItemFailure>>,
     private readonly maxBatch = 200,
     private readonly lingerMs = 0,
   ) {}
@@ -52,7 +57,11 @@ export class TickBatcher<T, R> {
       const batch = this.pending.splice(0, this.maxBatch);
       try {
         const results = await this.run(batch.map((entry) => entry.item));
-        batch.forEach((entry, i) => entry.resolve(results[i]!));
+        batch.forEach((entry, i) => {
+          const result = results[i]!;
+          if (result instanceof ItemFailure) entry.reject(result.error);
+          else entry.resolve(result);
+        });
       } catch (error) {
         for (const entry of batch) entry.reject(error);
       }

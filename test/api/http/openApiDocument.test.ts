@@ -27,6 +27,7 @@ const EXPECTED_OPERATIONS: Array<[string, string, string, string]> = [
   ['get', '/v1/operations/{id}', 'GetOperation', 'advanced'],
   ['get', '/v1/operations', 'ListOperations', 'advanced'],
   ['post', '/v1/operations/{id}/retry', 'RetryOperation', 'advanced'],
+  ['post', '/v1/operations/{id}/cancel', 'CancelOperation', 'advanced'],
   ['get', '/v1/instances', 'ListInstances', 'internal'],
   ['get', '/v1/instances/{instance}/tables', 'ListTables', 'internal'],
   ['get', '/v1/instances/{instance}/tables/{table}/schema', 'GetTableSchema', 'internal'],
@@ -127,7 +128,8 @@ describe('the OpenAPI (Swagger 2.0) document', () => {
     }
     expect(operationById(document, 'RetryOperation')['responses']['202'].schema).toEqual({ $ref: '#/definitions/OperationAccepted' });
     // The status of an operation answers what its action would have: the result, or the action's error.
-    expect(Object.keys(operationById(document, 'GetOperation')['responses']).sort()).toEqual(['200', '202', '400', '401', '404', '422']);
+    // 409: cancelled before it ran (OperationCancelled).
+    expect(Object.keys(operationById(document, 'GetOperation')['responses']).sort()).toEqual(['200', '202', '400', '401', '404', '409', '422']);
     expect(Object.keys(operationById(document, 'RetryOperation')['responses']).sort()).toEqual(['202', '400', '401', '404', '409']);
     expect(Object.keys(operationById(document, 'ListOperations')['responses']).sort()).toEqual(['200', '400', '401']);
   });

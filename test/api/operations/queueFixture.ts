@@ -28,6 +28,8 @@ export interface QueueFixtureOptions {
   ports?: { a: number; b: number };
   /** Keep local instances on disk (restart tests). */
   persistent?: boolean;
+  /** More environment variables (e.g. more `API_KEYS`, `ADMIN_API_KEYS`). */
+  env?: Record<string, string>;
 }
 
 export interface QueueFixture {
@@ -72,7 +74,7 @@ export async function startQueueFixture(options: QueueFixtureOptions = {}): Prom
       },
     }),
   });
-  const env: NodeJS.ProcessEnv = { API_KEYS: API_KEY, ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}) };
+  const env: NodeJS.ProcessEnv = { API_KEYS: API_KEY, ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}), ...options.env };
   const service = await startService(loadConfig({ cwd, env }), { logger, shutdownTimeoutSeconds: 5 });
   return {
     service,

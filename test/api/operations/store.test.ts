@@ -4,7 +4,8 @@
  * PGlite) keeps the planner's statistics current.
  */
 import { randomUUID } from 'node:crypto';
-import { OperationStore, PG_BOSS_CHURN_TABLES, vacuumEmbeddedDatabase, type NewOperation } from '../../../api/src/operations/OperationStore';
+import { EVERY_OPERATION, OPERATION_TABLE_DDL, OperationStore, PG_BOSS_CHURN_TABLES, vacuumEmbeddedDatabase, type NewOperation } from '../../../api/src/operations/OperationStore';
+import { ensureDveTables } from '../../../api/src/queue/SqlDatabase';
 import { createQueue } from '../../../api/src/queue/createQueue';
 import { TickBatcher } from '../../../api/src/operations/TickBatcher';
 import { PgliteDatabase } from '../../../api/src/queue/PgliteDatabase';
@@ -136,4 +137,27 @@ test('TickBatcher.settled waits for every call, also those made while it waits',
   void batcher.add(2);
   await batcher.settled();
   expect(done).toEqual([1, 2, 3]);
+});
+
+test('a table from before owners were recorded gets the column on start: its rows are visible to admins only, new ones to their key', async () => {
+  const old = await PgliteDatabase.inMemory();
+  try {
+    // The table as it was: every statement but the owner's column and index.
+    await ensureDveTables(old, OPERATION_TABLE_DDL.filter((ddl) => !ddl.includes('api_key_name')));
+    const legacyId = randomUUID();
+    await old.executeSql(`INSERT INTO dve.operation (id, request_hash, instance, action, lane, request, state) VALUES ($1::uuid, 'h', 'b', 'submit', 'l', '{}'::jsonb, 'queued')`, [legacyId]);
+    const migrated = new OperationStore(old);
+    await migrated.migrate();
+    await migrated.migrate(); // idempotent: every start runs it
+    const owned = { ...newOperation(true), apiKeyName: 'flows' };
+    await migrated.insert(owned);
+    expect(await migrated.get(legacyId, { apiKeyName: 'flows' })).toBeUndefined();
+    expect(await migrated.get(legacyId, EVERY_OPERATION)).toMatchObject({ id: legacyId, apiKeyName: null, state: 'queued' });
+    expect(await migrated.get(owned.id, { apiKeyName: 'flows' })).toMatchObject({ apiKeyName: 'flows' });
+    expect(await migrated.get(owned.id, { apiKeyName: 'other' })).toBeUndefined();
+    expect((await migrated.list({ top: 10 }, { apiKeyName: 'flows' })).map((operation) => operation.id)).toEqual([owned.id]);
+    expect((await migrated.list({ top: 10 }, EVERY_OPERATION)).map((operation) => operation.id).sort()).toEqual([legacyId, owned.id].sort());
+  } finally {
+    await old.close();
+  }
 });

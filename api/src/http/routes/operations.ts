@@ -1,12 +1,15 @@
 /**
  * The operations of the durable queue: the status endpoint a `202 Accepted` points at, the list of
- * operations (dead letters with `state=failed`), and replaying a dead letter.
+ * operations (dead letters with `state=failed`), replaying a dead letter and cancelling a queued one.
+ * An operation belongs to the API key that created it: every route here sees and acts on the caller's
+ * own operations only (another key's id is answered exactly like an unknown one), an `admin` key on all.
  */
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { OperationQueue } from '../../operations/OperationQueue';
-import { OPERATION_STATES, type OperationRecord } from '../../operations/OperationStore';
+import { OPERATION_STATES, type OperationRecord, type OperationScope } from '../../operations/OperationStore';
 import { HttpError } from '../HttpError';
+import { locals } from '../requestContext';
 import { parseRequestPart } from '../requestValidation';
 import { sendActionAnswer } from './actionResponse';
 
@@ -28,6 +31,7 @@ export function operationSummary(operation: OperationRecord) {
     instance: operation.instance,
     action: operation.action,
     state: operation.state,
+    ...(operation.apiKeyName !== null ? { apiKey: operation.apiKeyName } : {}),
     ...(operation.status !== null ? { status: operation.status } : {}),
     attempts: operation.attempts,
     ...(operation.lastError !== null ? { lastError: operation.lastError } : {}),
@@ -36,8 +40,19 @@ export function operationSummary(operation: OperationRecord) {
     ...(operation.finishedAt ? { finishedOn: operation.finishedAt.toISOString() } : {}),
     ...(operation.notBefore && operation.state === 'queued' ? { notBefore: operation.notBefore.toISOString() } : {}),
     request: operation.request.input,
-    ...(operation.state === 'failed' || operation.state === 'rejected' ? { response: operation.response } : {}),
+    ...(operation.state === 'failed' || operation.state === 'rejected' || operation.state === 'cancelled' ? { response: operation.response } : {}),
   };
+}
+
+/** The caller's operations, or every one for an `admin` key. */
+function scopeOf(response: Response): OperationScope {
+  const { apiKeyName, apiKeyRole } = locals(response);
+  // Every /v1 request passed the API key check, which names the key; '' (no key) matches no operation.
+  return apiKeyRole === 'admin' ? { admin: true } : { apiKeyName: apiKeyName ?? '' };
+}
+
+function notFound(id: string, detail = ''): HttpError {
+  return new HttpError(404, 'NotFound', `params.id: no operation ${id}${detail}.`, 'params.id');
 }
 
 function encodeSkipToken(operation: OperationRecord): string {
@@ -56,7 +71,7 @@ function decodeSkipToken(token: string): { createdAtMs: number; id: string } {
  *   get:
  *     operationId: GetOperation
  *     summary: Get operation status
- *     description: The status of work accepted with 202. While pending it answers 202 with Location and Retry-After; when done, exactly the answer the action would have given (200 with its result, or the error with its status).
+ *     description: The status of work accepted with 202. While pending it answers 202 with Location and Retry-After; when done, exactly the answer the action would have given (200 with its result, or the error with its status); 409 OperationCancelled once cancelled. Only the API key that created the operation (or an admin key) sees it.
  *     x-ms-visibility: advanced
  *     parameters:
  *       - name: id
@@ -89,7 +104,11 @@ function decodeSkipToken(token: string): { createdAtMs: number; id: string } {
  *         schema:
  *           $ref: '#/definitions/ErrorResponse'
  *       404:
- *         description: No such operation (or it is older than the retention).
+ *         description: No such operation of this API key (or it is older than the retention).
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ *       409:
+ *         description: The operation was cancelled before it ran (code OperationCancelled); nothing was applied.
  *         schema:
  *           $ref: '#/definitions/ErrorResponse'
  *       422:
@@ -100,14 +119,14 @@ function decodeSkipToken(token: string): { createdAtMs: number; id: string } {
  *   get:
  *     operationId: ListOperations
  *     summary: List operations
- *     description: Operations the service accepted, oldest first; state=failed lists the dead letters with their request and error.
+ *     description: This API key's operations (every key's for an admin key), oldest first; state=failed lists the dead letters with their request and error.
  *     x-ms-visibility: advanced
  *     parameters:
  *       - name: state
  *         in: query
  *         required: false
  *         type: string
- *         enum: [queued, running, succeeded, rejected, failed]
+ *         enum: [queued, running, succeeded, rejected, failed, cancelled]
  *         description: Only operations in this state; failed are the dead letters.
  *         x-ms-summary: State
  *       - name: instance
@@ -191,6 +210,41 @@ function decodeSkipToken(token: string): { createdAtMs: number; id: string } {
  *         description: The operation is not in state failed.
  *         schema:
  *           $ref: '#/definitions/ErrorResponse'
+ * /v1/operations/{id}/cancel:
+ *   post:
+ *     operationId: CancelOperation
+ *     summary: Cancel a queued operation
+ *     description: Takes a queued operation out of the queue before it runs; it is never applied, and its status answers 409 OperationCancelled. An operation that is running or finished cannot be cancelled (409, the message says why).
+ *     x-ms-visibility: advanced
+ *     parameters:
+ *       - name: id
+ *         in: path
+ *         required: true
+ *         type: string
+ *         format: uuid
+ *         description: The id of the queued operation.
+ *         x-ms-summary: Operation ID
+ *     responses:
+ *       200:
+ *         description: Cancelled; the operation in state cancelled.
+ *         schema:
+ *           $ref: '#/definitions/Operation'
+ *       400:
+ *         description: The id is not a GUID.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ *       401:
+ *         description: The API key is missing or wrong.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ *       404:
+ *         description: No such operation of this API key.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ *       409:
+ *         description: The operation is running or finished; the message says which.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
  *
  * definitions:
  *   OperationAccepted:
@@ -231,16 +285,20 @@ function decodeSkipToken(token: string): { createdAtMs: number; id: string } {
  *         x-ms-summary: Action
  *       state:
  *         type: string
- *         enum: [queued, running, succeeded, rejected, failed]
- *         description: queued or running while pending; succeeded; rejected (refused at once); failed (a dead letter).
+ *         enum: [queued, running, succeeded, rejected, failed, cancelled]
+ *         description: queued or running while pending; succeeded; rejected (refused at once); failed (a dead letter); cancelled (never run).
  *         x-ms-summary: State
+ *       apiKey:
+ *         type: string
+ *         description: The name of the API key that created it (absent for operations from before owners were recorded).
+ *         x-ms-summary: API Key
  *       status:
  *         type: integer
  *         description: The HTTP status of the final answer.
  *         x-ms-summary: Status Code
  *       attempts:
  *         type: integer
- *         description: How many times it was run.
+ *         description: How many times it was run, not counting failures while the instance was down, throttling or its circuit open (these count toward queue.maxAttempts).
  *         x-ms-summary: Attempts
  *       lastError:
  *         type: string
@@ -272,7 +330,7 @@ function decodeSkipToken(token: string): { createdAtMs: number; id: string } {
  *         x-ms-summary: Request
  *       response:
  *         type: object
- *         description: The error answer of a failed or rejected operation.
+ *         description: The error answer of a failed, rejected or cancelled operation.
  *         x-ms-summary: Response
  *   OperationPage:
  *     type: object
@@ -289,35 +347,60 @@ function decodeSkipToken(token: string): { createdAtMs: number; id: string } {
  *         description: Pass as skipToken for the next page; absent on the last page.
  *         x-ms-summary: Next Skip Token
  */
+/** Why an operation that is not queued cannot be cancelled. */
+const CANCEL_REFUSALS: Record<OperationRecord['state'], string> = {
+  queued: 'it is queued again; send the cancel again.',
+  running: 'its request to the instance is under way and cannot be taken back; poll it for the outcome.',
+  succeeded: 'it has already been applied.',
+  rejected: 'it has already finished (refused by the target).',
+  failed: 'it is a dead letter, finished without being applied; it runs again only if you retry it.',
+  cancelled: 'it has already been cancelled.',
+};
+
 export function operationsRouter(queue: OperationQueue, publicUrl?: string): Router {
   const router = Router();
   router.get('/v1/operations', async (request: Request, response: Response) => {
     const query = parseRequestPart(ListQuerySchema, request.query, 'query');
     const top = query.top ?? 50;
-    const rows = await queue.list({
-      top: top + 1,
-      ...(query.state ? { state: query.state as OperationRecord['state'] } : {}),
-      ...(query.instance ? { instance: query.instance } : {}),
-      ...(query.skipToken ? { after: decodeSkipToken(query.skipToken) } : {}),
-    });
+    const rows = await queue.list(
+      {
+        top: top + 1,
+        ...(query.state ? { state: query.state as OperationRecord['state'] } : {}),
+        ...(query.instance ? { instance: query.instance } : {}),
+        ...(query.skipToken ? { after: decodeSkipToken(query.skipToken) } : {}),
+      },
+      scopeOf(response),
+    );
     const page = rows.slice(0, top);
     response.json({ value: page.map(operationSummary), ...(rows.length > top ? { nextSkipToken: encodeSkipToken(page[page.length - 1]!) } : {}) });
   });
   router.get('/v1/operations/:id', async (request: Request, response: Response) => {
     const { id } = parseRequestPart(OperationParamsSchema, request.params, 'params');
-    const operation = await queue.get(id.toLowerCase());
-    if (!operation) throw new HttpError(404, 'NotFound', `params.id: no operation ${id} (unknown, or finished longer ago than the retention).`, 'params.id');
+    const operation = await queue.get(id.toLowerCase(), scopeOf(response));
+    if (!operation) throw notFound(id, ' (unknown, or finished longer ago than the retention)');
     sendActionAnswer(request, response, queue.answerFor(operation), publicUrl);
   });
   router.post('/v1/operations/:id/retry', async (request: Request, response: Response) => {
     const { id } = parseRequestPart(OperationParamsSchema, request.params, 'params');
-    const requeued = await queue.retry(id.toLowerCase());
+    const scope = scopeOf(response);
+    const requeued = await queue.retry(id.toLowerCase(), scope);
     if (!requeued) {
-      const operation = await queue.get(id.toLowerCase());
-      if (!operation) throw new HttpError(404, 'NotFound', `params.id: no operation ${id}.`, 'params.id');
+      const operation = await queue.get(id.toLowerCase(), scope);
+      if (!operation) throw notFound(id);
       throw new HttpError(409, 'Conflict', `params.id: operation ${id} is ${operation.state}; only failed operations (dead letters) can be retried.`, 'params.id');
     }
     sendActionAnswer(request, response, queue.answerFor(requeued), publicUrl);
+  });
+  router.post('/v1/operations/:id/cancel', async (request: Request, response: Response) => {
+    const { id } = parseRequestPart(OperationParamsSchema, request.params, 'params');
+    const scope = scopeOf(response);
+    const cancelled = await queue.cancel(id.toLowerCase(), scope, locals(response).apiKeyName ?? 'unknown');
+    if (!cancelled) {
+      const operation = await queue.get(id.toLowerCase(), scope);
+      if (!operation) throw notFound(id);
+      throw new HttpError(409, 'Conflict', `params.id: operation ${id} is ${operation.state}; ${CANCEL_REFUSALS[operation.state]}`, 'params.id');
+    }
+    response.json(operationSummary(cancelled));
   });
   return router;
 }
