@@ -41,12 +41,15 @@ describe('Swagger UI (/docs) in Chromium', () => {
         'GET /v1/instances/{instance}/stubs/summary',
         'GET /v1/instances/{instance}/stubs/{table}/{id}',
         'POST /v1/instances/{instance}/subscriptions',
+        'GET /v1/subscriptions',
+        'GET /v1/subscriptions/{id}',
         'DELETE /v1/subscriptions/{id}',
         'GET /v1/instances/{instance}/tables',
         'GET /v1/instances/{instance}/tables/{table}/schema',
         'GET /v1/operations',
         'GET /v1/operations/{id}',
         'POST /v1/operations/{id}/retry',
+        'POST /v1/operations/{id}/cancel',
       ].sort(),
     );
 
