@@ -253,7 +253,15 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const service = await startService(config);
   printBanner(service);
-  const stop = (signal: string) => {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    // A second signal while stopping (an impatient Ctrl+C) ends at once: what is in flight is handed
+    // back by the queue's lease, never lost.
+    if (stopping) {
+      process.stdout.write(`${signal} again: exiting without waiting\n`);
+      process.exit(1);
+    }
+    stopping = true;
     process.stdout.write(`${signal}: stopping…\n`);
     service.close().then(
       () => process.exit(0),
@@ -263,8 +271,8 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }
 
 if (require.main === module) {

@@ -1,0 +1,66 @@
+/**
+ * `npm start` as a process manager runs it: SIGTERM or SIGINT sent to the PID of `npm start` itself
+ * stops the service (exit 0, nothing left running), and the port and the data folder are free again.
+ * The embedded default on free ports (PORT=0, DVE_INSTANCE_{A,B}_LOCAL_PORT=0) in a fresh data folder.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { descendantsOf, killLeftovers, spawnService, stillRunning } from './serviceProcess';
+
+jest.setTimeout(240_000);
+
+const ROOT = resolve(__dirname, '../../..');
+let dataDir: string;
+
+beforeAll(() => {
+  dataDir = mkdtempSync(join(tmpdir(), 'dve-npm-start-'));
+});
+afterEach(() => killLeftovers());
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+function npmStart() {
+  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: '0', DVE_INSTANCE_A_LOCAL_PORT: '0', DVE_INSTANCE_B_LOCAL_PORT: '0', LOG_LEVEL: 'warn' };
+  // The repository's own configuration file must not apply; jest's variables neither.
+  delete env['CONFIG_FILE'];
+  delete env['NODE_OPTIONS'];
+  return spawnService('npm', ['start'], { cwd: ROOT, env });
+}
+
+async function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolvePort) => {
+    const server = createServer();
+    server.once('error', () => resolvePort(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolvePort(true)));
+  });
+}
+
+async function expectStopsOn(signal: 'SIGTERM' | 'SIGINT') {
+  const service = await npmStart();
+  expect((await fetch(`${service.url}/health`)).status).toBe(200);
+  const npmPid = service.child.pid!;
+  const descendants = descendantsOf(npmPid);
+  // npm → node, nothing in between that would swallow the signal.
+  expect(descendants.length).toBeGreaterThan(0);
+
+  process.kill(npmPid, signal);
+  const exit = await service.exited;
+  expect(exit).toEqual({ code: 0, signal: null });
+  expect(service.output()).toContain(`${signal}: stopping`);
+  expect(stillRunning(descendants)).toEqual([]);
+  expect(await portIsFree(Number(new URL(service.url).port))).toBe(true);
+}
+
+it('SIGTERM to the npm PID stops the service: exit 0, no process left, the port free', async () => {
+  await expectStopsOn('SIGTERM');
+});
+
+it('SIGINT to the npm PID does the same, and the data folder is free for the next start', async () => {
+  // Starts on the folder the SIGTERM test left: its locks were released.
+  await expectStopsOn('SIGINT');
+  const again = await npmStart();
+  expect((await fetch(`${again.url}/health`)).status).toBe(200);
+  process.kill(again.child.pid!, 'SIGTERM');
+  expect(await again.exited).toEqual({ code: 0, signal: null });
+});
