@@ -8,11 +8,13 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { describeConfig, loadConfig, newApiKey, storeDataFolderApiKey, ConfigError, type ApiKeyEntry, type AppConfig } from './config';
+import { describeConfig, instanceVariable, loadConfig, newApiKey, storeDataFolderApiKey, ConfigError, type ApiKeyEntry, type AppConfig } from './config';
 import { createEnsureCore, type CoreInstance, type EnsureCore } from './core/createEnsureCore';
 import { WebApiClient } from './dataverse';
 import { createResilientHooks, type RecommendedParallelism } from './resilience';
 import { createApp, createLogger } from './http';
+import { defaultLogFormat } from './http/logger';
+import { checkPortIsFree, explainListenError, type PortSetting } from './http/listenErrors';
 import { PREVIEW_PATH, previewEnabled } from './http/preview/previewPage';
 import { startLocalDataverse, type LocalDataverse } from './local-dataverse';
 import { StubEventBus, withStubEvents } from './events';
@@ -54,7 +56,7 @@ export interface StartServiceOptions {
 
 /** Everything `npm start` runs, without printing or signal handling (the demo runs it in-process). */
 export async function startService(config: AppConfig, options: StartServiceOptions = {}): Promise<RunningService> {
-  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const logger = options.logger ?? createLogger({ level: config.logLevel, format: config.logFormat ?? defaultLogFormat() });
   // In memory only for now: the hash reaches the data folder after the key was shown (main below).
   let generated: { key: string; entry: ApiKeyEntry } | undefined;
   if (config.apiKeys.length === 0) {
@@ -91,6 +93,8 @@ export async function startService(config: AppConfig, options: StartServiceOptio
   };
 
   try {
+    // A port already taken fails the start now, not after the databases started.
+    for (const setting of portSettings(config)) await checkPortIsFree(setting);
     const instanceUrls: Record<string, string> = {};
     for (const instance of config.instances) {
       if (instance.local) {
@@ -98,6 +102,8 @@ export async function startService(config: AppConfig, options: StartServiceOptio
           port: instance.local.port,
           ...(instance.local.memory ? { memory: true } : { dataDir: instance.local.dataDir }),
           onUnexpectedError: (error) => logger.error({ err: error, instance: instance.name }, 'local Dataverse: unexpected error'),
+        }).catch((error: unknown) => {
+          throw explainListenError(error, localPortSetting(instance.name, instance.local!.port));
         });
         localInstances[instance.name] = local;
         instanceUrls[instance.name] = local.url;
@@ -196,7 +202,7 @@ export async function startService(config: AppConfig, options: StartServiceOptio
     server = listening;
     await new Promise<void>((resolve, reject) => {
       listening.once('listening', resolve);
-      listening.once('error', reject);
+      listening.once('error', (error) => reject(explainListenError(error, apiPortSetting(config))));
     });
     const address = listening.address() as AddressInfo;
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -218,6 +224,19 @@ export async function startService(config: AppConfig, options: StartServiceOptio
     await stopAll().catch(() => undefined);
     throw error;
   }
+}
+
+function apiPortSetting(config: AppConfig): PortSetting {
+  return { variable: 'PORT', fileKey: 'port', port: config.port, host: config.host };
+}
+
+function localPortSetting(instance: string, port: number): PortSetting {
+  return { variable: instanceVariable(instance, 'LOCAL_PORT'), fileKey: `instances.${instance}.local.port`, port, host: '127.0.0.1' };
+}
+
+/** Every port this start listens on, with the setting it comes from. */
+function portSettings(config: AppConfig): PortSetting[] {
+  return [...config.instances.flatMap((instance) => (instance.local ? [localPortSetting(instance.name, instance.local.port)] : [])), apiPortSetting(config)];
 }
 
 function printBanner(service: RunningService): void {

@@ -56,6 +56,8 @@ export interface AppConfig {
   dataDir: string;
   bodyLimit: number | string;
   logLevel: LogLevel;
+  /** `LOG_FORMAT` (environment only): `json` or `pretty`; absent: pretty on a terminal, else JSON. */
+  logFormat?: 'json' | 'pretty';
   existenceCache?: { maxEntries?: number; ttlSeconds?: number };
   submitStrategy?: 'single-round-trip' | 'atomic';
   /** Name + SHA-256 of every accepted key. */
@@ -338,6 +340,8 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
     if ((levels as readonly string[]).includes(logLevelVariable)) logLevel = logLevelVariable as LogLevel;
     else issues.push(`LOG_LEVEL: must be one of ${levels.join(', ')}`);
   }
+  const logFormat = env['LOG_FORMAT'] || undefined;
+  if (logFormat !== undefined && logFormat !== 'json' && logFormat !== 'pretty') issues.push('LOG_FORMAT: must be json or pretty');
 
   const instances: InstanceConfig[] = Object.entries(file.instances).map(([name, instance]) => {
     const auth = buildAuth(name, instance, secrets.get(name), issues);
@@ -391,6 +395,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
     dataDir: isAbsolute(dataDir) ? dataDir : resolve(dataDir),
     bodyLimit,
     logLevel,
+    ...(logFormat === 'json' || logFormat === 'pretty' ? { logFormat } : {}),
     ...(file.existenceCache ? { existenceCache: file.existenceCache } : {}),
     ...(submitStrategy ? { submitStrategy } : {}),
     apiKeys,

@@ -79,7 +79,11 @@ export function createApp({ service, config, logger, preview, routers = [], metr
           ...(workflowName ? { workflowName: workflowName.replace(/[^\x21-\x7e]/g, '').slice(0, 190) } : {}),
         };
       },
-      serializers: { res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }) },
+      serializers: {
+        // Headers are 1–2 KB a request: only at debug (redacted there, see logger.ts).
+        req: (request: { method: string; url: string }) => (logger.isLevelEnabled('debug') ? request : { method: request.method, url: request.url }),
+        res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
+      },
       customLogLevel: (_request, response, error) => (error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info'),
     }),
   );

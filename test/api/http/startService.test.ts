@@ -85,13 +85,28 @@ describe('startService (npm start)', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const busyPort = (blocker.address() as AddressInfo).port;
     try {
-      await expect(startService(loadConfig({ cwd, env: { PORT: String(busyPort) } }), { logger })).rejects.toThrow(/in use/);
+      await expect(startService(loadConfig({ cwd, env: { PORT: String(busyPort) } }), { logger })).rejects.toThrow(
+        `PORT=${busyPort} is in use on 127.0.0.1 (another dataverse-ensure, or another program): stop that, or set another port with PORT (file: port; 0 picks a free one)`,
+      );
       expect(existsSync(join(cwd, '.data', 'api-keys.json'))).toBe(false);
     } finally {
       await new Promise((resolve) => blocker.close(resolve));
     }
     service = await startService(loadConfig({ cwd, env: {} }), { logger });
     expect(service.generatedApiKey).toMatch(/^dve_/);
+  });
+
+  it('a local instance port in use is named by its setting', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const busyPort = (blocker.address() as AddressInfo).port;
+    try {
+      const start = startService(loadConfig({ cwd, env: { DVE_INSTANCE_B_LOCAL_PORT: String(busyPort) } }), { logger });
+      await expect(start).rejects.toThrow(`DVE_INSTANCE_B_LOCAL_PORT=${busyPort} is in use on 127.0.0.1`);
+      await expect(start).rejects.toThrow('(file: instances.b.local.port; 0 picks a free one)');
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
   });
 
   it('generates nothing when API_KEYS is set', async () => {

@@ -1,9 +1,10 @@
 /**
  * `npm start` as a process manager runs it: SIGTERM or SIGINT sent to the PID of `npm start` itself
- * stops the service (exit 0, nothing left running), and the port and the data folder are free again.
+ * stops the service (exit 0, nothing left running), and the port and the data folder are free again;
+ * a start on a port in use fails naming the setting, and stores no key.
  * The embedded default on free ports (PORT=0, DVE_INSTANCE_{A,B}_LOCAL_PORT=0) in a fresh data folder.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -63,4 +64,21 @@ it('SIGINT to the npm PID does the same, and the data folder is free for the nex
   expect((await fetch(`${again.url}/health`)).status).toBe(200);
   process.kill(again.child.pid!, 'SIGTERM');
   expect(await again.exited).toEqual({ code: 0, signal: null });
+});
+
+it('a first start on a port in use exits 1 naming PORT, and stores no key', async () => {
+  const blocker = createServer();
+  await new Promise<void>((resolveListen) => blocker.listen(0, '127.0.0.1', resolveListen));
+  const port = (blocker.address() as { port: number }).port;
+  const fresh = mkdtempSync(join(tmpdir(), 'dve-npm-start-busy-'));
+  try {
+    const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: fresh, PORT: String(port), DVE_INSTANCE_A_LOCAL_PORT: '0', DVE_INSTANCE_B_LOCAL_PORT: '0' };
+    delete env['CONFIG_FILE'];
+    const failed = spawnService('npm', ['start'], { cwd: ROOT, env });
+    await expect(failed).rejects.toThrow(`dataverse-ensure: PORT=${port} is in use on 127.0.0.1`);
+    expect(existsSync(join(fresh, 'api-keys.json'))).toBe(false);
+  } finally {
+    await new Promise((resolveClose) => blocker.close(resolveClose));
+    rmSync(fresh, { recursive: true, force: true });
+  }
 });
