@@ -8,7 +8,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { describeConfig, instanceVariable, loadConfig, newApiKey, storeDataFolderApiKey, ConfigError, type ApiKeyEntry, type AppConfig } from './config';
+import { describeConfig, instanceVariable, loadConfig, redactedDatabaseUrl, newApiKey, storeDataFolderApiKey, ConfigError, type ApiKeyEntry, type AppConfig } from './config';
 import { createEnsureCore, type CoreInstance, type EnsureCore } from './core/createEnsureCore';
 import { WebApiClient } from './dataverse';
 import { createResilientHooks, type RecommendedParallelism } from './resilience';
@@ -95,22 +95,46 @@ export async function startService(config: AppConfig, options: StartServiceOptio
   try {
     // A port already taken fails the start now, not after the databases started.
     for (const setting of portSettings(config)) await checkPortIsFree(setting);
-    const instanceUrls: Record<string, string> = {};
-    for (const instance of config.instances) {
-      if (instance.local) {
-        const local = await startLocalDataverse({
-          port: instance.local.port,
-          ...(instance.local.memory ? { memory: true } : { dataDir: instance.local.dataDir }),
-          onUnexpectedError: (error) => logger.error({ err: error, instance: instance.name }, 'local Dataverse: unexpected error'),
-        }).catch((error: unknown) => {
-          throw explainListenError(error, localPortSetting(instance.name, instance.local!.port));
-        });
-        localInstances[instance.name] = local;
-        instanceUrls[instance.name] = local.url;
-      } else {
-        instanceUrls[instance.name] = instance.url!;
-      }
-    }
+    // The databases first, side by side: each local instance's PGlite, and the queue's (PGlite on its
+    // own worker thread, or PostgreSQL). A first start creates them all (initdb), the slowest part.
+    const startedAt = performance.now();
+    const queueLogger = logger.child({ component: 'queue' });
+    const queueWhere = config.databaseUrl !== undefined ? `PostgreSQL ${redactedDatabaseUrl(config.databaseUrl)}` : `PGlite in ${config.dataDir}`;
+    const localNames = config.instances.filter((instance) => instance.local).map((instance) => instance.name);
+    logger.info(`starting: ${[...localNames.map((name) => `local Dataverse ${name}`), `queue database (${queueWhere})`].join(', ')}`);
+    const instanceUrls: Record<string, string> = Object.fromEntries(config.instances.flatMap((instance) => (instance.url !== undefined ? [[instance.name, instance.url]] : [])));
+    const localStarts = config.instances.flatMap((instance) => {
+      if (!instance.local) return [];
+      const local = instance.local;
+      return [
+        (async () => {
+          const began = performance.now();
+          const started = await startLocalDataverse({
+            port: local.port,
+            ...(local.memory ? { memory: true } : { dataDir: local.dataDir }),
+            onUnexpectedError: (error) => logger.error({ err: error, instance: instance.name }, 'local Dataverse: unexpected error'),
+          }).catch((error: unknown) => {
+            throw explainListenError(error, localPortSetting(instance.name, local.port));
+          });
+          localInstances[instance.name] = started;
+          instanceUrls[instance.name] = started.url;
+          logger.info(`local Dataverse ${instance.name} ready on ${started.url} (${secondsSince(began)} s)`);
+        })(),
+      ];
+    });
+    const queueStart = (async () => {
+      const began = performance.now();
+      // The durable queue: PGlite in the data folder (this process alone), or PostgreSQL shared by replicas.
+      boss = await createQueue({
+        ...(config.databaseUrl !== undefined ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir }),
+        onError: (error) => queueLogger.error({ err: error }, 'queue: pg-boss error'),
+      });
+      logger.info(`queue database ready (${secondsSince(began)} s)`);
+    })();
+    // Every start settles before a failure is thrown, so stopAll closes whatever did start.
+    const failed = (await Promise.allSettled([...localStarts, queueStart])).find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
+    const queueBoss = boss!;
     const metrics = createMetrics();
     const parallelismOf = new Map<string, RecommendedParallelism>();
     const coreInstances: CoreInstance[] = config.instances.map((instance) => {
@@ -140,12 +164,6 @@ export async function startService(config: AppConfig, options: StartServiceOptio
       ...(config.existenceCache ? { existenceCache: config.existenceCache } : {}),
       ...(config.submitStrategy ? { submitStrategy: config.submitStrategy } : {}),
     });
-    // The durable queue: PGlite in the data folder (this process alone), or PostgreSQL shared by replicas.
-    const queueLogger = logger.child({ component: 'queue' });
-    boss = await createQueue({
-      ...(config.databaseUrl !== undefined ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir }),
-      onError: (error) => queueLogger.error({ err: error }, 'queue: pg-boss error'),
-    });
     // Stub metrics and stub events (webhooks) for every action, run now, later from the queue, or by
     // the reconciler; close() stays the core's.
     const events = new StubEventBus((error, event) => logger.warn({ err: error, event: event.type }, 'stub event listener failed'));
@@ -155,7 +173,7 @@ export async function startService(config: AppConfig, options: StartServiceOptio
     });
     const service = withStubEvents(instrumentService(core, metrics), events);
     webhooks = await startWebhooks({
-      boss,
+      boss: queueBoss,
       instances: config.instances.map(({ name, tables }) => ({ name, tables })),
       events,
       logger: logger.child({ component: 'webhooks' }),
@@ -163,7 +181,7 @@ export async function startService(config: AppConfig, options: StartServiceOptio
     // The queue and the reconciler both keep within each instance's recommended parallelism.
     const instancesWithHints = coreInstances.map((instance) => ({ ...instance, parallelism: parallelismOf.get(instance.name)! }));
     operations = await OperationQueue.start({
-      boss,
+      boss: queueBoss,
       service,
       instances: instancesWithHints,
       settings: config.queue,
@@ -178,7 +196,7 @@ export async function startService(config: AppConfig, options: StartServiceOptio
     reconciler = startReconciler({
       instances: instancesWithHints,
       service,
-      db: boss.getDb(),
+      db: queueBoss.getDb(),
       settings: config.reconciler,
       logger: logger.child({ component: 'reconciler' }),
       onEvent: (event) => events.emit(event),
@@ -187,6 +205,7 @@ export async function startService(config: AppConfig, options: StartServiceOptio
       const counts = await queue.counts();
       return { byState: counts.byState, oldestPendingAgeSeconds: counts.oldestPendingAgeSeconds, deadLetters: counts.byState.failed };
     });
+    logger.info(`core ready: queue workers, webhooks, reconciler (${secondsSince(startedAt)} s since start)`);
     const actions = { run: queue.accept.bind(queue), ...(config.publicUrl !== undefined ? { publicUrl: config.publicUrl } : {}) } as const;
     const preview = previewEnabled(config.host) ? { instances: coreInstances } : undefined;
     const app = createApp({
@@ -207,7 +226,7 @@ export async function startService(config: AppConfig, options: StartServiceOptio
     const address = listening.address() as AddressInfo;
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
-    logger.info({ config: describeConfig(config), url }, 'dataverse-ensure started');
+    logger.info({ config: describeConfig(config), url, seconds: Number(secondsSince(startedAt)) }, `dataverse-ensure started: listening on ${url} (${secondsSince(startedAt)} s)`);
     let closing: Promise<void> | undefined;
     let storedKeyPath: string | undefined;
     return {
@@ -224,6 +243,10 @@ export async function startService(config: AppConfig, options: StartServiceOptio
     await stopAll().catch(() => undefined);
     throw error;
   }
+}
+
+function secondsSince(start: number): string {
+  return ((performance.now() - start) / 1000).toFixed(1);
 }
 
 function apiPortSetting(config: AppConfig): PortSetting {

@@ -67,7 +67,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   if (options.format === 'pretty') {
     // In this thread (not a transport worker): lines come out in order with the banner, no extra thread.
     const stream = pretty({
-      ...(options.destination ? { destination: options.destination as NodeJS.WritableStream, colorize: false } : {}),
+      // Synchronous on stdout, like pino's JSON: lines and the banner come out in the order written.
+      ...(options.destination ? { destination: options.destination as NodeJS.WritableStream, colorize: false } : { sync: true }),
       translateTime: 'SYS:HH:MM:ss.l',
       // Request lines say it all in their message; headers (debug) stay visible below them.
       ignore: `pid,hostname,service,res,responseTime${level === 'debug' || level === 'trace' ? '' : ',req'}`,

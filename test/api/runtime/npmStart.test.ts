@@ -22,7 +22,7 @@ afterEach(() => killLeftovers());
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 function npmStart() {
-  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: '0', DVE_INSTANCE_A_LOCAL_PORT: '0', DVE_INSTANCE_B_LOCAL_PORT: '0', LOG_LEVEL: 'warn' };
+  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: '0', DVE_INSTANCE_A_LOCAL_PORT: '0', DVE_INSTANCE_B_LOCAL_PORT: '0', LOG_LEVEL: 'info', LOG_FORMAT: 'json' };
   // The repository's own configuration file must not apply; jest's variables neither.
   delete env['CONFIG_FILE'];
   delete env['NODE_OPTIONS'];
@@ -51,10 +51,25 @@ async function expectStopsOn(signal: 'SIGTERM' | 'SIGINT') {
   expect(service.output()).toContain(`${signal}: stopping`);
   expect(stillRunning(descendants)).toEqual([]);
   expect(await portIsFree(Number(new URL(service.url).port))).toBe(true);
+  return service.output();
 }
 
 it('SIGTERM to the npm PID stops the service: exit 0, no process left, the port free', async () => {
-  await expectStopsOn('SIGTERM');
+  const output = await expectStopsOn('SIGTERM');
+  // A first start says what it is doing while it does it: one line per phase, before the banner.
+  const messages = output
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => (JSON.parse(line) as { msg: string }).msg);
+  const phases = [/^starting: local Dataverse a, local Dataverse b, queue database \(PGlite in /, /^local Dataverse a ready on /, /^local Dataverse b ready on /, /^queue database ready \(/, /^core ready: /, /^dataverse-ensure started: listening on http/];
+  for (const phase of phases) expect(messages.filter((message) => phase.test(message))).toHaveLength(1);
+  const at = (phase: RegExp) => messages.findIndex((message) => phase.test(message));
+  expect(at(phases[0]!)).toBe(0);
+  expect(Math.max(at(phases[1]!), at(phases[2]!), at(phases[3]!))).toBeLessThan(at(phases[4]!));
+  expect(at(phases[4]!)).toBeLessThan(at(phases[5]!));
+  // The databases' lines come before the banner (JSON lines are written asynchronously, so the very
+  // last one may follow it on a pipe).
+  expect(output.indexOf('core ready')).toBeLessThan(output.indexOf('Dataverse Ensure API:'));
 });
 
 it('SIGINT to the npm PID does the same, and the data folder is free for the next start', async () => {
