@@ -281,6 +281,11 @@ function buildAuth(name: string, instance: InstanceFile, secrets: InstanceSecret
 /** `API_KEYS` (callers, named `env-1`, `env-2`…) or `ADMIN_API_KEYS` (admins, `admin-env-1`…). */
 function readApiKeysVariable(variable: 'API_KEYS' | 'ADMIN_API_KEYS', value: string | undefined, issues: string[]): ApiKeyEntry[] {
   if (value === undefined || value.trim() === '') return [];
+  // App Service passes a Key Vault reference it could not resolve as its literal text: never a key.
+  if (/^\s*@Microsoft\.KeyVault\(/i.test(value)) {
+    issues.push(`${variable}: an unresolved Key Vault reference (App Service could not read the secret: check the managed identity's access and the secret's name)`);
+    return [];
+  }
   const keys = value.split(',').map((key) => key.trim()).filter(Boolean);
   const admin = variable === 'ADMIN_API_KEYS';
   return keys.flatMap((key, index) => {

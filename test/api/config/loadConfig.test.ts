@@ -212,6 +212,14 @@ describe('loadConfig', () => {
       expect(matchApiKey('second-key-0123456789', config.apiKeys)?.name).toBe('env-2');
     });
 
+    it('refuses an unresolved Key Vault reference as API keys (App Service passes its text when it cannot read the secret)', () => {
+      const reference = '@Microsoft.KeyVault(SecretUri=https://dve.vault.azure.net/secrets/api-keys/)';
+      expect(issuesOf({ API_KEYS: reference })).toEqual([
+        "API_KEYS: an unresolved Key Vault reference (App Service could not read the secret: check the managed identity's access and the secret's name)",
+      ]);
+      expect(issuesOf({ ADMIN_API_KEYS: reference })[0]).toMatch(/^ADMIN_API_KEYS: an unresolved Key Vault reference/);
+    });
+
     it('refuses short keys in API_KEYS without echoing them', () => {
       const issues = issuesOf({ API_KEYS: 'short,long-enough-key-0123' });
       expect(issues).toEqual(['API_KEYS: key 1 has fewer than 16 characters']);
