@@ -11,7 +11,7 @@ module.exports = {
       displayName: 'api',
       testEnvironment: 'node',
       roots: ['<rootDir>/test'],
-      testMatch: ['<rootDir>/test/{api,local-dataverse,connector,solution,e2e}/**/*.test.ts'],
+      testMatch: ['<rootDir>/test/{api,local-dataverse,connector,solution,e2e,deploy}/**/*.test.ts'],
       transform: { '^.+\\.tsx?$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
     },
     {

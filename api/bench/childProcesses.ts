@@ -42,3 +42,14 @@ export function cpuMillis(child: ChildProcess): number | undefined {
     return undefined;
   }
 }
+
+/** Resident memory of a child process in MB, now and at its peak (Linux /proc; undefined elsewhere). */
+export function memoryMegabytes(child: ChildProcess): { rss: number; peak: number } | undefined {
+  try {
+    const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]);
+    return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+  } catch {
+    return undefined;
+  }
+}

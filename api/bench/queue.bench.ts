@@ -16,7 +16,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'undici';
-import { cpuMillis, LOCAL_DATAVERSE_READY, startChild, stopChild } from './childProcesses';
+import { cpuMillis, LOCAL_DATAVERSE_READY, memoryMegabytes, startChild, stopChild } from './childProcesses';
 import { runLoad } from './loadLoop';
 
 const OPS = Number(process.env.BENCH_QUEUE_OPS ?? 1000);
@@ -104,6 +104,9 @@ async function main(): Promise<void> {
     },
     /Dataverse Ensure API: (http:\/\/127\.0\.0\.1:\d+)\/v1/,
   );
+  // Idle memory of the API (remote instances, the queue's PGlite), before any load.
+  await new Promise((resolve) => setTimeout(resolve, 5_000));
+  const idleMemory = memoryMegabytes(api.child);
   try {
     // Baselines, same process, same run: the cheapest answer, and synchronous submits with b up.
     await run(200, async () => void (await call(`${api.url}/health`)));
@@ -160,6 +163,10 @@ async function main(): Promise<void> {
       console.log(`   CPU per drained operation: API ${f(apiMs!)} ms (its PGlite included), a ${f(aMs!)} ms, b ${f(bMs!)} ms — ${cores.toFixed(2)} of this machine's ${availableParallelism()} cores busy`);
     }
     console.log(`   contacts of the outage in b: ${rows['@odata.count']} of ${queued} (exactly once); dead letters: ${failed.value.length}`);
+    const afterMemory = memoryMegabytes(api.child);
+    if (idleMemory && afterMemory) {
+      console.log(`API process memory (RSS): idle after its first start ${idleMemory.rss.toFixed(0)} MB, after the run ${afterMemory.rss.toFixed(0)} MB, peak ${afterMemory.peak.toFixed(0)} MB`);
+    }
   } finally {
     await stopChild(api.child);
     await Promise.all([stopChild(a.child), stopChild(b.child)]);

@@ -1,10 +1,10 @@
 /**
  * API keys: stored only as SHA-256 hashes (configuration file, data folder), compared in constant time.
- * The plain key exists in memory when it is generated (printed once by `npm start`) or read from
- * `API_KEYS`, and in the requests that carry it.
+ * The plain key exists in memory when it is generated (printed once by `npm start` or `npm run keys`)
+ * or read from `API_KEYS`, and in the requests that carry it.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { ApiKeyEntrySchema, type ApiKeyEntry } from './ConfigSchema';
@@ -37,16 +37,17 @@ export function matchApiKey(presented: string, keys: readonly ApiKeyEntry[]): Ap
   return found;
 }
 
-const ApiKeysFileSchema = z.strictObject({
-  keys: z.array(ApiKeyEntrySchema.extend({ createdOn: z.string().optional() })),
-});
+const DataFolderKeySchema = ApiKeyEntrySchema.extend({ createdOn: z.string().optional() });
+const ApiKeysFileSchema = z.strictObject({ keys: z.array(DataFolderKeySchema) });
+/** A key as `<dataDir>/api-keys.json` holds it: name, hash, role when admin, when it was created. */
+export type DataFolderApiKey = z.infer<typeof DataFolderKeySchema>;
 
 export function apiKeysFilePath(dataDir: string): string {
   return join(dataDir, API_KEYS_FILE_NAME);
 }
 
-/** The keys `npm start` generated into the data folder earlier (hashes only); [] when there is none. */
-export function readDataFolderApiKeys(dataDir: string): ApiKeyEntry[] {
+/** Every entry of `<dataDir>/api-keys.json` as stored; [] when there is no file. */
+export function readDataFolderApiKeyFile(dataDir: string): DataFolderApiKey[] {
   const path = apiKeysFilePath(dataDir);
   if (!existsSync(path)) return [];
   let parsed: unknown;
@@ -60,21 +61,54 @@ export function readDataFolderApiKeys(dataDir: string): ApiKeyEntry[] {
     const issue = result.error.issues[0]!;
     throw new Error(`${path}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
   }
-  return result.data.keys.map(({ name, sha256 }) => ({ name, sha256 }));
+  return result.data.keys;
+}
+
+/** The keys stored in the data folder (hashes only), as the key check uses them; [] when there is none. */
+export function readDataFolderApiKeys(dataDir: string): ApiKeyEntry[] {
+  return readDataFolderApiKeyFile(dataDir).map(({ name, sha256, role }) => ({ name, sha256, ...(role !== undefined ? { role } : {}) }));
+}
+
+/** Writes the whole file (mode 600) through a temporary file and a rename: never half written. */
+function writeDataFolderApiKeyFile(dataDir: string, keys: readonly DataFolderApiKey[]): string {
+  const path = apiKeysFilePath(dataDir);
+  mkdirSync(dirname(path), { recursive: true });
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify({ keys }, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(temporary, 0o600);
+  renameSync(temporary, path);
+  return path;
+}
+
+/** A new key and its entry, in memory only: nothing is stored until `storeDataFolderApiKey`. */
+export function newApiKey(name: string, role?: ApiKeyEntry['role']): { key: string; entry: ApiKeyEntry } {
+  const key = generateApiKey();
+  return { key, entry: { name, sha256: hashApiKey(key), ...(role === 'admin' ? { role } : {}) } };
+}
+
+/** Adds an entry to `<dataDir>/api-keys.json`; refuses a name the file already has. Returns the path. */
+export function storeDataFolderApiKey(dataDir: string, entry: ApiKeyEntry): string {
+  const existing = readDataFolderApiKeyFile(dataDir);
+  if (existing.some((key) => key.name === entry.name)) throw new Error(`${apiKeysFilePath(dataDir)} already has a key named "${entry.name}"`);
+  return writeDataFolderApiKeyFile(dataDir, [...existing, { ...entry, createdOn: new Date().toISOString() }]);
+}
+
+/** Removes the entry named `name`; false when the file has none by that name. */
+export function removeDataFolderApiKey(dataDir: string, name: string): boolean {
+  const existing = readDataFolderApiKeyFile(dataDir);
+  const kept = existing.filter((key) => key.name !== name);
+  if (kept.length === existing.length) return false;
+  writeDataFolderApiKeyFile(dataDir, kept);
+  return true;
 }
 
 /**
  * Generates a key, stores its name and hash in `<dataDir>/api-keys.json` (mode 600) and returns the
- * plain key, which is not kept anywhere else.
+ * plain key, which is not kept anywhere else. The caller must show it: `npm start` does not use this
+ * (it stores the hash only after printing the key), the tests and `npm run keys` flows do.
  */
 export function generateDataFolderApiKey(dataDir: string, name = 'generated'): { key: string; entry: ApiKeyEntry; path: string } {
-  const key = generateApiKey();
-  const entry: ApiKeyEntry = { name, sha256: hashApiKey(key) };
-  const path = apiKeysFilePath(dataDir);
-  mkdirSync(dirname(path), { recursive: true });
-  const existing = existsSync(path) ? readDataFolderApiKeys(dataDir) : [];
-  const content = { keys: [...existing, { ...entry, createdOn: new Date().toISOString() }] };
-  writeFileSync(path, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 });
-  chmodSync(path, 0o600);
+  const { key, entry } = newApiKey(name);
+  const path = storeDataFolderApiKey(dataDir, entry);
   return { key, entry, path };
 }

@@ -57,6 +57,8 @@ export interface AppConfig {
   dataDir: string;
   bodyLimit: number | string;
   logLevel: LogLevel;
+  /** `LOG_FORMAT` (environment only): `json` or `pretty`; absent: pretty on a terminal, else JSON. */
+  logFormat?: 'json' | 'pretty';
   existenceCache?: { maxEntries?: number; ttlSeconds?: number };
   submitStrategy?: 'single-round-trip' | 'atomic';
   /** Name + SHA-256 of every accepted key. */
@@ -287,6 +289,11 @@ function buildAuth(name: string, instance: InstanceFile, secrets: InstanceSecret
 /** `API_KEYS` (callers, named `env-1`, `env-2`…) or `ADMIN_API_KEYS` (admins, `admin-env-1`…). */
 function readApiKeysVariable(variable: 'API_KEYS' | 'ADMIN_API_KEYS', value: string | undefined, issues: string[]): ApiKeyEntry[] {
   if (value === undefined || value.trim() === '') return [];
+  // App Service passes a Key Vault reference it could not resolve as its literal text: never a key.
+  if (/^\s*@Microsoft\.KeyVault\(/i.test(value)) {
+    issues.push(`${variable}: an unresolved Key Vault reference (App Service could not read the secret: check the managed identity's access and the secret's name)`);
+    return [];
+  }
   const keys = value.split(',').map((key) => key.trim()).filter(Boolean);
   const admin = variable === 'ADMIN_API_KEYS';
   return keys.flatMap((key, index) => {
@@ -354,6 +361,8 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
     if ((levels as readonly string[]).includes(logLevelVariable)) logLevel = logLevelVariable as LogLevel;
     else issues.push(`LOG_LEVEL: must be one of ${levels.join(', ')}`);
   }
+  const logFormat = env['LOG_FORMAT'] || undefined;
+  if (logFormat !== undefined && logFormat !== 'json' && logFormat !== 'pretty') issues.push('LOG_FORMAT: must be json or pretty');
 
   const instances: InstanceConfig[] = Object.entries(file.instances).map(([name, instance]) => {
     const auth = buildAuth(name, instance, secrets.get(name), issues);
@@ -416,6 +425,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
     dataDir: isAbsolute(dataDir) ? dataDir : resolve(dataDir),
     bodyLimit,
     logLevel,
+    ...(logFormat === 'json' || logFormat === 'pretty' ? { logFormat } : {}),
     ...(file.existenceCache ? { existenceCache: file.existenceCache } : {}),
     ...(submitStrategy ? { submitStrategy } : {}),
     apiKeys,

@@ -90,7 +90,11 @@ export function createApp({ service, config, logger, preview, routers = [], metr
       // that name is redacted as a credential (logger.ts).
       customSuccessObject: (_request, response, value: object) => withApiKeyName(response as express.Response, value),
       customErrorObject: (_request, response, _error, value: object) => withApiKeyName(response as express.Response, value),
-      serializers: { res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }) },
+      serializers: {
+        // Headers are 1–2 KB a request: only at debug (redacted there, see logger.ts).
+        req: (request: { method: string; url: string }) => (logger.isLevelEnabled('debug') ? request : { method: request.method, url: request.url }),
+        res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
+      },
       customLogLevel: (_request, response, error) => (error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info'),
     }),
   );

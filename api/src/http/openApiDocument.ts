@@ -1,17 +1,29 @@
 /**
  * The API's Swagger 2.0 document, served at /swagger.json and shown by Swagger UI at /docs. It is read
  * from the same swagger-jsdoc annotations of `routes/` that `npm run build:connector` turns into the
- * custom connector, so the two cannot drift. Built once per process.
+ * custom connector, so the two cannot drift. Built once per process; in the compiled build (`dist/`),
+ * `npm run build` has written it next to this module (`openapi.json`), and swagger-jsdoc, a development
+ * dependency, is not needed.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import swaggerJsdoc from 'swagger-jsdoc';
+
+/** Where `npm run build` writes the document in `dist/`; absent when running from the sources. */
+export const PREBUILT_OPENAPI_DOCUMENT = join(__dirname, 'openapi.json');
 
 export const API_VERSION = '1.0.0';
 
 let cached: Record<string, unknown> | undefined;
 
 export function openApiDocument(): Record<string, unknown> {
-  if (cached) return structuredClone(cached);
+  cached ??= existsSync(PREBUILT_OPENAPI_DOCUMENT) ? (JSON.parse(readFileSync(PREBUILT_OPENAPI_DOCUMENT, 'utf8')) as Record<string, unknown>) : documentFromAnnotations();
+  return structuredClone(cached);
+}
+
+/** The document from the route sources' annotations (swagger-jsdoc, loaded only here). */
+export function documentFromAnnotations(): Record<string, unknown> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const swaggerJsdoc = require('swagger-jsdoc') as typeof import('swagger-jsdoc');
   const definition = {
     swagger: '2.0',
     info: {
@@ -34,6 +46,5 @@ export function openApiDocument(): Record<string, unknown> {
     apis: [`${routes}/*.ts`, `${routes}/*.js`, `${webhooks}/subscriptionsRouter.ts`, `${webhooks}/subscriptionsRouter.js`],
     failOnErrors: true,
   }) as Record<string, unknown>;
-  cached = document;
-  return structuredClone(document);
+  return document;
 }

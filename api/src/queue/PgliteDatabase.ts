@@ -15,6 +15,7 @@
  *   values: those go through `exec` (simple protocol); a call with values is one statement through
  *   `query` (extended protocol, parameters typed by the server).
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type PgBoss from 'pg-boss';
@@ -91,7 +92,11 @@ export class PgliteDatabase implements PgBoss.Db {
   static async open(dataDir: string): Promise<PgliteDatabase> {
     const lock = DataFolderLock.acquire(dataDir, QUEUE_LOCK_NAME);
     try {
-      return await PgliteDatabase.start(`${dataDir}/${QUEUE_PGDATA}`, lock, dataDir);
+      const pgdata = `${dataDir}/${QUEUE_PGDATA}`;
+      // Creating the cluster (initdb) grows PGlite's WebAssembly memory by about 500 MB, and that memory
+      // never shrinks: a new folder is created by a first worker, which then ends (freeing it all).
+      if (!existsSync(join(pgdata, 'PG_VERSION'))) await (await PgliteDatabase.start(pgdata, undefined, undefined)).close();
+      return await PgliteDatabase.start(pgdata, lock, dataDir);
     } catch (error) {
       lock.release();
       throw error;

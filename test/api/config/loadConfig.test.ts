@@ -129,6 +129,13 @@ describe('loadConfig', () => {
       expect(issuesOf({ PORT: '5551' })).toEqual(['PORT: 5551 is also the port of the local instance "a"']);
     });
 
+    it('LOG_FORMAT: json or pretty; absent leaves the choice to the terminal', () => {
+      expect(load().logFormat).toBeUndefined();
+      expect(load({ LOG_FORMAT: 'json' }).logFormat).toBe('json');
+      expect(load({ LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
+      expect(issuesOf({ LOG_FORMAT: 'yaml' })).toEqual(['LOG_FORMAT: must be json or pretty']);
+    });
+
     it('DVE_INSTANCE_<NAME>_URL turns a local instance into a remote one; the error names the variable', () => {
       expect(issuesOf({ DVE_INSTANCE_B_URL: 'not a url' })).toEqual(['instances.b.url: must be an http(s) URL without credentials, query or fragment (from DVE_INSTANCE_B_URL)']);
       const config = load({ DVE_INSTANCE_B_URL: 'https://contoso.crm4.dynamics.com' });
@@ -203,6 +210,14 @@ describe('loadConfig', () => {
       expect(config.apiKeySource).toBe('environment');
       expect(JSON.stringify(config)).not.toContain('first-key-0123456789');
       expect(matchApiKey('second-key-0123456789', config.apiKeys)?.name).toBe('env-2');
+    });
+
+    it('refuses an unresolved Key Vault reference as API keys (App Service passes its text when it cannot read the secret)', () => {
+      const reference = '@Microsoft.KeyVault(SecretUri=https://dve.vault.azure.net/secrets/api-keys/)';
+      expect(issuesOf({ API_KEYS: reference })).toEqual([
+        "API_KEYS: an unresolved Key Vault reference (App Service could not read the secret: check the managed identity's access and the secret's name)",
+      ]);
+      expect(issuesOf({ ADMIN_API_KEYS: reference })[0]).toMatch(/^ADMIN_API_KEYS: an unresolved Key Vault reference/);
     });
 
     it('refuses short keys in API_KEYS without echoing them', () => {

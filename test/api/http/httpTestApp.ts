@@ -135,17 +135,18 @@ export class TestApp {
   baseUrl = '';
   private server: Server | undefined;
 
-  async start(options: { bodyLimit?: number | string } = {}): Promise<this> {
+  async start(options: { bodyLimit?: number | string; logLevel?: 'info' | 'debug' } = {}): Promise<this> {
+    const { logLevel = 'info', ...httpOptions } = options;
     const destination = new Writable({
       write: (chunk: Buffer, _encoding, callback) => {
         this.logLines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
         callback();
       },
     });
-    const logger = createLogger({ level: 'info', destination });
+    const logger = createLogger({ level: logLevel, destination });
     const app = createApp({
       service: this.service,
-      config: { apiKeys: [{ name: 'test', sha256: hashApiKey(API_KEY) }, { name: 'other', sha256: hashApiKey(OTHER_API_KEY) }], ...options },
+      config: { apiKeys: [{ name: 'test', sha256: hashApiKey(API_KEY) }, { name: 'other', sha256: hashApiKey(OTHER_API_KEY) }], ...httpOptions },
       logger,
     });
     const server = app.listen(0, '127.0.0.1');

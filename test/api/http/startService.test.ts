@@ -1,9 +1,10 @@
 /**
  * What `npm start` runs (`startService`), end to end on free ports: the local instances start, a key is
- * generated into the data folder when none is configured, the API answers with it, and close() stops
- * everything.
+ * generated when none is configured (its hash stored only once it was shown), the API answers with it,
+ * and close() stops everything.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -43,10 +44,16 @@ describe('startService (npm start)', () => {
     rmSync(cwd, { recursive: true, force: true });
   });
 
-  it('generates an API key into the data folder when none is configured, and serves the API with it', async () => {
+  it('generates an API key when none is configured, stores its hash once asked (after it was shown), and serves the API with it', async () => {
     service = await startService(loadConfig({ cwd, env: {} }), { logger });
     const key = service.generatedApiKey!;
     expect(key).toMatch(/^dve_/);
+    // Nothing stored before the key was shown (npm start prints the banner, then stores).
+    expect(existsSync(join(cwd, '.data', 'api-keys.json'))).toBe(false);
+    expect(service.storeGeneratedApiKey()).toBe(join(cwd, '.data', 'api-keys.json'));
+    // Once: a second call stores no second entry.
+    expect(service.storeGeneratedApiKey()).toBe(join(cwd, '.data', 'api-keys.json'));
+    expect(JSON.parse(readFileSync(join(cwd, '.data', 'api-keys.json'), 'utf8')).keys).toHaveLength(1);
     const stored = readFileSync(join(cwd, '.data', 'api-keys.json'), 'utf8');
     expect(stored).toContain(hashApiKey(key));
     expect(stored).not.toContain(key);
@@ -71,6 +78,35 @@ describe('startService (npm start)', () => {
     expect(service.config.apiKeySource).toBe('data folder');
     expect((await fetch(`${service.url}/v1/instances`, { headers: { 'X-API-Key': key } })).status).toBe(200);
     await expect(fetch(`${url}/health`)).rejects.toThrow();
+  });
+
+  it('a start that fails (the API port in use) stores no key, and the next start generates one', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const busyPort = (blocker.address() as AddressInfo).port;
+    try {
+      await expect(startService(loadConfig({ cwd, env: { PORT: String(busyPort) } }), { logger })).rejects.toThrow(
+        `PORT=${busyPort} is in use on 127.0.0.1 (another dataverse-ensure, or another program): stop that, or set another port with PORT (file: port; 0 picks a free one)`,
+      );
+      expect(existsSync(join(cwd, '.data', 'api-keys.json'))).toBe(false);
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+    service = await startService(loadConfig({ cwd, env: {} }), { logger });
+    expect(service.generatedApiKey).toMatch(/^dve_/);
+  });
+
+  it('a local instance port in use is named by its setting', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const busyPort = (blocker.address() as AddressInfo).port;
+    try {
+      const start = startService(loadConfig({ cwd, env: { DVE_INSTANCE_B_LOCAL_PORT: String(busyPort) } }), { logger });
+      await expect(start).rejects.toThrow(`DVE_INSTANCE_B_LOCAL_PORT=${busyPort} is in use on 127.0.0.1`);
+      await expect(start).rejects.toThrow('(file: instances.b.local.port; 0 picks a free one)');
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
   });
 
   it('generates nothing when API_KEYS is set', async () => {

@@ -5,6 +5,7 @@
  * page has no platform to provide them. Built once, on the first request, and kept.
  */
 import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 
@@ -15,8 +16,16 @@ export interface PreviewBundle {
 }
 
 export const PREVIEW_CLIENT_ENTRY = join(__dirname, 'preview-client.tsx');
+/** Where `npm run build` writes the bundle in `dist/` (React and the controls' sources are not there). */
+export const PREBUILT_PREVIEW_BUNDLE = join(__dirname, 'preview-client.js');
 
 export async function buildPreviewBundle(): Promise<PreviewBundle> {
+  const code = existsSync(PREBUILT_PREVIEW_BUNDLE) ? readFileSync(PREBUILT_PREVIEW_BUNDLE, 'utf8') : await bundlePreviewClient();
+  return { code, etag: `"${createHash('sha256').update(code).digest('base64url').slice(0, 27)}"` };
+}
+
+/** Bundles `preview-client.tsx` with esbuild (from the sources; `npm run build` writes its output). */
+export async function bundlePreviewClient(): Promise<string> {
   // esbuild starts its service process only here, on the first request for the page.
   const result = await build({
     entryPoints: [PREVIEW_CLIENT_ENTRY],
@@ -35,8 +44,7 @@ export async function buildPreviewBundle(): Promise<PreviewBundle> {
   });
   const output = result.outputFiles[0];
   if (!output) throw new Error('esbuild produced no output for the preview page');
-  const code = output.text;
-  return { code, etag: `"${createHash('sha256').update(code).digest('base64url').slice(0, 27)}"` };
+  return output.text;
 }
 
 /** `buildPreviewBundle` once; a failed build is retried on the next request. */
