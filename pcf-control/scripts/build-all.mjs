@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Builds every PCF control with pcf-scripts in production mode and fails (exit 1) when any build
 // does. pcf-scripts itself exits 0 even when manifest validation, ESLint, TypeScript or webpack fail
-// (shared/reference/pcf.md), so its log is judged: any "[Error]" / webpack "ERROR" line, or no
+// (seen with pcf-scripts 1.51: an ESLint [pcf-1065] error still exits 0), so its log is judged: any "[Error]" / webpack "ERROR" line, or no
 // "[build] Succeeded", is a failure. Then each output is checked: bundle.js present and under
 // 50 KB (React and Fluent stay external), the built manifest present.
 //
@@ -65,7 +65,7 @@ function isFresh(control) {
   if (mark.bundleBytes !== bundle.size || mark.bundleMtimeMs !== bundle.mtimeMs) return false;
   const sources = newestSourceTime([
     out.projectDir,
-    join(pcfRoot, 'shared'),
+    join(pcfRoot, 'common'),
     join(pcfRoot, 'eslint.config.mjs'),
   ]);
   return Math.min(statSync(out.bundle).mtimeMs, statSync(out.manifest).mtimeMs) > sources;

@@ -21,7 +21,7 @@ const REPOSITORY_ROOT = path.join(__dirname, '..', '..');
 export const SOLUTION_SOURCE = path.join(REPOSITORY_ROOT, 'solution', 'src');
 export const DIST_DIRECTORY = path.join(REPOSITORY_ROOT, 'solution', 'dist');
 export const CONNECTOR_DIRECTORY = path.join(REPOSITORY_ROOT, 'connector');
-/** Where pcf-scripts writes each code component of this repository (DESIGN.md names). */
+/** Where pcf-scripts writes each code component of this repository (solution names: docs/data-model.md). */
 export const CONTROL_OUTPUTS: ReadonlyMap<string, string> = new Map([
   ['ec_DataverseEnsure.PendingStubs', path.join(REPOSITORY_ROOT, 'pcf-control', 'pending-stubs', 'out', 'controls', 'PendingStubs')],
   ['ec_DataverseEnsure.HydrationStatus', path.join(REPOSITORY_ROOT, 'pcf-control', 'hydration-status', 'out', 'controls', 'HydrationStatus')],

@@ -167,7 +167,7 @@ describe('EntityDefinitions', () => {
     ]);
   });
 
-  test('attributes carry types, lengths and choice options; ec_stub matches DESIGN.md', async () => {
+  test('attributes carry types, lengths and choice options; ec_stub matches docs/data-model.md', async () => {
     const attrs = (await dv.request('GET', `EntityDefinitions(LogicalName='ec_stub')/Attributes`)).json().value as Array<Record<string, unknown>>;
     const byName = new Map(attrs.map((a) => [a.LogicalName as string, a]));
     expect(byName.get('ec_name')).toMatchObject({ AttributeType: 'String', MaxLength: 400, IsPrimaryName: true });

@@ -1,5 +1,5 @@
 /**
- * The tracking table as the solution ships it must be the table DESIGN.md defines, so the API, the
+ * The tracking table as the solution ships it must be the table docs/data-model.md defines, so the API, the
  * local Dataverse schema, the PCF control and the solution cannot drift apart. Read from
  * solution/src (what is reviewed) and from the packed zip (what is imported).
  */
@@ -14,7 +14,7 @@ import { connectorStandIn, controlBuildStandIns, REPOSITORY_ROOT } from './solut
 
 const SOURCE = path.join(REPOSITORY_ROOT, 'solution', 'src');
 
-/** DESIGN.md, "Names that several parts share": table ec_stub, written once here as data. */
+/** docs/data-model.md: table ec_stub, written once here as data. */
 const DESIGN = {
   table: 'ec_stub',
   entitySet: 'ec_stubs',
@@ -98,7 +98,7 @@ function expectDesignTable(entity: XmlElement): void {
   expect(descendants(keys[0] as XmlElement, 'AttributeName').map((element) => textOf(element))).toEqual([...DESIGN.alternateKey.columns]);
 }
 
-describe('the ec_stub table matches DESIGN.md', () => {
+describe('the ec_stub table matches docs/data-model.md', () => {
   test('in solution/src/Entities/ec_Stub/Entity.xml', async () => {
     expectDesignTable(root(await fs.readFile(path.join(SOURCE, 'Entities', 'ec_Stub', 'Entity.xml'), 'utf8')));
   });

@@ -1,5 +1,5 @@
 /**
- * The `ec_stub` tracking table (DESIGN.md, "Names that several parts share"): one row per stubbed
+ * The `ec_stub` tracking table (docs/data-model.md): one row per stubbed
  * record, alternate key `ec_stub_record` on (ec_table, ec_recordid). Names and choice values live here once.
  */
 import type { EntityKey } from '../dataverse';

@@ -1,7 +1,7 @@
 /**
  * The `dve.operation` table: every write action the API accepted, its idempotency key, its lane (the
  * record it writes) and, once done, the exact answer. It is the truth about an operation; pg-boss jobs
- * only say "look at operation X now" (see OperationWorker). Every statement is a single SQL statement
+ * only say "look at operation X now" (WakeUps.ts sends them, InstanceDrain.ts acts on them). Every statement is a single SQL statement
  * through pg-boss' `executeSql`, so it runs the same on PGlite (one connection, no transactions across
  * calls) and on a PostgreSQL pool shared by several replicas: the conditional UPDATEs below are what
  * keep two processes from running one operation, or two operations of one lane, at once.

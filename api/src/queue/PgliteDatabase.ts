@@ -3,7 +3,7 @@
  * option: `executeSql(text, values) → Promise<{ rows }>` (pg-boss' `Db` interface in its types.d.ts).
  *
  * - A data folder is opened only after taking the data-folder lock (`queue.lock`): two processes
- *   opening one PGlite folder corrupt it for good (DESIGN.md), so a second opener gets the lock's clear
+ *   opening one PGlite folder corrupt it for good (docs/decisions.md), so a second opener gets the lock's clear
  *   error and PGlite is never started. `close()` closes PGlite, then releases the lock.
  * - PGlite runs on a worker thread (`pgliteWorker.mjs`): its WASM Postgres is the API's largest CPU
  *   cost per operation, and there it uses another core instead of holding up HTTP requests.

@@ -1,6 +1,7 @@
 /**
- * One process per data folder. Two processes opening the same PGlite folder corrupt it for good
- * (DESIGN.md), so every embedded store takes this lock first and a second opener gets a clear error.
+ * One process per data folder. Two processes opening the same PGlite folder corrupt it for good (it
+ * then fails at every start; docs/decisions.md), so every embedded store takes this lock first and a
+ * second opener gets a clear error.
  *
  * The lock is a file, linked into place atomically, holding the owner's pid and host. A lock left by a process
  * that no longer runs (SIGKILL, power loss) is taken over; a live owner is never overridden.

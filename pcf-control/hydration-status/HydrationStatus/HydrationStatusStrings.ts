@@ -2,7 +2,7 @@
  * Every string key the HydrationStatus components use; values in
  * `strings/HydrationStatus.1033.resx` (a test checks each key has one).
  */
-import type { LocalizedStrings } from '../../shared/LocalizedStrings';
+import type { LocalizedStrings } from '../../common/LocalizedStrings';
 
 export const HydrationStatusStringKeys = [
   'Badge_Label',

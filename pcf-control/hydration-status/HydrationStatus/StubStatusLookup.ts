@@ -3,8 +3,8 @@
  * smallest slice of `context.webAPI`. Never throws: a missing table, a missing privilege or any other
  * failure answers `{ kind: 'unavailable' }`, which the badge shows as nothing.
  */
-import { StubColumn, StubState, StubTable, toStubState } from '../../shared/StubTable';
-import { dateOf, numberOf, textOf } from '../../shared/StubValues';
+import { StubColumn, StubState, StubTable, toStubState } from '../../common/StubTable';
+import { dateOf, numberOf, textOf } from '../../common/StubValues';
 
 export interface StubStatusReader {
   retrieveMultipleRecords(
@@ -29,7 +29,8 @@ export type StubStatus =
   | { kind: 'hydrated'; hydratedOn?: Date; secondsToHydrate?: number }
   | { kind: 'unavailable'; reason: string };
 
-/** OData string literal: single quotes doubled, then percent-encoded (DESIGN.md conventions). */
+/** OData string literal: single quotes doubled, then percent-encoded, as Dataverse parses key and filter literals
+ * (docs/dataverse-behaviours.md, 2.7). */
 export function odataString(value: string): string {
   return encodeURIComponent(`'${value.replace(/'/g, "''")}'`);
 }

@@ -1,8 +1,8 @@
 import * as React from 'react';
 import type { IInputs, IOutputs } from './generated/ManifestTypes';
-import { createLocalizedStrings } from '../../shared/LocalizedStrings';
-import { formatLocalDateTime } from '../../shared/RelativeAge';
-import { StubTable } from '../../shared/StubTable';
+import { createLocalizedStrings } from '../../common/LocalizedStrings';
+import { formatLocalDateTime } from '../../common/RelativeAge';
+import { StubTable } from '../../common/StubTable';
 import { HydrationStatusView } from './components/HydrationStatusView';
 import { currentRecordOf } from './CurrentRecord';
 import type { HydrationStatusStringKey } from './HydrationStatusStrings';

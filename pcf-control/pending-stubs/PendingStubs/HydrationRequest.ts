@@ -3,7 +3,7 @@
  * and the service watch. Takes the smallest slice of `context.webAPI` it needs, so the local preview
  * page can pass its own.
  */
-import { StubColumn, StubTable } from '../../shared/StubTable';
+import { StubColumn, StubTable } from '../../common/StubTable';
 import type { HydrationRequestResult } from './components/PendingStubsGrid.types';
 
 export interface StubRecordUpdater {

@@ -1,9 +1,9 @@
 /**
  * Names from `ControlManifest.Input.xml`, written once. Each property-set is bound by the maker to
  * an `ec_stub` column; when a view does not map one, the control falls back to the column of the
- * same meaning in `ec_stub` (DESIGN.md).
+ * same meaning in `ec_stub` (docs/data-model.md).
  */
-import { StubColumn } from '../../shared/StubTable';
+import { StubColumn } from '../../common/StubTable';
 
 export const DATASET_NAME = 'stubs';
 

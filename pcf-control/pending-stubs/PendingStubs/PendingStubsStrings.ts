@@ -2,7 +2,7 @@
  * Every string key the PendingStubs components use. The values live in
  * `strings/PendingStubs.1033.resx`; a test checks that each key here has a value there.
  */
-import type { LocalizedStrings } from '../../shared/LocalizedStrings';
+import type { LocalizedStrings } from '../../common/LocalizedStrings';
 
 export const PendingStubsStringKeys = [
   'Column_Table',

@@ -18,7 +18,7 @@ export type {
 } from './components/PendingStubsGrid.types';
 export { PendingStubsStringKeys, type PendingStubsStringKey, type PendingStubsStrings } from './PendingStubsStrings';
 export { isStale, summaryFromRows } from './StubRowRules';
-export { dateOf, numberOf, textOf } from '../../shared/StubValues';
+export { dateOf, numberOf, textOf } from '../../common/StubValues';
 export { requestHydration, type StubRecordUpdater } from './HydrationRequest';
-export { createLocalizedStrings, type StringSource } from '../../shared/LocalizedStrings';
-export { StubColumn, StubState, StubTable, toStubState } from '../../shared/StubTable';
+export { createLocalizedStrings, type StringSource } from '../../common/LocalizedStrings';
+export { StubColumn, StubState, StubTable, toStubState } from '../../common/StubTable';

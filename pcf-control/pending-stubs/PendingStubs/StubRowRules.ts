@@ -2,7 +2,7 @@
  * Rules the grid shows about rows: which pending rows are stale, and the header numbers when only
  * the rows at hand can be counted. Plain data in, plain data out.
  */
-import { StubState } from '../../shared/StubTable';
+import { StubState } from '../../common/StubTable';
 import type { StubRow, StubSummary } from './components/PendingStubsGrid.types';
 
 const MINUTE_MS = 60_000;

@@ -2,8 +2,8 @@
  * The pure mapping from the PCF dataset to the grid's rows and back (which dataset column a grid
  * column sorts by). Uses PCF *types* only, never the runtime, so it is tested with plain mocks.
  */
-import { toStubState } from '../../shared/StubTable';
-import { dateOf, numberOf, textOf } from '../../shared/StubValues';
+import { toStubState } from '../../common/StubTable';
+import { dateOf, numberOf, textOf } from '../../common/StubValues';
 import { DefaultColumnOfPropertySet, PropertySet, type PropertySetName } from './ManifestConstants';
 import type { StubGridColumnKey, StubRow } from './components/PendingStubsGrid.types';
 

@@ -3,9 +3,9 @@
  * counts and one ordered read, through `context.webAPI.retrieveMultipleRecords`.
  * Any failure (no privilege, offline harness) answers `undefined`; the caller then counts the page.
  */
-import { StubColumn, StubState, StubTable } from '../../shared/StubTable';
+import { StubColumn, StubState, StubTable } from '../../common/StubTable';
 import type { StubSummary } from './components/PendingStubsGrid.types';
-import { dateOf, numberOf } from '../../shared/StubValues';
+import { dateOf, numberOf } from '../../common/StubValues';
 
 export interface StubReader {
   retrieveMultipleRecords(

@@ -1,7 +1,7 @@
 import * as React from 'react';
 import type { IInputs, IOutputs } from './generated/ManifestTypes';
-import { createLocalizedStrings } from '../../shared/LocalizedStrings';
-import { formatLocalDateTime } from '../../shared/RelativeAge';
+import { createLocalizedStrings } from '../../common/LocalizedStrings';
+import { formatLocalDateTime } from '../../common/RelativeAge';
 import { PendingStubsView, type PendingStubsViewProps } from './components/PendingStubsView';
 import type { PagingMove, StubGridSort, StubRow } from './components/PendingStubsGrid.types';
 import { requestHydration } from './HydrationRequest';

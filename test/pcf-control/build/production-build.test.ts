@@ -62,7 +62,7 @@ describe.each(controls)('$constructorName production output', (control) => {
     expect(existsSync(join(dir, 'bundle.js'))).toBe(true);
   });
 
-  it('has the DESIGN.md names: namespace DataverseEnsure, the constructor, a virtual control', () => {
+  it('has the names the solution uses: namespace DataverseEnsure, the constructor, a virtual control', () => {
     const manifest = readFileSync(join(dir, 'ControlManifest.xml'), 'utf8');
     const [ctl] = attributes(manifest, 'control');
     expect(ctl).toMatchObject({

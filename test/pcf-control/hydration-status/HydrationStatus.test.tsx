@@ -10,7 +10,7 @@ import type { IInputs } from '../../../pcf-control/hydration-status/HydrationSta
 import { HydrationStatusStringKeys } from '../../../pcf-control/hydration-status/HydrationStatus/HydrationStatusStrings';
 import { currentRecordOf } from '../../../pcf-control/hydration-status/HydrationStatus/CurrentRecord';
 import { odataString, stubQuery } from '../../../pcf-control/hydration-status/HydrationStatus/StubStatusLookup';
-import { StubState } from '../../../pcf-control/shared/StubTable';
+import { StubState } from '../../../pcf-control/common/StubTable';
 import { createMockContext, mockFormatDateTime, type MockContextOptions } from '../__mocks__/MockContext';
 import { readResx } from '../__mocks__/resx';
 

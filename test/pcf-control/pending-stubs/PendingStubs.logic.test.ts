@@ -8,9 +8,9 @@ import {
   stubRowsOf,
 } from '../../../pcf-control/pending-stubs/PendingStubs/StubRows';
 import { loadStubSummary } from '../../../pcf-control/pending-stubs/PendingStubs/StubSummaryQuery';
-import { dateOf, numberOf, textOf } from '../../../pcf-control/shared/StubValues';
+import { dateOf, numberOf, textOf } from '../../../pcf-control/common/StubValues';
 import type { StubRow } from '../../../pcf-control/pending-stubs/PendingStubs/components/PendingStubsGrid.types';
-import { StubState } from '../../../pcf-control/shared/StubTable';
+import { StubState } from '../../../pcf-control/common/StubTable';
 import { boundColumns, createMockDataSet } from '../__mocks__/MockDataSet';
 import { NOW, RECORD_IDS, STUB_IDS, stubRows } from './stubFixtures';
 

@@ -3,7 +3,7 @@
  * the header summary, sizing, and the texts people read.
  */
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { StubState } from '../../../pcf-control/shared/StubTable';
+import { StubState } from '../../../pcf-control/common/StubTable';
 import { mockFormatDateTime } from '../__mocks__/MockContext';
 import { fixNow, restoreNow } from './fakeNow';
 import { renderPendingStubs, rowOf } from './renderPendingStubs';

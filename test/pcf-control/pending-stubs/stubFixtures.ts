@@ -1,5 +1,5 @@
 /** ec_stub rows relative to a fixed "now", shared by the PendingStubs tests. */
-import { StubState } from '../../../pcf-control/shared/StubTable';
+import { StubState } from '../../../pcf-control/common/StubTable';
 
 export const NOW = new Date('2026-11-26T12:00:00.000Z');
 const HOUR = 3_600_000;

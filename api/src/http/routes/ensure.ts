@@ -17,6 +17,7 @@ import { actionCall, directRunner, sendActionAnswer, type ActionRunner } from '.
  *         in: path
  *         required: true
  *         type: string
+ *         x-example: b
  *         description: The Dataverse instance that must hold the record.
  *         x-ms-summary: Instance
  *         x-ms-visibility: important
@@ -40,6 +41,11 @@ import { actionCall, directRunner, sendActionAnswer, type ActionRunner } from '.
  *         schema:
  *           type: object
  *           required: [table, key]
+ *           example:
+ *             table: account
+ *             key:
+ *               accountnumber: A-100
+ *             name: Contoso
  *           properties:
  *             table:
  *               type: string

@@ -17,6 +17,7 @@ import { actionCall, directRunner, sendActionAnswer, type ActionRunner } from '.
  *         in: path
  *         required: true
  *         type: string
+ *         x-example: b
  *         description: The Dataverse instance to write to.
  *         x-ms-summary: Instance
  *         x-ms-visibility: important
@@ -40,6 +41,13 @@ import { actionCall, directRunner, sendActionAnswer, type ActionRunner } from '.
  *         schema:
  *           type: object
  *           required: [table, key, record]
+ *           example:
+ *             table: account
+ *             key:
+ *               accountnumber: A-200
+ *             record:
+ *               name: Fabrikam
+ *               telephone1: "+1 555 0100"
  *           properties:
  *             table:
  *               type: string

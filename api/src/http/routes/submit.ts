@@ -17,6 +17,7 @@ import { actionCall, directRunner, sendActionAnswer, type ActionRunner } from '.
  *         in: path
  *         required: true
  *         type: string
+ *         x-example: b
  *         description: The Dataverse instance to write to.
  *         x-ms-summary: Instance
  *         x-ms-visibility: important
@@ -40,6 +41,12 @@ import { actionCall, directRunner, sendActionAnswer, type ActionRunner } from '.
  *         schema:
  *           type: object
  *           required: [table, record]
+ *           example:
+ *             table: contact
+ *             record:
+ *               firstname: Ada
+ *               lastname: Lovelace
+ *               "parentcustomerid_account@odata.bind": "/accounts(accountnumber='A-200')"
  *           properties:
  *             table:
  *               type: string

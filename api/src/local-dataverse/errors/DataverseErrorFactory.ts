@@ -1,6 +1,6 @@
 /**
  * Every error the local Dataverse answers, with its exact status, code and message, written once.
- * Item numbers ("ref 2.3") point at ../shared/reference/dataverse-web-api.md; where Microsoft documents
+ * Item numbers ("ref 2.3") are those of docs/dataverse-behaviours.md, which links each to Microsoft Learn; where Microsoft documents
  * no status or text the choice is marked UNDOC.
  */
 

@@ -4,8 +4,8 @@
  */
 import * as React from 'react';
 import { mergeStyleSets } from '@fluentui/react';
-import { formatDuration } from '../../../shared/RelativeAge';
-import { StubIcon } from '../../../shared/StubIcons';
+import { formatDuration } from '../../../common/RelativeAge';
+import { StubIcon } from '../../../common/StubIcons';
 import type { HydrationStatusStrings } from '../HydrationStatusStrings';
 import type { StubStatus } from '../StubStatusLookup';
 

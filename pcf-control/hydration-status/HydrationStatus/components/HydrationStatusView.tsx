@@ -4,7 +4,7 @@
  * keeps any rendering fault inside the control.
  */
 import * as React from 'react';
-import { formatLocalDateTime } from '../../../shared/RelativeAge';
+import { formatLocalDateTime } from '../../../common/RelativeAge';
 import type { HydrationStatusStrings } from '../HydrationStatusStrings';
 import { lookupStubStatus, type StubStatus, type StubStatusReader } from '../StubStatusLookup';
 import { HydrationBadge } from './HydrationBadge';

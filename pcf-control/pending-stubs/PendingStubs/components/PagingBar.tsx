@@ -2,7 +2,7 @@ import * as React from 'react';
 import { IconButton, Text } from '@fluentui/react';
 import type { PendingStubsStrings } from '../PendingStubsStrings';
 import type { PagingMove, StubGridPaging } from './PendingStubsGrid.types';
-import { StubIcon, type StubIconName } from '../../../shared/StubIcons';
+import { StubIcon, type StubIconName } from '../../../common/StubIcons';
 import { stubGridStyles } from './PendingStubsGrid.styles';
 
 export interface PagingBarProps {

@@ -22,12 +22,12 @@ import {
   type IDetailsListCheckboxProps,
   type IDetailsRowProps,
 } from '@fluentui/react';
-import { formatLocalDateTime } from '../../../shared/RelativeAge';
+import { formatLocalDateTime } from '../../../common/RelativeAge';
 import { isStale } from '../StubRowRules';
 import type { PendingStubsGridProps, StubGridColumnKey, StubRow } from './PendingStubsGrid.types';
 import { PagingBar } from './PagingBar';
 import { stubGridColumns } from './StubGridColumns';
-import { StubIcon } from '../../../shared/StubIcons';
+import { StubIcon } from '../../../common/StubIcons';
 import { SummaryBar } from './SummaryBar';
 import { stubGridStyles } from './PendingStubsGrid.styles';
 

@@ -3,7 +3,7 @@
  * fills these from `ComponentFramework.Context`, and a page outside Dataverse (the API's local
  * preview) can fill them from the API's stubs endpoint.
  */
-import type { StubStateValue } from '../../../shared/StubTable';
+import type { StubStateValue } from '../../../common/StubTable';
 import type { PendingStubsStrings } from '../PendingStubsStrings';
 
 /** One `ec_stub` row as the grid shows it. */

@@ -1,7 +1,7 @@
 import * as React from 'react';
-import { StubState } from '../../../shared/StubTable';
+import { StubState } from '../../../common/StubTable';
 import type { PendingStubsStringKey, PendingStubsStrings } from '../PendingStubsStrings';
-import { StubIcon, type StubIconName } from '../../../shared/StubIcons';
+import { StubIcon, type StubIconName } from '../../../common/StubIcons';
 import type { StubRow } from './PendingStubsGrid.types';
 import { stubGridStyles } from './PendingStubsGrid.styles';
 

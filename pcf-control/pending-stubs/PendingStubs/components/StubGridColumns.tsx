@@ -3,12 +3,12 @@
  */
 import * as React from 'react';
 import { ColumnActionsMode, Link, TooltipHost, TooltipOverflowMode, type IColumn } from '@fluentui/react';
-import { formatRelativeAge } from '../../../shared/RelativeAge';
+import { formatRelativeAge } from '../../../common/RelativeAge';
 import type { PendingStubsStringKey, PendingStubsStrings } from '../PendingStubsStrings';
 import { isStale } from '../StubRowRules';
 import type { StubGridColumnKey, StubGridSort, StubRow } from './PendingStubsGrid.types';
 import { StateLabel } from './StateLabel';
-import { StubIcon } from '../../../shared/StubIcons';
+import { StubIcon } from '../../../common/StubIcons';
 import { stubGridStyles } from './PendingStubsGrid.styles';
 
 export interface ColumnContext {

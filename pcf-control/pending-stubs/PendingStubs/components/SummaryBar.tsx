@@ -1,5 +1,5 @@
 import * as React from 'react';
-import { formatRelativeAge } from '../../../shared/RelativeAge';
+import { formatRelativeAge } from '../../../common/RelativeAge';
 import type { PendingStubsStrings } from '../PendingStubsStrings';
 import type { StubSummary } from './PendingStubsGrid.types';
 import { stubGridStyles } from './PendingStubsGrid.styles';

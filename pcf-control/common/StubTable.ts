@@ -1,6 +1,6 @@
 /**
- * The Dataverse tracking table `ec_stub` as both controls read it (DESIGN.md, "Names that several
- * parts share"). Column logical names are written here once; nothing else spells them.
+ * The Dataverse tracking table `ec_stub` as both controls read it (every column and state:
+ * docs/data-model.md). Column logical names are written here once; nothing else spells them.
  */
 export const StubTable = {
   logicalName: 'ec_stub',

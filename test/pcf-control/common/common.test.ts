@@ -1,7 +1,7 @@
 /** The code both controls share: ec_stub names, strings with placeholders, ages and durations. */
-import { createLocalizedStrings, formatTemplate } from '../../../pcf-control/shared/LocalizedStrings';
-import { formatDuration, formatRelativeAge, relativeAge } from '../../../pcf-control/shared/RelativeAge';
-import { StubState, toStubState } from '../../../pcf-control/shared/StubTable';
+import { createLocalizedStrings, formatTemplate } from '../../../pcf-control/common/LocalizedStrings';
+import { formatDuration, formatRelativeAge, relativeAge } from '../../../pcf-control/common/RelativeAge';
+import { StubState, toStubState } from '../../../pcf-control/common/StubTable';
 
 const units = createLocalizedStrings<string>({
   getString: (id) =>
