@@ -3,8 +3,9 @@
  * only (`npm ci --omit=dev`, then `node dist/main.js`; `node dist/keys.js` for the keys command).
  *
  * - api/src compiled by tsc (tsconfig.build.json), one CommonJS file per module;
- * - the files modules read next to themselves: the PGlite worker (`queue/pgliteWorker.mjs`) and the
- *   local Dataverse's default schema (`local-dataverse/schema/default-schema.json`);
+ * - the files modules read next to themselves: the PGlite scripts (`queue/pgliteWorker.mjs`,
+ *   `storage/createPgliteCluster.mjs`) and the local Dataverse's default schema
+ *   (`local-dataverse/schema/default-schema.json`);
  * - what the sources build at run time with development tools, built now: the Swagger document
  *   (`http/openapi.json`, swagger-jsdoc) and the preview page's bundle (`http/preview/preview-client.js`,
  *   React and the PendingStubs control from the workspaces).
@@ -21,7 +22,7 @@ const SRC = join(ROOT, 'api', 'src');
 const DIST = join(ROOT, 'dist');
 
 /** Files copied as they are, relative to api/src. */
-export const COPIED_FILES = ['queue/pgliteWorker.mjs', 'local-dataverse/schema/default-schema.json'];
+export const COPIED_FILES = ['queue/pgliteWorker.mjs', 'storage/createPgliteCluster.mjs', 'local-dataverse/schema/default-schema.json'];
 
 function write(path: string, content: string): void {
   mkdirSync(dirname(path), { recursive: true });

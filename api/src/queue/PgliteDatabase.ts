@@ -15,11 +15,11 @@
  *   values: those go through `exec` (simple protocol); a call with values is one statement through
  *   `query` (extended protocol, parameters typed by the server).
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type PgBoss from 'pg-boss';
 import { DataFolderLock } from '../storage/DataFolderLock';
+import { createPgliteClusterIfMissing, PGLITE_START_PARAMS } from '../storage/pgliteMemory';
 
 export const QUEUE_LOCK_NAME = 'queue.lock';
 /** The PGlite cluster's folder inside the data folder (the lock file sits next to it). */
@@ -93,9 +93,8 @@ export class PgliteDatabase implements PgBoss.Db {
     const lock = DataFolderLock.acquire(dataDir, QUEUE_LOCK_NAME);
     try {
       const pgdata = `${dataDir}/${QUEUE_PGDATA}`;
-      // Creating the cluster (initdb) grows PGlite's WebAssembly memory by about 500 MB, and that memory
-      // never shrinks: a new folder is created by a first worker, which then ends (freeing it all).
-      if (!existsSync(join(pgdata, 'PG_VERSION'))) await (await PgliteDatabase.start(pgdata, undefined, undefined)).close();
+      // initdb's memory would stay with the worker: a short-lived one creates a new folder first.
+      await createPgliteClusterIfMissing(pgdata);
       return await PgliteDatabase.start(pgdata, lock, dataDir);
     } catch (error) {
       lock.release();
@@ -109,7 +108,7 @@ export class PgliteDatabase implements PgBoss.Db {
   }
 
   private static async start(pgdata: string | undefined, lock: DataFolderLock | undefined, dataDir: string | undefined): Promise<PgliteDatabase> {
-    const worker = new Worker(WORKER_SCRIPT, { workerData: { dataDir: pgdata } });
+    const worker = new Worker(WORKER_SCRIPT, { workerData: { dataDir: pgdata, startParams: [...PGLITE_START_PARAMS] } });
     try {
       const message = await nextTypedMessage(worker);
       if (message.type !== 'ready') throw toError(message.type === 'failed' ? message.error : { message: `unexpected message ${message.type}` });

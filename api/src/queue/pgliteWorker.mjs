@@ -43,7 +43,8 @@ async function run(pg, text, values) {
 async function main() {
   let pg;
   try {
-    pg = workerData.dataDir === undefined ? new PGlite() : new PGlite(workerData.dataDir);
+    // startParams: PGlite's own and the memory settings (storage/pgliteMemory.ts).
+    pg = new PGlite({ dataDir: workerData.dataDir, startParams: workerData.startParams });
     await pg.waitReady;
   } catch (error) {
     parentPort.postMessage({ type: 'failed', error: describeError(error) });

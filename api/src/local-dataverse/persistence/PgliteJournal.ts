@@ -5,6 +5,7 @@
  */
 import { PGlite } from '@electric-sql/pglite';
 import { DataFolderLock } from '../../storage/DataFolderLock';
+import { createPgliteClusterIfMissing, PGLITE_START_PARAMS } from '../../storage/pgliteMemory';
 import { RecordsRefusedError, type RecordJournal } from './RecordJournal';
 import type { RecordChange, StoredRecord } from './StoredRecord';
 
@@ -39,7 +40,10 @@ export class PgliteJournal implements RecordJournal {
   static async open(folder: string): Promise<PgliteJournal> {
     const lock = DataFolderLock.acquire(folder);
     try {
-      const db = new PGlite(`${folder}/pgdata`);
+      const pgdata = `${folder}/pgdata`;
+      // initdb's memory would stay with this process: a short-lived worker creates a new folder first.
+      await createPgliteClusterIfMissing(pgdata);
+      const db = new PGlite({ dataDir: pgdata, startParams: [...PGLITE_START_PARAMS] });
       await db.waitReady;
       await db.exec(SCHEMA);
       return new PgliteJournal(db, lock);
