@@ -22,6 +22,7 @@ import { createLogger } from '../../api/src/http';
 import { startService, type RunningService } from '../../api/src/main';
 import { REPOSITORY_ROOT } from '../../connector/tools/build-connector';
 import { ConnectorPlatform, loadConnector, type Invocation, type Json, type Locator, type OperationInputs } from './connector-platform';
+import { seedServiceDataFolder } from '../support/pgliteTemplate';
 
 const CONNECTOR_FOLDER = join(REPOSITORY_ROOT, 'connector');
 const API_KEY = 'connector-live-key-0123456789abcdef';
@@ -91,6 +92,7 @@ beforeAll(async () => {
       instances: { a: instance, b: { ...instance, source: 'a', resilience: { baseDelayMs: 50, halfOpenAfterMs: 1000 } } },
     }),
   );
+  seedServiceDataFolder(join(cwd, '.data'));
   service = await startService(loadConfig({ cwd, env: { API_KEYS: API_KEY } }), { logger: createLogger({ level: 'silent' }) });
   // The connection a user creates: the two connection parameters of apiProperties.json.
   platform = new ConnectorPlatform(await loadConnector(CONNECTOR_FOLDER), { hostUrl: service.url, api_key: API_KEY });

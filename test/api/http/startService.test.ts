@@ -11,6 +11,7 @@ import { Writable } from 'node:stream';
 import { hashApiKey, loadConfig } from '../../../api/src/config';
 import { createLogger } from '../../../api/src/http';
 import { startService, type RunningService } from '../../../api/src/main';
+import { seedServiceDataFolder } from '../../support/pgliteTemplate';
 
 describe('startService (npm start)', () => {
   let cwd: string;
@@ -37,6 +38,8 @@ describe('startService (npm start)', () => {
         },
       }),
     );
+    // The queue's cluster copied in (no initdb): a first start through initdb is npm start's test.
+    seedServiceDataFolder(join(cwd, '.data'));
   });
   afterEach(async () => {
     await service?.close();

@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { seedServiceDataFolder } from '../../support/pgliteTemplate';
 import { API_KEY } from './queueFixture';
 
 const MAIN = resolve(__dirname, '../../../api/src/main.ts');
@@ -47,6 +48,8 @@ export function writeConfig(dir: string, a: string, b: string, queue: Record<str
 }
 
 export function startApiProcess(configFile: string, dataDir: string, env: Record<string, string> = {}): Promise<ApiProcess> {
+  // The queue on PGlite: its cluster copied in unless there is one (no initdb; a restart keeps its data).
+  seedServiceDataFolder(dataDir, { queue: env['DATABASE_URL'] === undefined });
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, CONFIG_FILE: configFile, DATA_DIR: dataDir, API_KEYS: API_KEY, ...env },

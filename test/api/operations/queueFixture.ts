@@ -11,6 +11,7 @@ import { Writable } from 'node:stream';
 import { loadConfig } from '../../../api/src/config';
 import { createLogger } from '../../../api/src/http';
 import { startService, type RunningService } from '../../../api/src/main';
+import { seedServiceDataFolder } from '../../support/pgliteTemplate';
 
 export const API_KEY = 'dve_test_operations_key_0123456789abcdef';
 
@@ -75,6 +76,8 @@ export async function startQueueFixture(options: QueueFixtureOptions = {}): Prom
     }),
   });
   const env: NodeJS.ProcessEnv = { API_KEYS: API_KEY, ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}), ...options.env };
+  // PGlite clusters copied in where the start looks for them (no initdb); a restart keeps its data.
+  seedServiceDataFolder(join(cwd, '.data'), { queue: !options.databaseUrl, localInstances: options.persistent ? ['a', 'b'] : [] });
   const service = await startService(loadConfig({ cwd, env }), { logger, shutdownTimeoutSeconds: 5 });
   return {
     service,

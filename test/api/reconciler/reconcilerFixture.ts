@@ -12,6 +12,7 @@ import type { StubEvent } from '../../../api/src/events';
 import { startLocalDataverse, type LocalDataverse } from '../../../api/src/local-dataverse';
 import { createQueue, type QueueBoss } from '../../../api/src/queue/createQueue';
 import { startReconciler, type Reconciler, type ReconcilerInstance, type ReconcilerSettingsInput } from '../../../api/src/reconciler';
+import { pgliteTemplateDump } from '../../support/pgliteTemplate';
 
 export const context: CallContext = { origin: 'test:reconciler' };
 export const silent = pino({ level: 'silent' });
@@ -52,7 +53,7 @@ export class ReconcilerFixture {
   }
 
   async openBoss(databaseUrl?: string): Promise<QueueBoss> {
-    const boss = databaseUrl ? await createQueue({ databaseUrl, boss: QUIET_BOSS }) : await createQueue({ memory: true, boss: QUIET_BOSS });
+    const boss = databaseUrl ? await createQueue({ databaseUrl, boss: QUIET_BOSS }) : await createQueue({ memory: true, template: pgliteTemplateDump(), boss: QUIET_BOSS });
     this.bosses.push(boss);
     return boss;
   }
