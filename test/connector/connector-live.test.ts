@@ -22,6 +22,7 @@ import { createLogger } from '../../api/src/http';
 import { startService, type RunningService } from '../../api/src/main';
 import { REPOSITORY_ROOT } from '../../connector/tools/build-connector';
 import { ConnectorPlatform, loadConnector, type Invocation, type Json, type Locator, type OperationInputs } from './connector-platform';
+import { AB_STUB_DEFAULTS } from '../support/abInstances';
 import { seedServiceDataFolder } from '../support/pgliteTemplate';
 
 const CONNECTOR_FOLDER = join(REPOSITORY_ROOT, 'connector');
@@ -77,7 +78,7 @@ let platform: ConnectorPlatform;
 
 beforeAll(async () => {
   cwd = mkdtempSync(join(tmpdir(), 'dve-connector-live-'));
-  const instance = { local: { port: 0, memory: true }, tables: [...TABLES], stubDefaults: { contact: { nameColumn: 'lastname' } } };
+  const instance = { local: { port: 0, memory: true }, tables: [...TABLES], stubDefaults: AB_STUB_DEFAULTS };
   // No reconciler rounds: the stubs' attempts and states here change only through the calls below
   // (the reconciler has its own tests in test/api/reconciler). Short waits for the outage of b:
   // Retry-After 1 s on 202s, quick retries, and the circuit tries b again 1 s after it opened.

@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { abConfigInstances } from '../../support/abInstances';
 import { seedServiceDataFolder } from '../../support/pgliteTemplate';
 import { API_KEY } from './queueFixture';
 
@@ -32,16 +33,10 @@ export function writeConfig(dir: string, a: string, b: string, queue: Record<str
       logLevel: 'warn',
       queue: { pollIntervalSeconds: 0.2, retryAfterSeconds: 1, leaseSeconds: 10, ...queue },
       reconciler: { enabled: false },
-      instances: {
-        a: { url: a, tables: ['account', 'contact'] },
-        b: {
-          url: b,
-          source: 'a',
-          tables: ['account', 'contact'],
-          stubDefaults: { contact: { nameColumn: 'lastname' } },
-          resilience: { maxAttempts: 2, baseDelayMs: 20, maxDelayMs: 100, halfOpenAfterMs: 300, attemptTimeoutMs: 5_000, breaker: { kind: 'consecutive', threshold: 3 } },
-        },
-      },
+      instances: abConfigInstances(
+        { url: a },
+        { url: b, resilience: { maxAttempts: 2, baseDelayMs: 20, maxDelayMs: 100, halfOpenAfterMs: 300, attemptTimeoutMs: 5_000, breaker: { kind: 'consecutive', threshold: 3 } } },
+      ),
     }),
   );
   return file;
