@@ -12,6 +12,8 @@ module.exports = {
       testEnvironment: 'node',
       roots: ['<rootDir>/test'],
       testMatch: ['<rootDir>/test/{api,local-dataverse,connector,solution,e2e,deploy}/**/*.test.ts'],
+      // One initialised PGlite cluster, made once and cached, that suites copy instead of running initdb.
+      globalSetup: '<rootDir>/test/support/pgliteTemplateSetup.ts',
       transform: { '^.+\\.tsx?$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
     },
     {

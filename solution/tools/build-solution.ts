@@ -1,10 +1,11 @@
 /**
  * npm run build:solution [-- --skip-prebuild]
  *
- * Builds the code component and the connector (npm run build:pcf / build:connector, when those
- * scripts exist), packs solution/src into solution/dist/DataverseEnsure_<version>.zip (unmanaged)
- * and DataverseEnsure_<version>_managed.zip (managed), then runs the solution checker on both in
- * strict mode. The version comes from the root package.json (0.1.0 → 0.1.0.0, file name 0_1_0_0).
+ * Builds the code components (npm run build:pcf -- --if-stale: a current production build is reused)
+ * and the connector (npm run build:connector), when those scripts exist, packs solution/src into
+ * solution/dist/DataverseEnsure_<version>.zip (unmanaged) and DataverseEnsure_<version>_managed.zip
+ * (managed), then runs the solution checker on both in strict mode. The version comes from the root
+ * package.json (0.1.0 → 0.1.0.0, file name 0_1_0_0).
  */
 import { execFileSync } from 'node:child_process';
 import { promises as fs, readFileSync } from 'node:fs';
@@ -37,14 +38,15 @@ function readRootPackage(): RootPackageJson {
   return JSON.parse(readFileSync(path.join(REPOSITORY_ROOT, 'package.json'), 'utf8')) as RootPackageJson;
 }
 
-function runScriptIfPresent(pkg: RootPackageJson, script: string): void {
+function runScriptIfPresent(pkg: RootPackageJson, script: string, args: readonly string[] = []): void {
   if (!pkg.scripts?.[script]) {
     console.log(`build:solution: no '${script}' script in package.json, using what is already built`);
     return;
   }
-  console.log(`build:solution: npm run ${script}`);
+  const command = ['run', script, ...(args.length > 0 ? ['--', ...args] : [])];
+  console.log(`build:solution: npm ${command.join(' ')}`);
   try {
-    execFileSync('npm', ['run', script], { cwd: REPOSITORY_ROOT, stdio: 'inherit' });
+    execFileSync('npm', command, { cwd: REPOSITORY_ROOT, stdio: 'inherit' });
   } catch {
     throw new SolutionPackError(`npm run ${script} failed (see its output above): fix it, then run npm run build:solution again`);
   }
@@ -66,7 +68,9 @@ export async function buildSolutionZips(version: string): Promise<string[]> {
 async function main(): Promise<number> {
   const rootPackage = readRootPackage();
   if (!process.argv.includes('--skip-prebuild')) {
-    runScriptIfPresent(rootPackage, 'build:pcf');
+    // A control whose production output is newer than its sources is not built again: after npm test
+    // (whose PCF build suites build them when stale), CI's build:solution reuses that build.
+    runScriptIfPresent(rootPackage, 'build:pcf', ['--if-stale']);
     runScriptIfPresent(rootPackage, 'build:connector');
   }
   const version = toSolutionVersion(rootPackage.version);

@@ -22,6 +22,8 @@ import { createLogger } from '../../api/src/http';
 import { startService, type RunningService } from '../../api/src/main';
 import { REPOSITORY_ROOT } from '../../connector/tools/build-connector';
 import { ConnectorPlatform, loadConnector, type Invocation, type Json, type Locator, type OperationInputs } from './connector-platform';
+import { AB_STUB_DEFAULTS } from '../support/abInstances';
+import { seedServiceDataFolder } from '../support/pgliteTemplate';
 
 const CONNECTOR_FOLDER = join(REPOSITORY_ROOT, 'connector');
 const API_KEY = 'connector-live-key-0123456789abcdef';
@@ -76,7 +78,7 @@ let platform: ConnectorPlatform;
 
 beforeAll(async () => {
   cwd = mkdtempSync(join(tmpdir(), 'dve-connector-live-'));
-  const instance = { local: { port: 0, memory: true }, tables: [...TABLES], stubDefaults: { contact: { nameColumn: 'lastname' } } };
+  const instance = { local: { port: 0, memory: true }, tables: [...TABLES], stubDefaults: AB_STUB_DEFAULTS };
   // No reconciler rounds: the stubs' attempts and states here change only through the calls below
   // (the reconciler has its own tests in test/api/reconciler). Short waits for the outage of b:
   // Retry-After 1 s on 202s, quick retries, and the circuit tries b again 1 s after it opened.
@@ -91,6 +93,7 @@ beforeAll(async () => {
       instances: { a: instance, b: { ...instance, source: 'a', resilience: { baseDelayMs: 50, halfOpenAfterMs: 1000 } } },
     }),
   );
+  seedServiceDataFolder(join(cwd, '.data'));
   service = await startService(loadConfig({ cwd, env: { API_KEYS: API_KEY } }), { logger: createLogger({ level: 'silent' }) });
   // The connection a user creates: the two connection parameters of apiProperties.json.
   platform = new ConnectorPlatform(await loadConnector(CONNECTOR_FOLDER), { hostUrl: service.url, api_key: API_KEY });

@@ -13,6 +13,7 @@ import fc from 'fast-check';
 import { hasInvalidXmlCharacter } from '../../api/src/local-dataverse/odata/XmlCharacters';
 import { LocalDataverseFixture } from './localDataverseFixture';
 import { INVALID_CHARACTERS_CODE, invalidCharactersMessage } from './invalidCharacters';
+import { seedPgliteCluster } from '../support/pgliteTemplate';
 
 jest.setTimeout(120_000);
 
@@ -24,6 +25,7 @@ const kept = new Map<string, { name: unknown; accountnumber: unknown; descriptio
 
 beforeAll(async () => {
   folder = mkdtempSync(join(tmpdir(), 'local-dataverse-property-'));
+  seedPgliteCluster(join(folder, 'pgdata')); // an empty cluster copied in: no initdb
   await dv.start({ dataDir: folder, onUnexpectedError: (error) => unexpected.push(error) });
 });
 afterAll(async () => {

@@ -14,6 +14,7 @@ import { hasInvalidXmlCharacter } from '../../api/src/local-dataverse/odata/XmlC
 import { keyLiteral, LocalDataverseFixture, type RawResponse } from './localDataverseFixture';
 import { INVALID_CHARACTERS_CODE, INVALID_VALUES, invalidCharactersMessage, URL_ENCODABLE_INVALID_VALUES, VALID_VALUES } from './invalidCharacters';
 import { sendBatch, statuses } from './multipartBatch';
+import { seedPgliteCluster } from '../support/pgliteTemplate';
 
 jest.setTimeout(60_000);
 
@@ -28,6 +29,7 @@ const CONTACT_COLUMNS = ['firstname', 'lastname', '_parentcustomerid_value'];
 
 beforeAll(async () => {
   folder = mkdtempSync(join(tmpdir(), 'local-dataverse-invalid-'));
+  seedPgliteCluster(join(folder, 'pgdata')); // an empty cluster copied in: no initdb
   await dv.start({ dataDir: folder, onUnexpectedError: (error) => unexpected.push(error) });
 });
 afterAll(async () => {

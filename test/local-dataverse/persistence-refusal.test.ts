@@ -6,7 +6,7 @@
  * what a restart loads is exactly what was answered.
  */
 import { randomUUID } from 'node:crypto';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataverseHttpError } from '../../api/src/local-dataverse/errors/DataverseErrorFactory';
@@ -15,21 +15,16 @@ import { MemoryJournal, type RecordJournal } from '../../api/src/local-dataverse
 import { RecordStore, type WriteTransaction } from '../../api/src/local-dataverse/persistence/RecordStore';
 import type { RecordChange } from '../../api/src/local-dataverse/persistence/StoredRecord';
 import { loadSchema } from '../../api/src/local-dataverse/schema/defaultSchema';
+import { seedPgliteCluster } from '../support/pgliteTemplate';
 
 jest.setTimeout(60_000);
 
 const schema = loadSchema();
-let template: string;
 let folder: string;
 // Creating a PGlite cluster takes seconds; each test copies an empty one instead.
-beforeAll(async () => {
-  template = mkdtempSync(join(tmpdir(), 'local-dataverse-refusal-template-'));
-  await (await PgliteJournal.open(template)).close();
-});
-afterAll(() => rmSync(template, { recursive: true, force: true }));
 beforeEach(() => {
   folder = mkdtempSync(join(tmpdir(), 'local-dataverse-refusal-'));
-  cpSync(template, folder, { recursive: true });
+  seedPgliteCluster(join(folder, 'pgdata'));
 });
 afterEach(() => rmSync(folder, { recursive: true, force: true }));
 

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalDataverse } from '../../api/src/local-dataverse';
 import { DataFolderInUseError } from '../../api/src/storage/DataFolderLock';
+import { seedPgliteCluster } from '../support/pgliteTemplate';
 
 jest.setTimeout(120_000);
 
@@ -51,7 +52,16 @@ function changeSetOfTwo(marker: string): { body: string; contentType: string } {
   return { body, contentType: `multipart/mixed; boundary=${batch}` };
 }
 
+/**
+ * An empty cluster where the journal looks for it, as a first start leaves it: the tests after the first
+ * are not about creating it (initdb), which the first covers.
+ */
+function seeded(): void {
+  seedPgliteCluster(join(folder, 'pgdata'));
+}
+
 test('records, versions and keys survive a clean restart', async () => {
+  // An empty folder: the first start creates the cluster (initdb).
   const first = await startLocalDataverse({ dataDir: folder });
   const response = await fetch(`${first.webApiUrl}accounts`, {
     method: 'POST',
@@ -78,6 +88,7 @@ test('records, versions and keys survive a clean restart', async () => {
 });
 
 test('a second opener of a data folder gets a clear error, in-process and from another process', async () => {
+  seeded();
   const owner = await startLocalDataverse({ dataDir: folder });
   try {
     await expect(startLocalDataverse({ dataDir: folder })).rejects.toThrow(DataFolderInUseError);
@@ -95,6 +106,7 @@ test('a second opener of a data folder gets a clear error, in-process and from a
 });
 
 test('SIGKILL while writing: every acknowledged write is kept and no change set is half applied', async () => {
+  seeded();
   const { child, api } = await startChild(folder);
   const acknowledged: string[] = [];
   const changeSetsAcknowledged: string[] = [];

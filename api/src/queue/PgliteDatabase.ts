@@ -102,13 +102,17 @@ export class PgliteDatabase implements PgBoss.Db {
     }
   }
 
-  /** A queue database that lives and dies with this process (tests, demos): nothing on disk, no lock. */
-  static inMemory(): Promise<PgliteDatabase> {
-    return PgliteDatabase.start(undefined, undefined, undefined);
+  /**
+   * A queue database that lives and dies with this process (tests, demos): nothing on disk, no lock.
+   * `template`: a PGlite data-folder dump (`dumpDataDir`, tar) to start from instead of running initdb,
+   * which takes seconds in WebAssembly; the test suites pass one cluster made once.
+   */
+  static inMemory(options: { template?: string } = {}): Promise<PgliteDatabase> {
+    return PgliteDatabase.start(undefined, undefined, undefined, options.template);
   }
 
-  private static async start(pgdata: string | undefined, lock: DataFolderLock | undefined, dataDir: string | undefined): Promise<PgliteDatabase> {
-    const worker = new Worker(WORKER_SCRIPT, { workerData: { dataDir: pgdata, startParams: [...PGLITE_START_PARAMS] } });
+  private static async start(pgdata: string | undefined, lock: DataFolderLock | undefined, dataDir: string | undefined, template?: string): Promise<PgliteDatabase> {
+    const worker = new Worker(WORKER_SCRIPT, { workerData: { dataDir: pgdata, template, startParams: [...PGLITE_START_PARAMS] } });
     try {
       const message = await nextTypedMessage(worker);
       if (message.type !== 'ready') throw toError(message.type === 'failed' ? message.error : { message: `unexpected message ${message.type}` });

@@ -17,11 +17,14 @@ export type QueueBossOptions = Omit<PgBoss.ConstructorOptions, 'db' | 'connectio
 
 export type QueueLocation =
   /** PGlite persisted in this folder (guarded by `<dataDir>/queue.lock`). */
-  | { dataDir: string; memory?: never; databaseUrl?: never }
-  /** PGlite in memory: nothing survives the process. */
-  | { memory: true; dataDir?: never; databaseUrl?: never }
+  | { dataDir: string; memory?: never; template?: never; databaseUrl?: never }
+  /**
+   * PGlite in memory: nothing survives the process. `template`: a PGlite data-folder dump (tar) to
+   * start from instead of running initdb (tests; see PgliteDatabase.inMemory).
+   */
+  | { memory: true; template?: string; dataDir?: never; databaseUrl?: never }
   /** A PostgreSQL server, e.g. `postgres://user:pass@host:5432/db` (DATABASE_URL). */
-  | { databaseUrl: string; dataDir?: never; memory?: never };
+  | { databaseUrl: string; dataDir?: never; memory?: never; template?: never };
 
 export type CreateQueueOptions = QueueLocation & {
   boss?: QueueBossOptions;
@@ -73,7 +76,7 @@ export async function createQueue(options: CreateQueueOptions): Promise<QueueBos
     return start(boss, onError);
   }
 
-  const db = options.dataDir !== undefined ? await PgliteDatabase.open(options.dataDir) : await PgliteDatabase.inMemory();
+  const db = options.dataDir !== undefined ? await PgliteDatabase.open(options.dataDir) : await PgliteDatabase.inMemory({ template: options.template });
   try {
     // PGlite is a single connection: pg-boss' pool size means nothing there.
     const boss = new QueueBoss({ ...bossOptions, db }, 'pglite', db);

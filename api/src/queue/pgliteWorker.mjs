@@ -3,8 +3,11 @@
 // another core instead of delaying the HTTP event loop. Plain JavaScript so that it starts the same
 // under `tsx`, jest and plain node, with no TypeScript loader in the worker.
 //
+// workerData: { dataDir } (a cluster folder) or { template } (in memory, from a dataDir dump) or {} (in memory).
 // Messages in:  { type: 'query', id, text, values } | { type: 'close' }
 // Messages out: { type: 'ready' } | { type: 'failed', error } | { id, rows } | { id, error } | { type: 'closed' }
+import { Blob } from 'node:buffer';
+import { readFile } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 
@@ -44,7 +47,11 @@ async function main() {
   let pg;
   try {
     // startParams: PGlite's own and the memory settings (storage/pgliteMemory.ts).
-    pg = new PGlite({ dataDir: workerData.dataDir, startParams: workerData.startParams });
+    const startParams = workerData.startParams;
+    if (workerData.dataDir !== undefined) pg = new PGlite({ dataDir: workerData.dataDir, startParams });
+    // In memory from a dump of an initialised cluster (tests): no initdb.
+    else if (workerData.template !== undefined) pg = new PGlite({ loadDataDir: new Blob([await readFile(workerData.template)]), startParams });
+    else pg = new PGlite({ startParams });
     await pg.waitReady;
   } catch (error) {
     parentPort.postMessage({ type: 'failed', error: describeError(error) });

@@ -1,8 +1,9 @@
 /** Two in-memory local Dataverse instances (a = source, b = target) and the core wired to them over HTTP. */
-import { startLocalDataverse, type LocalDataverse } from '../../../api/src/local-dataverse';
-import { WebApiClient } from '../../../api/src/dataverse';
+import type { LocalDataverse } from '../../../api/src/local-dataverse';
+import type { WebApiClient } from '../../../api/src/dataverse';
 import { createEnsureCore, type EnsureCore, type SubmitStrategy } from '../../../api/src/core/createEnsureCore';
 import type { CallContext } from '../../../api/src/core/EnsureService';
+import { startLocalAB } from '../../support/abInstances';
 
 export const context: CallContext = { origin: 'test:core' };
 
@@ -14,16 +15,9 @@ export class CoreFixture {
   core!: EnsureCore;
 
   async start(submitStrategy?: SubmitStrategy): Promise<this> {
-    [this.a, this.b] = await Promise.all([startLocalDataverse({ memory: true }), startLocalDataverse({ memory: true })]);
-    this.clientA = new WebApiClient({ url: this.a.url });
-    this.clientB = new WebApiClient({ url: this.b.url });
-    this.core = createEnsureCore({
-      submitStrategy,
-      instances: [
-        { name: 'a', url: this.a.url, client: this.clientA, tables: ['account', 'contact'], stubDefaults: { contact: { nameColumn: 'lastname' } } },
-        { name: 'b', url: this.b.url, client: this.clientB, source: 'a', tables: ['account', 'contact'], stubDefaults: { contact: { nameColumn: 'lastname' } } },
-      ],
-    });
+    const ab = await startLocalAB();
+    ({ a: this.a, b: this.b, clientA: this.clientA, clientB: this.clientB } = ab);
+    this.core = createEnsureCore({ submitStrategy, instances: ab.instances });
     return this;
   }
 

@@ -11,6 +11,8 @@ import { Writable } from 'node:stream';
 import { hashApiKey, loadConfig } from '../../../api/src/config';
 import { createLogger } from '../../../api/src/http';
 import { startService, type RunningService } from '../../../api/src/main';
+import { abConfigInstances } from '../../support/abInstances';
+import { seedServiceDataFolder } from '../../support/pgliteTemplate';
 
 describe('startService (npm start)', () => {
   let cwd: string;
@@ -31,12 +33,11 @@ describe('startService (npm start)', () => {
       join(cwd, 'dataverse-ensure.config.json'),
       JSON.stringify({
         port: 0,
-        instances: {
-          a: { local: { port: 0, memory: true }, tables: ['account', 'contact'] },
-          b: { local: { port: 0, memory: true }, source: 'a', tables: ['account', 'contact'], stubDefaults: { contact: { nameColumn: 'lastname' } } },
-        },
+        instances: abConfigInstances({ local: { port: 0, memory: true } }, { local: { port: 0, memory: true } }),
       }),
     );
+    // The queue's cluster copied in (no initdb): a first start through initdb is npm start's test.
+    seedServiceDataFolder(join(cwd, '.data'));
   });
   afterEach(async () => {
     await service?.close();

@@ -6,6 +6,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { abConfigInstances } from '../../support/abInstances';
+import { seedServiceDataFolder } from '../../support/pgliteTemplate';
 import { API_KEY } from './queueFixture';
 
 const MAIN = resolve(__dirname, '../../../api/src/main.ts');
@@ -31,22 +33,18 @@ export function writeConfig(dir: string, a: string, b: string, queue: Record<str
       logLevel: 'warn',
       queue: { pollIntervalSeconds: 0.2, retryAfterSeconds: 1, leaseSeconds: 10, ...queue },
       reconciler: { enabled: false },
-      instances: {
-        a: { url: a, tables: ['account', 'contact'] },
-        b: {
-          url: b,
-          source: 'a',
-          tables: ['account', 'contact'],
-          stubDefaults: { contact: { nameColumn: 'lastname' } },
-          resilience: { maxAttempts: 2, baseDelayMs: 20, maxDelayMs: 100, halfOpenAfterMs: 300, attemptTimeoutMs: 5_000, breaker: { kind: 'consecutive', threshold: 3 } },
-        },
-      },
+      instances: abConfigInstances(
+        { url: a },
+        { url: b, resilience: { maxAttempts: 2, baseDelayMs: 20, maxDelayMs: 100, halfOpenAfterMs: 300, attemptTimeoutMs: 5_000, breaker: { kind: 'consecutive', threshold: 3 } } },
+      ),
     }),
   );
   return file;
 }
 
 export function startApiProcess(configFile: string, dataDir: string, env: Record<string, string> = {}): Promise<ApiProcess> {
+  // The queue on PGlite: its cluster copied in unless there is one (no initdb; a restart keeps its data).
+  seedServiceDataFolder(dataDir, { queue: env['DATABASE_URL'] === undefined });
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, CONFIG_FILE: configFile, DATA_DIR: dataDir, API_KEYS: API_KEY, ...env },

@@ -12,6 +12,7 @@ import { UnstorableValueError } from '../../../api/src/operations/StorableText';
 import { createQueue, type QueueBoss } from '../../../api/src/queue/createQueue';
 import { startPostgres, type TestPostgres } from '../../support/postgres';
 import { startScriptedQueue, type ScriptedQueue } from './scriptedQueue';
+import { pgliteTemplateDump } from '../../support/pgliteTemplate';
 
 jest.setTimeout(180_000);
 
@@ -41,7 +42,7 @@ describe.each(['pglite', 'postgres'] as const)('on %s', (backend) => {
   let store: OperationStore;
   beforeAll(async () => {
     postgres = backend === 'postgres' ? await startPostgres() : undefined;
-    boss = await createQueue(postgres ? { databaseUrl: postgres.url } : { memory: true });
+    boss = await createQueue(postgres ? { databaseUrl: postgres.url } : { memory: true, template: pgliteTemplateDump() });
     store = new OperationStore(boss.getDb());
     await store.migrate();
   });

@@ -11,6 +11,8 @@ import { Writable } from 'node:stream';
 import { loadConfig } from '../../../api/src/config';
 import { createLogger } from '../../../api/src/http';
 import { startService, type RunningService } from '../../../api/src/main';
+import { abConfigInstances } from '../../support/abInstances';
+import { seedServiceDataFolder } from '../../support/pgliteTemplate';
 
 export const API_KEY = 'dve_test_operations_key_0123456789abcdef';
 
@@ -52,16 +54,13 @@ export async function startQueueFixture(options: QueueFixtureOptions = {}): Prom
       logLevel: 'warn',
       queue: { pollIntervalSeconds: 0.2, retryAfterSeconds: 1, leaseSeconds: 30, ...options.queue },
       ...(options.reconciler ? { reconciler: options.reconciler } : {}),
-      instances: {
-        a: { local: { port: options.ports?.a ?? 0, memory }, tables: ['account', 'contact'] },
-        b: {
+      instances: abConfigInstances(
+        { local: { port: options.ports?.a ?? 0, memory } },
+        {
           local: { port: options.ports?.b ?? 0, memory },
-          source: 'a',
-          tables: ['account', 'contact'],
-          stubDefaults: { contact: { nameColumn: 'lastname' } },
           resilience: { maxAttempts: 2, baseDelayMs: 20, maxDelayMs: 100, halfOpenAfterMs: 300, attemptTimeoutMs: 5_000, breaker: { kind: 'consecutive', threshold: 3 }, ...options.resilience },
         },
-      },
+      ),
     }),
   );
   const logLines: string[] = [];
@@ -75,6 +74,8 @@ export async function startQueueFixture(options: QueueFixtureOptions = {}): Prom
     }),
   });
   const env: NodeJS.ProcessEnv = { API_KEYS: API_KEY, ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}), ...options.env };
+  // PGlite clusters copied in where the start looks for them (no initdb); a restart keeps its data.
+  seedServiceDataFolder(join(cwd, '.data'), { queue: !options.databaseUrl, localInstances: options.persistent ? ['a', 'b'] : [] });
   const service = await startService(loadConfig({ cwd, env }), { logger, shutdownTimeoutSeconds: 5 });
   return {
     service,

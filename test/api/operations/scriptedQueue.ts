@@ -14,6 +14,7 @@ import type { CircuitView } from '../../../api/src/operations/InstanceDrain';
 import { OperationQueue } from '../../../api/src/operations/OperationQueue';
 import { queueSettings, type QueueSettingsInput } from '../../../api/src/operations/QueueSettings';
 import { createQueue, type QueueBoss } from '../../../api/src/queue/createQueue';
+import { pgliteTemplateDump } from '../../support/pgliteTemplate';
 
 /** What the target does with a submit: answer it, or fail as Dataverse would. */
 export type TargetScript = (input: SubmitInput) => unknown;
@@ -33,7 +34,7 @@ export function targetFailure(status: number | undefined, message = 'target fail
 }
 
 export async function startScriptedQueue(script: TargetScript, options: { queue?: QueueSettingsInput; databaseUrl?: string; circuit?: () => CircuitView['state'] } = {}): Promise<ScriptedQueue> {
-  const boss = await createQueue(options.databaseUrl ? { databaseUrl: options.databaseUrl } : { memory: true });
+  const boss = await createQueue(options.databaseUrl ? { databaseUrl: options.databaseUrl } : { memory: true, template: pgliteTemplateDump() });
   const calls = new Map<string, number>();
   const service = {
     async submit(_instance: string, input: SubmitInput) {

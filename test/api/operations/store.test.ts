@@ -9,12 +9,13 @@ import { ensureDveTables } from '../../../api/src/queue/SqlDatabase';
 import { createQueue } from '../../../api/src/queue/createQueue';
 import { TickBatcher } from '../../../api/src/operations/TickBatcher';
 import { PgliteDatabase } from '../../../api/src/queue/PgliteDatabase';
+import { pgliteTemplateDump } from '../../support/pgliteTemplate';
 
 let db: PgliteDatabase;
 let store: OperationStore;
 
 beforeAll(async () => {
-  db = await PgliteDatabase.inMemory();
+  db = await PgliteDatabase.inMemory({ template: pgliteTemplateDump() });
   store = new OperationStore(db);
   await store.migrate();
 });
@@ -94,7 +95,7 @@ test('TickBatcher with a linger gathers calls made over several turns into one b
 });
 
 test("the queue's minute housekeeping covers pg-boss' job tables, which exist under these names", async () => {
-  const boss = await createQueue({ memory: true });
+  const boss = await createQueue({ memory: true, template: pgliteTemplateDump() });
   try {
     await expect(vacuumEmbeddedDatabase(boss.getDb(), { tables: PG_BOSS_CHURN_TABLES })).resolves.toBeUndefined();
   } finally {
@@ -140,7 +141,7 @@ test('TickBatcher.settled waits for every call, also those made while it waits',
 });
 
 test('a table from before owners were recorded gets the column on start: its rows are visible to admins only, new ones to their key', async () => {
-  const old = await PgliteDatabase.inMemory();
+  const old = await PgliteDatabase.inMemory({ template: pgliteTemplateDump() });
   try {
     // The table as it was: every statement but the owner's column and index.
     await ensureDveTables(old, OPERATION_TABLE_DDL.filter((ddl) => !ddl.includes('api_key_name')));

@@ -4,11 +4,14 @@
  * and values unchanged across the worker thread PGlite runs on, calls run one at a time, and the lock
  * taken before PGlite opens a folder and released by close().
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { Blob } from 'node:buffer';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
 import { DataFolderInUseError } from '../../../api/src/storage/DataFolderLock';
 import { PgliteDatabase, QUEUE_LOCK_NAME, QUEUE_PGDATA } from '../../../api/src/queue/PgliteDatabase';
+import { pgliteTemplateDump } from '../../support/pgliteTemplate';
 
 jest.setTimeout(60_000);
 
@@ -83,6 +86,34 @@ describe('a data folder', () => {
       expect((await reopened.executeSql('select v from kept')).rows).toEqual([{ v: 'yes' }]);
     } finally {
       await reopened.close();
+    }
+  });
+});
+
+describe('in memory from a template (a dump of an initialised cluster: the suites start from one instead of initdb)', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'dve-queue-template-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('starts with what the dump holds, and each database started from it is its own', async () => {
+    // A dump with a marker table in it, itself made from the suites' template (no initdb here either).
+    const pg = new PGlite({ loadDataDir: new Blob([readFileSync(pgliteTemplateDump())]) });
+    await pg.exec("create table marker (v text); insert into marker values ('from the template');");
+    const template = join(dir, 'marked.tar');
+    writeFileSync(template, new Uint8Array(await (await pg.dumpDataDir('none')).arrayBuffer()));
+    await pg.close();
+
+    const one = await PgliteDatabase.inMemory({ template });
+    const two = await PgliteDatabase.inMemory({ template });
+    try {
+      expect((await one.executeSql('select v from marker')).rows).toEqual([{ v: 'from the template' }]);
+      await one.executeSql("insert into marker values ('written to one')");
+      expect((await one.executeSql('select count(*)::int as n from marker')).rows).toEqual([{ n: 2 }]);
+      expect((await two.executeSql('select v from marker')).rows).toEqual([{ v: 'from the template' }]);
+    } finally {
+      await Promise.all([one.close(), two.close()]);
     }
   });
 });

@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import type PgBoss from 'pg-boss';
 import { DataFolderInUseError } from '../../../api/src/storage/DataFolderLock';
 import { createQueue, type QueueBoss } from '../../../api/src/queue/createQueue';
+import { QUEUE_PGDATA } from '../../../api/src/queue/PgliteDatabase';
+import { seedPgliteCluster } from '../../support/pgliteTemplate';
 
 jest.setTimeout(60_000);
 
@@ -31,6 +33,14 @@ beforeEach(() => {
   dataDir = mkdtempSync(join(tmpdir(), 'dve-queue-'));
 });
 
+/**
+ * Puts an empty cluster in the data folder, as a start that ran before leaves it: the tests after the
+ * first are about pg-boss on PGlite, not about creating the cluster (initdb), which the first covers.
+ */
+function seeded(): void {
+  seedPgliteCluster(join(dataDir, QUEUE_PGDATA));
+}
+
 afterEach(async () => {
   for (const boss of opened.splice(0)) await boss.stop({ graceful: false });
   rmSync(dataDir, { recursive: true, force: true });
@@ -48,6 +58,7 @@ async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000)
 
 describe('pg-boss 10 on PGlite in a data folder', () => {
   it('sends a job, a worker works it, and it ends completed with the handler\'s output', async () => {
+    // An empty folder: the first start creates the cluster (initdb).
     const boss = await open();
     expect(boss.backend).toBe('pglite');
     await boss.createQueue(QUEUE);
@@ -70,6 +81,7 @@ describe('pg-boss 10 on PGlite in a data folder', () => {
   });
 
   it('fetch and complete by hand: the job moves created → active → completed', async () => {
+    seeded();
     const boss = await open();
     await boss.createQueue(QUEUE);
     const id = await boss.send(QUEUE, { n: 1 });
@@ -87,6 +99,7 @@ describe('pg-boss 10 on PGlite in a data folder', () => {
   });
 
   it('a job sent, the boss stopped and a new one started on the same folder: the job is still there and is worked', async () => {
+    seeded();
     const first = await open();
     await first.createQueue(QUEUE);
     const id = await first.send(QUEUE, { record: 'contact:7' }, { singletonKey: 'contact:7' });
@@ -104,6 +117,7 @@ describe('pg-boss 10 on PGlite in a data folder', () => {
   });
 
   it('a failing handler: the job is retried, then failed with the error kept', async () => {
+    seeded();
     const boss = await open();
     await boss.createQueue(QUEUE, { name: QUEUE, retryLimit: 1, retryDelay: 0 });
     let attempts = 0;
@@ -121,6 +135,7 @@ describe('pg-boss 10 on PGlite in a data folder', () => {
   });
 
   it('a second createQueue on an open folder is refused with the lock\'s clear error, and the first keeps working', async () => {
+    seeded();
     const first = await open();
     await first.createQueue(QUEUE);
 
@@ -138,6 +153,7 @@ describe('pg-boss 10 on PGlite in a data folder', () => {
   });
 
   it('stop is idempotent and releases the folder even when called twice at once', async () => {
+    seeded();
     const boss = await open();
     await Promise.all([boss.stop(), boss.stop()]);
     const again = await open();

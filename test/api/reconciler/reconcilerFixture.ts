@@ -7,11 +7,13 @@ import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { createEnsureCore, type CoreInstance, type EnsureCore } from '../../../api/src/core/createEnsureCore';
 import type { CallContext, EnsureService, Stub } from '../../../api/src/core/EnsureService';
-import { WebApiClient } from '../../../api/src/dataverse';
+import type { WebApiClient } from '../../../api/src/dataverse';
 import type { StubEvent } from '../../../api/src/events';
-import { startLocalDataverse, type LocalDataverse } from '../../../api/src/local-dataverse';
+import type { LocalDataverse } from '../../../api/src/local-dataverse';
 import { createQueue, type QueueBoss } from '../../../api/src/queue/createQueue';
 import { startReconciler, type Reconciler, type ReconcilerInstance, type ReconcilerSettingsInput } from '../../../api/src/reconciler';
+import { startLocalAB } from '../../support/abInstances';
+import { pgliteTemplateDump } from '../../support/pgliteTemplate';
 
 export const context: CallContext = { origin: 'test:reconciler' };
 export const silent = pino({ level: 'silent' });
@@ -39,20 +41,14 @@ export class ReconcilerFixture {
 
   /** `databaseUrl`: PostgreSQL for the queue's database; default in-memory PGlite. */
   async start(options: { databaseUrl?: string } = {}): Promise<this> {
-    [this.a, this.b] = await Promise.all([startLocalDataverse({ memory: true }), startLocalDataverse({ memory: true })]);
-    this.clientA = new WebApiClient({ url: this.a.url });
-    this.clientB = new WebApiClient({ url: this.b.url });
-    this.instances = [
-      { name: 'a', url: this.a.url, client: this.clientA, tables: ['account', 'contact'], stubDefaults: { contact: { nameColumn: 'lastname' } } },
-      { name: 'b', url: this.b.url, client: this.clientB, source: 'a', tables: ['account', 'contact'], stubDefaults: { contact: { nameColumn: 'lastname' } } },
-    ];
+    ({ a: this.a, b: this.b, clientA: this.clientA, clientB: this.clientB, instances: this.instances } = await startLocalAB());
     this.core = createEnsureCore({ instances: this.instances });
     this.boss = await this.openBoss(options.databaseUrl);
     return this;
   }
 
   async openBoss(databaseUrl?: string): Promise<QueueBoss> {
-    const boss = databaseUrl ? await createQueue({ databaseUrl, boss: QUIET_BOSS }) : await createQueue({ memory: true, boss: QUIET_BOSS });
+    const boss = databaseUrl ? await createQueue({ databaseUrl, boss: QUIET_BOSS }) : await createQueue({ memory: true, template: pgliteTemplateDump(), boss: QUIET_BOSS });
     this.bosses.push(boss);
     return boss;
   }

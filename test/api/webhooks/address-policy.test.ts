@@ -18,6 +18,7 @@ import { stubEvent } from '../../../api/src/events';
 import { createQueue, type QueueBoss } from '../../../api/src/queue/createQueue';
 import { addressProblem, callbackUrlProblem, classifyAddress, deliveryId, guardedConnector, startWebhooks, WEBHOOK_QUEUE, type CallbackPolicy, type LookupFunction } from '../../../api/src/webhooks';
 import { waitFor } from './webhookReceiver';
+import { pgliteTemplateDump } from '../../support/pgliteTemplate';
 
 const open: CallbackPolicy = { allowPrivateNetworks: true };
 const strict: CallbackPolicy = { allowPrivateNetworks: false };
@@ -276,7 +277,7 @@ describe('the Webhooks delivery path', () => {
   const silent = pino({ level: 'silent' });
   let boss: QueueBoss;
   beforeAll(async () => {
-    boss = await createQueue({ memory: true, boss: { supervise: false, schedule: false } });
+    boss = await createQueue({ memory: true, template: pgliteTemplateDump(), boss: { supervise: false, schedule: false } });
   });
   afterAll(async () => boss?.stop({ graceful: false }));
 

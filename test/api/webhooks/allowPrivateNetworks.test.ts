@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../../api/src/config';
 import { createLogger } from '../../../api/src/http';
 import { startService, type RunningService } from '../../../api/src/main';
+import { seedServiceDataFolder } from '../../support/pgliteTemplate';
 
 jest.setTimeout(60_000);
 
@@ -19,6 +20,7 @@ let service: RunningService | undefined;
 beforeEach(() => {
   cwd = mkdtempSync(join(tmpdir(), 'dve-private-networks-'));
   writeFileSync(join(cwd, 'dataverse-ensure.config.json'), JSON.stringify({ port: 0, instances: { b: { local: { port: 0, memory: true }, tables: ['account'] } } }));
+  seedServiceDataFolder(join(cwd, '.data'));
 });
 afterEach(async () => {
   await service?.close();

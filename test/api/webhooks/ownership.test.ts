@@ -17,6 +17,7 @@ import { createQueue, type QueueBoss } from '../../../api/src/queue/createQueue'
 import type { SqlDatabase } from '../../../api/src/queue/SqlDatabase';
 import { startWebhooks, subscriptionsRouter, type Webhooks } from '../../../api/src/webhooks';
 import { RecordingService } from '../http/httpTestApp';
+import { pgliteTemplateDump } from '../../support/pgliteTemplate';
 
 jest.setTimeout(60_000);
 
@@ -38,7 +39,7 @@ let baseUrl: string;
 let legacyId: string;
 
 beforeAll(async () => {
-  boss = await createQueue({ memory: true, boss: { supervise: false, schedule: false } });
+  boss = await createQueue({ memory: true, template: pgliteTemplateDump(), boss: { supervise: false, schedule: false } });
   // A table as an earlier version created it (no api_key column), holding one subscription.
   await (boss.getDb() as SqlDatabase).executeSql(`CREATE SCHEMA IF NOT EXISTS dve;
 CREATE TABLE dve.webhook_subscription (id uuid PRIMARY KEY, instance text NOT NULL, events text[] NOT NULL, table_name text,

@@ -10,7 +10,9 @@ import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { stubEvent } from '../../../api/src/events';
 import { createQueue, type QueueBoss } from '../../../api/src/queue/createQueue';
+import { QUEUE_PGDATA } from '../../../api/src/queue/PgliteDatabase';
 import { startWebhooks, verifyWebhookSignature, type Webhooks } from '../../../api/src/webhooks';
+import { seedPgliteCluster } from '../../support/pgliteTemplate';
 import { waitFor, WebhookReceiver } from './webhookReceiver';
 
 jest.setTimeout(90_000);
@@ -23,6 +25,8 @@ let webhooks: Webhooks | undefined;
 
 beforeAll(() => {
   dataDir = mkdtempSync(join(tmpdir(), 'dve-webhooks-restart-'));
+  // An empty cluster copied in (no initdb): the first open creates the queue's tables in it.
+  seedPgliteCluster(join(dataDir, QUEUE_PGDATA));
 });
 
 afterAll(async () => {
