@@ -3,9 +3,15 @@
  * environment (node for the API and tools, jsdom for the PCF controls).
  * ts-jest transpiles only (isolatedModules); `npm run typecheck` does the type checking once.
  */
+const { availableParallelism } = require('node:os');
+
 /** @type {import('jest').Config} */
 module.exports = {
   testTimeout: 30000,
+  // At least two suites at a time, even on 2 cores (jest's default there, cores − 1, runs them one by
+  // one): most suites spend their time waiting on HTTP, child processes, PGlite's worker thread and
+  // timers, not computing, so two side by side nearly halve the run.
+  maxWorkers: Math.max(2, availableParallelism() - 1),
   projects: [
     {
       displayName: 'api',
