@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { createEnsureCore, type CoreInstance } from '../src/core/createEnsureCore';
 import { WebApiClient } from '../src/dataverse';
-import { createQueue } from '../src/queue/createQueue';
+import { createQueue } from '../src/database/createQueue';
 import { startReconciler, type ReconcilerSettingsInput } from '../src/reconciler';
 import { LOCAL_DATAVERSE_READY, startChild, stopChild } from './childProcesses';
 

@@ -20,10 +20,11 @@ import { startLocalDataverse, type LocalDataverse } from './local-dataverse';
 import { StubEventBus, withStubEvents } from './events';
 import { createMetrics, instrumentService } from './metrics';
 import { startReconciler, type Reconciler } from './reconciler';
-import { startWebhooks, subscriptionsRouter, type Webhooks } from './webhooks';
-import { OperationQueue } from './operations/OperationQueue';
+import { startWebhooks, type Webhooks } from './webhooks';
+import { subscriptionsRouter } from './http/routes/subscriptions';
+import { OperationQueue } from './queue/OperationQueue';
 import { operationsRouter } from './http/routes/operations';
-import { createQueue, type QueueBoss } from './queue/createQueue';
+import { createQueue, type QueueBoss } from './database/createQueue';
 
 export interface RunningService {
   /** `http://<host>:<port>` of the API. */

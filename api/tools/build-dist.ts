@@ -4,7 +4,7 @@
  *
  * - api/src compiled by tsc (tsconfig.build.json), one CommonJS file per module;
  * - the files modules read next to themselves: the PGlite scripts (`queue/pgliteWorker.mjs`,
- *   `storage/createPgliteCluster.mjs`) and the local Dataverse's default schema
+ *   `database/createPgliteCluster.mjs`) and the local Dataverse's default schema
  *   (`local-dataverse/schema/default-schema.json`);
  * - what the sources build at run time with development tools, built now: the Swagger document
  *   (`http/openapi.json`, swagger-jsdoc) and the preview page's bundle (`http/preview/preview-client.js`,
@@ -22,7 +22,7 @@ const SRC = join(ROOT, 'api', 'src');
 const DIST = join(ROOT, 'dist');
 
 /** Files copied as they are, relative to api/src. */
-export const COPIED_FILES = ['queue/pgliteWorker.mjs', 'storage/createPgliteCluster.mjs', 'local-dataverse/schema/default-schema.json'];
+export const COPIED_FILES = ['database/pgliteWorker.mjs', 'database/createPgliteCluster.mjs', 'local-dataverse/schema/default-schema.json'];
 
 function write(path: string, content: string): void {
   mkdirSync(dirname(path), { recursive: true });

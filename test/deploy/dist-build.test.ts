@@ -76,7 +76,7 @@ it('clean copy → install → npm run build → npm prune --omit=dev → node d
   else linkInstalledPackages();
 
   run('npm', ['run', 'build']);
-  for (const file of ['main.js', 'keys.js', 'queue/pgliteWorker.mjs', 'storage/createPgliteCluster.mjs', 'local-dataverse/schema/default-schema.json', 'http/openapi.json', 'http/preview/preview-client.js']) {
+  for (const file of ['main.js', 'keys.js', 'database/pgliteWorker.mjs', 'database/createPgliteCluster.mjs', 'local-dataverse/schema/default-schema.json', 'http/openapi.json', 'http/preview/preview-client.js']) {
     expect(existsSync(join(app, 'dist', file))).toBe(true);
   }
   run('npm', ['prune', '--omit=dev']);

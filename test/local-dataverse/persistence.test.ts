@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalDataverse } from '../../api/src/local-dataverse';
-import { DataFolderInUseError } from '../../api/src/storage/DataFolderLock';
+import { DataFolderInUseError } from '../../api/src/database/DataFolderLock';
 import { seedPgliteCluster } from '../support/pgliteTemplate';
 
 jest.setTimeout(120_000);

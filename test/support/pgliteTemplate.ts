@@ -19,7 +19,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { QUEUE_PGDATA } from '../../api/src/queue/PgliteDatabase';
+import { QUEUE_PGDATA } from '../../api/src/database/PgliteDatabase';
 
 const ROOT = resolve(__dirname, '..', '..');
 const MAKER = join(__dirname, 'makePgliteTemplate.mjs');

@@ -4,7 +4,7 @@
  * stored as SHA-256 hashes. `loadConfig` turns a valid file plus the environment into an `AppConfig`.
  */
 import { z } from 'zod';
-import { QueueSettingsSchema } from '../operations/QueueSettings';
+import { QueueSettingsSchema } from '../queue/QueueSettings';
 import { ReconcilerSettingsSchema } from '../reconciler/ReconcilerSettings';
 import { ResilienceSettingsSchema } from '../resilience/ResilienceSettings';
 
@@ -122,7 +122,7 @@ export const ConfigFileSchema = z
     apiKeys: z.array(ApiKeyEntrySchema).optional(),
     /** How submits with missing references are written: api/src/core/README.md, "Submit strategies". */
     submitStrategy: z.enum(['single-round-trip', 'atomic']).optional(),
-    /** The durable queue (api/src/operations/README.md); every setting has a default. */
+    /** The durable queue (api/src/queue/README.md); every setting has a default. */
     queue: QueueSettingsSchema.optional(),
     /** The hydration reconciler (api/src/reconciler/README.md); every setting has a default. */
     reconciler: ReconcilerSettingsSchema.optional(),

@@ -10,7 +10,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import type { DataverseAuth } from '../dataverse';
 import { isLoopbackHost } from '../http/locationBase';
-import { queueSettings, type QueueSettings } from '../operations/QueueSettings';
+import { queueSettings, type QueueSettings } from '../queue/QueueSettings';
 import { reconcilerSettings, type ReconcilerSettings } from '../reconciler/ReconcilerSettings';
 import type { ResilienceSettingsInput } from '../resilience/ResilienceSettings';
 import { hashApiKey, MIN_API_KEY_LENGTH, readDataFolderApiKeys } from './ApiKeys';

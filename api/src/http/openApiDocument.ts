@@ -39,11 +39,9 @@ export function documentFromAnnotations(): Record<string, unknown> {
     security: [{ api_key: [] }],
   };
   const routes = join(__dirname, 'routes').replace(/\\/g, '/');
-  // The webhook subscription routes live with the webhooks; the connector build reads them too.
-  const webhooks = join(__dirname, '..', 'webhooks').replace(/\\/g, '/');
   const document = swaggerJsdoc({
     definition,
-    apis: [`${routes}/*.ts`, `${routes}/*.js`, `${webhooks}/subscriptionsRouter.ts`, `${webhooks}/subscriptionsRouter.js`],
+    apis: [`${routes}/*.ts`, `${routes}/*.js`],
     failOnErrors: true,
   }) as Record<string, unknown>;
   return document;

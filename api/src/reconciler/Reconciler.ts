@@ -30,7 +30,7 @@ import { stubEvent, type StubEvent } from '../events/StubEvents';
 import { hydrationColumns, hydrationRecord } from './HydrationColumns';
 import { ReconcilerLease } from './ReconcilerLease';
 import { reconcilerSettings, retryDelaySeconds, type ReconcilerSettings, type ReconcilerSettingsInput } from './ReconcilerSettings';
-import type { SqlDatabase } from '../queue/SqlDatabase';
+import type { SqlDatabase } from '../database/SqlDatabase';
 import { withinHint, type ParallelismHint } from '../resilience/RecommendedParallelism';
 
 /** What the reconciler needs of an instance (a core `CoreInstance` fits). */

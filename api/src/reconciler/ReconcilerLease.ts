@@ -5,7 +5,7 @@
  * A holder that stops deletes its row, so another replica takes over at its next round; one that dies
  * loses the lease when it expires.
  */
-import { ensureDveTables, type SqlDatabase } from '../queue/SqlDatabase';
+import { ensureDveTables, type SqlDatabase } from '../database/SqlDatabase';
 
 export const LEASE_TABLE_DDL = `CREATE TABLE IF NOT EXISTS dve.lease (
   name text PRIMARY KEY,

@@ -3,4 +3,4 @@ export { startReconciler, LEASE_NAME, type Reconciler, type RoundReport, type In
 export { reconcilerSettings, retryDelaySeconds, RECONCILER_DEFAULTS, ReconcilerSettingsSchema, type ReconcilerSettings, type ReconcilerSettingsInput } from './ReconcilerSettings';
 export { ReconcilerLease } from './ReconcilerLease';
 export { hydrationColumns } from './HydrationColumns';
-export type { SqlDatabase } from '../queue/SqlDatabase';
+export type { SqlDatabase } from '../database/SqlDatabase';

@@ -10,7 +10,7 @@
  * owners were recorded have none and are visible to admins only.
  */
 import { randomUUID } from 'node:crypto';
-import { ensureDveTables, type SqlDatabase } from '../queue/SqlDatabase';
+import { ensureDveTables, type SqlDatabase } from '../database/SqlDatabase';
 import type { StubEventType } from '../events/StubEvents';
 import { newWebhookSecret } from './WebhookSignature';
 

@@ -16,7 +16,7 @@ import { callbackUrlProblem, guardedConnector, type CallbackPolicy, type LookupF
 import { SubscriptionStore, type NewSubscription, type SubscriptionViewer, type SubscriptionWithSecret } from './SubscriptionStore';
 import { SIGNATURE_HEADER, signWebhook } from './WebhookSignature';
 import { webhookSettings, type WebhookSettings } from './WebhookSettings';
-import { ensureQueue } from '../queue/createQueue';
+import { ensureQueue } from '../database/createQueue';
 
 export const WEBHOOK_QUEUE = 'dve-webhook-delivery';
 export const USER_AGENT = 'dataverse-ensure-webhooks/1';

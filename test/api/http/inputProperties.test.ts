@@ -11,7 +11,7 @@
  * - poison sent in parallel with good requests fails alone: every good request succeeds.
  */
 import fc from 'fast-check';
-import { call, setFault, startQueueFixture, waitForDrain, type Answer, type QueueFixture } from '../operations/queueFixture';
+import { call, setFault, startQueueFixture, waitForDrain, type Answer, type QueueFixture } from '../queue/queueFixture';
 
 jest.setTimeout(120_000);
 

@@ -13,7 +13,7 @@ import { hashApiKey } from '../../../api/src/config/ApiKeys';
 import { createApp } from '../../../api/src/http';
 import { isLoopbackHost, locationBaseUrl } from '../../../api/src/http/locationBase';
 import type { ActionRunner } from '../../../api/src/http/routes/actionResponse';
-import { subscriptionUrl } from '../../../api/src/webhooks';
+import { subscriptionUrl } from '../../../api/src/http/routes/subscriptions';
 import { API_KEY, RecordingService } from './httpTestApp';
 
 const OPERATION_ID = '3f0c8f7e-1b2a-4c3d-8e9f-0a1b2c3d4e5f';

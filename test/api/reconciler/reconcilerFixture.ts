@@ -10,7 +10,7 @@ import type { CallContext, EnsureService, Stub } from '../../../api/src/core/Ens
 import type { WebApiClient } from '../../../api/src/dataverse';
 import type { StubEvent } from '../../../api/src/events';
 import type { LocalDataverse } from '../../../api/src/local-dataverse';
-import { createQueue, type QueueBoss } from '../../../api/src/queue/createQueue';
+import { createQueue, type QueueBoss } from '../../../api/src/database/createQueue';
 import { startReconciler, type Reconciler, type ReconcilerInstance, type ReconcilerSettingsInput } from '../../../api/src/reconciler';
 import { startLocalAB } from '../../support/abInstances';
 import { pgliteTemplateDump } from '../../support/pgliteTemplate';

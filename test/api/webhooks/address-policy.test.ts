@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { stubEvent } from '../../../api/src/events';
-import { createQueue, type QueueBoss } from '../../../api/src/queue/createQueue';
+import { createQueue, type QueueBoss } from '../../../api/src/database/createQueue';
 import { addressProblem, callbackUrlProblem, classifyAddress, deliveryId, guardedConnector, startWebhooks, WEBHOOK_QUEUE, type CallbackPolicy, type LookupFunction } from '../../../api/src/webhooks';
 import { waitFor } from './webhookReceiver';
 import { pgliteTemplateDump } from '../../support/pgliteTemplate';

@@ -4,7 +4,7 @@
  * exactly the limit is created, however the inserts interleave; other keys are not affected.
  */
 import pino from 'pino';
-import { createQueue, type QueueBoss } from '../../../api/src/queue/createQueue';
+import { createQueue, type QueueBoss } from '../../../api/src/database/createQueue';
 import { SubscriptionLimitError, startWebhooks, type Webhooks } from '../../../api/src/webhooks';
 import { startPostgres, type TestPostgres } from '../../support/postgres';
 

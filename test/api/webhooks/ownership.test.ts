@@ -13,9 +13,10 @@ import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { hashApiKey } from '../../../api/src/config/ApiKeys';
 import { createApp } from '../../../api/src/http';
-import { createQueue, type QueueBoss } from '../../../api/src/queue/createQueue';
-import type { SqlDatabase } from '../../../api/src/queue/SqlDatabase';
-import { startWebhooks, subscriptionsRouter, type Webhooks } from '../../../api/src/webhooks';
+import { createQueue, type QueueBoss } from '../../../api/src/database/createQueue';
+import type { SqlDatabase } from '../../../api/src/database/SqlDatabase';
+import { startWebhooks, type Webhooks } from '../../../api/src/webhooks';
+import { subscriptionsRouter } from '../../../api/src/http/routes/subscriptions';
 import { RecordingService } from '../http/httpTestApp';
 import { pgliteTemplateDump } from '../../support/pgliteTemplate';
 

@@ -17,7 +17,8 @@ import { randomUUID } from 'node:crypto';
 import { hashApiKey } from '../../../api/src/config/ApiKeys';
 import { StubEventBus, stubEvent, withStubEvents, type StubEvent } from '../../../api/src/events';
 import { createApp } from '../../../api/src/http';
-import { startWebhooks, subscriptionsRouter, verifyWebhookSignature, type Webhooks } from '../../../api/src/webhooks';
+import { startWebhooks, verifyWebhookSignature, type Webhooks } from '../../../api/src/webhooks';
+import { subscriptionsRouter } from '../../../api/src/http/routes/subscriptions';
 import { ReconcilerFixture, silent } from '../reconciler/reconcilerFixture';
 import { waitFor, WebhookReceiver, type Delivery } from './webhookReceiver';
 

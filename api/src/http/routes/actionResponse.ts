@@ -10,9 +10,9 @@
  */
 import type { Request, Response } from 'express';
 import type { EnsureService } from '../../core/EnsureService';
-import { runAction } from '../../operations/ActionExecutor';
-import type { ActionAnswer, ActionCall } from '../../operations/OperationQueue';
-import { IDEMPOTENCY_KEY_PATTERN, type ActionName } from '../../operations/OperationRequest';
+import { runAction } from '../../queue/ActionExecutor';
+import type { ActionAnswer, ActionCall } from '../../queue/OperationQueue';
+import { IDEMPOTENCY_KEY_PATTERN, type ActionName } from '../../queue/OperationRequest';
 import { invalidRequest } from '../HttpError';
 import { locationBaseUrl } from '../locationBase';
 import { callContext, locals, workflowRunId } from '../requestContext';

@@ -6,8 +6,8 @@
  */
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { OperationQueue } from '../../operations/OperationQueue';
-import { OPERATION_STATES, type OperationRecord, type OperationScope } from '../../operations/OperationStore';
+import type { OperationQueue } from '../../queue/OperationQueue';
+import { OPERATION_STATES, type OperationRecord, type OperationScope } from '../../queue/OperationStore';
 import { HttpError } from '../HttpError';
 import { locals } from '../requestContext';
 import { parseRequestPart } from '../requestValidation';

@@ -4,8 +4,8 @@
  * entirely or not at all, and an acknowledged write survives SIGKILL (Postgres' WAL recovery).
  */
 import { PGlite } from '@electric-sql/pglite';
-import { DataFolderLock } from '../../storage/DataFolderLock';
-import { createPgliteClusterIfMissing, PGLITE_START_PARAMS } from '../../storage/pgliteMemory';
+import { DataFolderLock } from '../../database/DataFolderLock';
+import { createPgliteClusterIfMissing, PGLITE_START_PARAMS } from '../../database/pgliteMemory';
 import { RecordsRefusedError, type RecordJournal } from './RecordJournal';
 import type { RecordChange, StoredRecord } from './StoredRecord';
 

@@ -10,10 +10,10 @@ import pino from 'pino';
 import type { EnsureService, SubmitInput } from '../../../api/src/core/EnsureService';
 import { toApiError } from '../../../api/src/core/DataverseFailures';
 import { TransientError } from '../../../api/src/dataverse/DataverseErrors';
-import type { CircuitView } from '../../../api/src/operations/InstanceDrain';
-import { OperationQueue } from '../../../api/src/operations/OperationQueue';
-import { queueSettings, type QueueSettingsInput } from '../../../api/src/operations/QueueSettings';
-import { createQueue, type QueueBoss } from '../../../api/src/queue/createQueue';
+import type { CircuitView } from '../../../api/src/queue/InstanceDrain';
+import { OperationQueue } from '../../../api/src/queue/OperationQueue';
+import { queueSettings, type QueueSettingsInput } from '../../../api/src/queue/QueueSettings';
+import { createQueue, type QueueBoss } from '../../../api/src/database/createQueue';
 import { pgliteTemplateDump } from '../../support/pgliteTemplate';
 
 /** What the target does with a submit: answer it, or fail as Dataverse would. */

@@ -6,7 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import type PgBoss from 'pg-boss';
-import { createQueue, type QueueBoss } from '../../../api/src/queue/createQueue';
+import { createQueue, type QueueBoss } from '../../../api/src/database/createQueue';
 import { startPostgres, type TestPostgres } from '../../support/postgres';
 
 jest.setTimeout(120_000);

@@ -4,11 +4,11 @@
  * PGlite) keeps the planner's statistics current.
  */
 import { randomUUID } from 'node:crypto';
-import { EVERY_OPERATION, OPERATION_TABLE_DDL, OperationStore, PG_BOSS_CHURN_TABLES, vacuumEmbeddedDatabase, type NewOperation } from '../../../api/src/operations/OperationStore';
-import { ensureDveTables } from '../../../api/src/queue/SqlDatabase';
-import { createQueue } from '../../../api/src/queue/createQueue';
-import { TickBatcher } from '../../../api/src/operations/TickBatcher';
-import { PgliteDatabase } from '../../../api/src/queue/PgliteDatabase';
+import { EVERY_OPERATION, OPERATION_TABLE_DDL, OperationStore, PG_BOSS_CHURN_TABLES, vacuumEmbeddedDatabase, type NewOperation } from '../../../api/src/queue/OperationStore';
+import { ensureDveTables } from '../../../api/src/database/SqlDatabase';
+import { createQueue } from '../../../api/src/database/createQueue';
+import { TickBatcher } from '../../../api/src/queue/TickBatcher';
+import { PgliteDatabase } from '../../../api/src/database/PgliteDatabase';
 import { pgliteTemplateDump } from '../../support/pgliteTemplate';
 
 let db: PgliteDatabase;

@@ -7,9 +7,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ApiError } from '../../../api/src/core/ApiError';
-import { OperationStore, type NewOperation } from '../../../api/src/operations/OperationStore';
-import { UnstorableValueError } from '../../../api/src/operations/StorableText';
-import { createQueue, type QueueBoss } from '../../../api/src/queue/createQueue';
+import { OperationStore, type NewOperation } from '../../../api/src/queue/OperationStore';
+import { UnstorableValueError } from '../../../api/src/queue/StorableText';
+import { createQueue, type QueueBoss } from '../../../api/src/database/createQueue';
 import { startPostgres, type TestPostgres } from '../../support/postgres';
 import { startScriptedQueue, type ScriptedQueue } from './scriptedQueue';
 import { pgliteTemplateDump } from '../../support/pgliteTemplate';

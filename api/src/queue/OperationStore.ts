@@ -6,7 +6,7 @@
  * calls) and on a PostgreSQL pool shared by several replicas: the conditional UPDATEs below are what
  * keep two processes from running one operation, or two operations of one lane, at once.
  */
-import { ensureDveTables, type SqlDatabase } from '../queue/SqlDatabase';
+import { ensureDveTables, type SqlDatabase } from '../database/SqlDatabase';
 import { isDerivedKey, type StoredRequest } from './OperationRequest';
 import { findUnstorableText, isDataException, storableText, storableValue, UnstorableValueError } from './StorableText';
 import { ItemFailure, TickBatcher } from './TickBatcher';

@@ -29,7 +29,7 @@ import {
 import { UnstorableValueError } from './StorableText';
 import type { QueueSettings } from './QueueSettings';
 import { WakeUps } from './WakeUps';
-import { ensureQueue } from '../queue/createQueue';
+import { ensureQueue } from '../database/createQueue';
 
 export interface ActionCall<A extends ActionName = ActionName> {
   action: A;

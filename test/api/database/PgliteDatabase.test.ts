@@ -9,8 +9,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { DataFolderInUseError } from '../../../api/src/storage/DataFolderLock';
-import { PgliteDatabase, QUEUE_LOCK_NAME, QUEUE_PGDATA } from '../../../api/src/queue/PgliteDatabase';
+import { DataFolderInUseError } from '../../../api/src/database/DataFolderLock';
+import { PgliteDatabase, QUEUE_LOCK_NAME, QUEUE_PGDATA } from '../../../api/src/database/PgliteDatabase';
 import { pgliteTemplateDump } from '../../support/pgliteTemplate';
 
 jest.setTimeout(60_000);

@@ -9,9 +9,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type PgBoss from 'pg-boss';
-import { DataFolderInUseError } from '../../../api/src/storage/DataFolderLock';
-import { createQueue, type QueueBoss } from '../../../api/src/queue/createQueue';
-import { QUEUE_PGDATA } from '../../../api/src/queue/PgliteDatabase';
+import { DataFolderInUseError } from '../../../api/src/database/DataFolderLock';
+import { createQueue, type QueueBoss } from '../../../api/src/database/createQueue';
+import { QUEUE_PGDATA } from '../../../api/src/database/PgliteDatabase';
 import { seedPgliteCluster } from '../../support/pgliteTemplate';
 
 jest.setTimeout(60_000);

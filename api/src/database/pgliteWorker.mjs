@@ -46,7 +46,7 @@ async function run(pg, text, values) {
 async function main() {
   let pg;
   try {
-    // startParams: PGlite's own and the memory settings (storage/pgliteMemory.ts).
+    // startParams: PGlite's own and the memory settings (pgliteMemory.ts).
     const startParams = workerData.startParams;
     if (workerData.dataDir !== undefined) pg = new PGlite({ dataDir: workerData.dataDir, startParams });
     // In memory from a dump of an initialised cluster (tests): no initdb.

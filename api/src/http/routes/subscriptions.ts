@@ -11,15 +11,15 @@
  */
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { ApiError } from '../core/ApiError';
-import { STUB_EVENT_TYPES } from '../events/StubEvents';
-import { HttpError } from '../http/HttpError';
-import { locationBaseUrl } from '../http/locationBase';
-import { callContext, locals } from '../http/requestContext';
-import { InstanceParamsSchema, NoQuerySchema, parseRequestPart, TableNameSchema } from '../http/requestValidation';
-import { callbackUrlProblem, MAX_CALLBACK_URL_LENGTH } from './CallbackUrl';
-import type { Subscription, SubscriptionViewer } from './SubscriptionStore';
-import { originOf, SubscriptionLimitError, type Webhooks } from './Webhooks';
+import { ApiError } from '../../core/ApiError';
+import { STUB_EVENT_TYPES } from '../../events/StubEvents';
+import { HttpError } from '../HttpError';
+import { locationBaseUrl } from '../locationBase';
+import { callContext, locals } from '../requestContext';
+import { InstanceParamsSchema, NoQuerySchema, parseRequestPart, TableNameSchema } from '../requestValidation';
+import { callbackUrlProblem, MAX_CALLBACK_URL_LENGTH } from '../../webhooks/CallbackUrl';
+import type { Subscription, SubscriptionViewer } from '../../webhooks/SubscriptionStore';
+import { originOf, SubscriptionLimitError, type Webhooks } from '../../webhooks/Webhooks';
 
 /**
  * @swagger

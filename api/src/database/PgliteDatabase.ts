@@ -18,8 +18,8 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type PgBoss from 'pg-boss';
-import { DataFolderLock } from '../storage/DataFolderLock';
-import { createPgliteClusterIfMissing, PGLITE_START_PARAMS } from '../storage/pgliteMemory';
+import { DataFolderLock } from './DataFolderLock';
+import { createPgliteClusterIfMissing, PGLITE_START_PARAMS } from './pgliteMemory';
 
 export const QUEUE_LOCK_NAME = 'queue.lock';
 /** The PGlite cluster's folder inside the data folder (the lock file sits next to it). */

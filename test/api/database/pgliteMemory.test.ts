@@ -5,8 +5,8 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PgliteDatabase, QUEUE_PGDATA } from '../../../api/src/queue/PgliteDatabase';
-import { createPgliteClusterIfMissing, PGLITE_MEMORY_SETTINGS } from '../../../api/src/storage/pgliteMemory';
+import { PgliteDatabase, QUEUE_PGDATA } from '../../../api/src/database/PgliteDatabase';
+import { createPgliteClusterIfMissing, PGLITE_MEMORY_SETTINGS } from '../../../api/src/database/pgliteMemory';
 
 jest.setTimeout(120_000);
 
