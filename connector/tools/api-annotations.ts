@@ -1,9 +1,13 @@
 /**
  * Reads the API's swagger-jsdoc annotations (`@swagger` / `@openapi` JSDoc blocks holding YAML) into
  * one Swagger 2.0 object with swagger-jsdoc 6. The base definition given decides the version:
- * `swagger: "2.0"` makes swagger-jsdoc emit Swagger 2.0, which is what connectors accept.
+ * `swagger: "2.0"` makes swagger-jsdoc emit Swagger 2.0, which is what connectors accept. The
+ * parameters and responses the annotations share (`#/parameters/…`, `#/responses/…`) come out inlined
+ * in every operation, exactly as the API's /swagger.json carries them (see README, "Shared parameters
+ * and responses").
  */
 import swaggerJsdoc from 'swagger-jsdoc';
+import { inlineSharedDefinitions } from '../../api/src/http/openApiSharedDefinitions';
 import { HTTP_METHODS, isObject, type JsonObject } from './validation/swagger-model';
 
 /** Connectors take Swagger 2.0 only; said whenever annotations look like OpenAPI 3. */
@@ -21,7 +25,7 @@ export function readApiAnnotations(patterns: readonly string[], baseDefinition: 
   if (!isObject(specification)) throw new Error('swagger-jsdoc returned no specification object');
   const openApi3 = openApi3Constructs(specification);
   if (openApi3.length > 0) throw new Error(`${SWAGGER2_ONLY}; found ${openApi3.join(', ')}`);
-  return specification;
+  return inlineSharedDefinitions(specification);
 }
 
 /** Where annotations used OpenAPI 3 constructs that a Swagger 2.0 connector cannot carry. */

@@ -7,6 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { inlineSharedDefinitions } from './openApiSharedDefinitions';
 
 /** Where `npm run build` writes the document in `dist/`; absent when running from the sources. */
 export const PREBUILT_OPENAPI_DOCUMENT = join(__dirname, 'openapi.json');
@@ -20,7 +21,10 @@ export function openApiDocument(): Record<string, unknown> {
   return structuredClone(cached);
 }
 
-/** The document from the route sources' annotations (swagger-jsdoc, loaded only here). */
+/**
+ * The document from the route sources' annotations (swagger-jsdoc, loaded only here), with the shared
+ * parameters and responses of `routes/sharedDefinitions.ts` inlined where they are used.
+ */
 export function documentFromAnnotations(): Record<string, unknown> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const swaggerJsdoc = require('swagger-jsdoc') as typeof import('swagger-jsdoc');
@@ -44,5 +48,5 @@ export function documentFromAnnotations(): Record<string, unknown> {
     apis: [`${routes}/*.ts`, `${routes}/*.js`],
     failOnErrors: true,
   }) as Record<string, unknown>;
-  return document;
+  return inlineSharedDefinitions(document);
 }

@@ -17,9 +17,7 @@ import { NoQuerySchema, parseRequestPart } from '../requestValidation';
  *         schema:
  *           $ref: '#/definitions/InstanceList'
  *       401:
- *         description: The API key is missing or wrong.
- *         schema:
- *           $ref: '#/definitions/ErrorResponse'
+ *         $ref: '#/responses/Unauthorized'
  *
  * definitions:
  *   InstanceList:

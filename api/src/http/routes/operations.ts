@@ -96,13 +96,9 @@ function decodeSkipToken(token: string): { createdAtMs: number; id: string } {
  *             type: integer
  *             description: Seconds to wait before polling again.
  *       400:
- *         description: The id is not a GUID.
- *         schema:
- *           $ref: '#/definitions/ErrorResponse'
+ *         $ref: '#/responses/OperationIdNotValid'
  *       401:
- *         description: The API key is missing or wrong.
- *         schema:
- *           $ref: '#/definitions/ErrorResponse'
+ *         $ref: '#/responses/Unauthorized'
  *       404:
  *         description: No such operation of this API key (or it is older than the retention).
  *         schema:
@@ -165,9 +161,7 @@ function decodeSkipToken(token: string): { createdAtMs: number; id: string } {
  *         schema:
  *           $ref: '#/definitions/ErrorResponse'
  *       401:
- *         description: The API key is missing or wrong.
- *         schema:
- *           $ref: '#/definitions/ErrorResponse'
+ *         $ref: '#/responses/Unauthorized'
  * /v1/operations/{id}/retry:
  *   post:
  *     operationId: RetryOperation
@@ -195,13 +189,9 @@ function decodeSkipToken(token: string): { createdAtMs: number; id: string } {
  *         schema:
  *           $ref: '#/definitions/OperationAccepted'
  *       400:
- *         description: The id is not a GUID.
- *         schema:
- *           $ref: '#/definitions/ErrorResponse'
+ *         $ref: '#/responses/OperationIdNotValid'
  *       401:
- *         description: The API key is missing or wrong.
- *         schema:
- *           $ref: '#/definitions/ErrorResponse'
+ *         $ref: '#/responses/Unauthorized'
  *       404:
  *         description: No such operation.
  *         schema:
@@ -230,13 +220,9 @@ function decodeSkipToken(token: string): { createdAtMs: number; id: string } {
  *         schema:
  *           $ref: '#/definitions/Operation'
  *       400:
- *         description: The id is not a GUID.
- *         schema:
- *           $ref: '#/definitions/ErrorResponse'
+ *         $ref: '#/responses/OperationIdNotValid'
  *       401:
- *         description: The API key is missing or wrong.
- *         schema:
- *           $ref: '#/definitions/ErrorResponse'
+ *         $ref: '#/responses/Unauthorized'
  *       404:
  *         description: No such operation of this API key.
  *         schema:

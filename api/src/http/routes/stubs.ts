@@ -16,18 +16,7 @@ import { InstanceParamsSchema, NoQuerySchema, parseRequestPart, StubParamsSchema
  *     description: Lists the stubs of an instance by state, table and age, oldest first, one page at a time.
  *     x-ms-visibility: important
  *     parameters:
- *       - name: instance
- *         in: path
- *         required: true
- *         type: string
- *         description: The Dataverse instance.
- *         x-ms-summary: Instance
- *         x-ms-visibility: important
- *         x-ms-dynamic-values:
- *           operationId: ListInstances
- *           value-collection: value
- *           value-path: name
- *           value-title: name
+ *       - $ref: '#/parameters/Instance'
  *       - name: state
  *         in: query
  *         required: false
@@ -86,13 +75,9 @@ import { InstanceParamsSchema, NoQuerySchema, parseRequestPart, StubParamsSchema
  *         schema:
  *           $ref: '#/definitions/ErrorResponse'
  *       401:
- *         description: The API key is missing or wrong.
- *         schema:
- *           $ref: '#/definitions/ErrorResponse'
+ *         $ref: '#/responses/Unauthorized'
  *       404:
- *         description: The instance is not configured.
- *         schema:
- *           $ref: '#/definitions/ErrorResponse'
+ *         $ref: '#/responses/InstanceNotFound'
  *
  * /v1/instances/{instance}/stubs/summary:
  *   get:
@@ -101,35 +86,18 @@ import { InstanceParamsSchema, NoQuerySchema, parseRequestPart, StubParamsSchema
  *     description: Counts the stubs of an instance by state and table, with the time stubs take to be hydrated (median and 95th percentile) and the oldest stub still pending.
  *     x-ms-visibility: important
  *     parameters:
- *       - name: instance
- *         in: path
- *         required: true
- *         type: string
- *         description: The Dataverse instance.
- *         x-ms-summary: Instance
- *         x-ms-visibility: important
- *         x-ms-dynamic-values:
- *           operationId: ListInstances
- *           value-collection: value
- *           value-path: name
- *           value-title: name
+ *       - $ref: '#/parameters/Instance'
  *     responses:
  *       200:
  *         description: The summary.
  *         schema:
  *           $ref: '#/definitions/StubSummary'
  *       400:
- *         description: A parameter is not valid; the message names it.
- *         schema:
- *           $ref: '#/definitions/ErrorResponse'
+ *         $ref: '#/responses/ParameterNotValid'
  *       401:
- *         description: The API key is missing or wrong.
- *         schema:
- *           $ref: '#/definitions/ErrorResponse'
+ *         $ref: '#/responses/Unauthorized'
  *       404:
- *         description: The instance is not configured.
- *         schema:
- *           $ref: '#/definitions/ErrorResponse'
+ *         $ref: '#/responses/InstanceNotFound'
  *
  * /v1/instances/{instance}/stubs/{table}/{id}:
  *   get:
@@ -138,18 +106,7 @@ import { InstanceParamsSchema, NoQuerySchema, parseRequestPart, StubParamsSchema
  *     description: Returns the stub tracking row of a record, whether still pending or already hydrated. Answers 404 when the record never was a stub.
  *     x-ms-visibility: important
  *     parameters:
- *       - name: instance
- *         in: path
- *         required: true
- *         type: string
- *         description: The Dataverse instance.
- *         x-ms-summary: Instance
- *         x-ms-visibility: important
- *         x-ms-dynamic-values:
- *           operationId: ListInstances
- *           value-collection: value
- *           value-path: name
- *           value-title: name
+ *       - $ref: '#/parameters/Instance'
  *       - name: table
  *         in: path
  *         required: true
@@ -179,13 +136,9 @@ import { InstanceParamsSchema, NoQuerySchema, parseRequestPart, StubParamsSchema
  *         schema:
  *           $ref: '#/definitions/Stub'
  *       400:
- *         description: A parameter is not valid; the message names it.
- *         schema:
- *           $ref: '#/definitions/ErrorResponse'
+ *         $ref: '#/responses/ParameterNotValid'
  *       401:
- *         description: The API key is missing or wrong.
- *         schema:
- *           $ref: '#/definitions/ErrorResponse'
+ *         $ref: '#/responses/Unauthorized'
  *       404:
  *         description: The record never was a stub, or the instance is not configured.
  *         schema:

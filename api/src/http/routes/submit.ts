@@ -13,26 +13,8 @@ import { actionCall, directRunner, sendActionAnswer, type ActionRunner } from '.
  *     description: Creates a record, or upserts it when a key is given, after creating tracked stubs for the records it references that the instance does not have yet.
  *     x-ms-visibility: important
  *     parameters:
- *       - name: instance
- *         in: path
- *         required: true
- *         type: string
- *         x-example: b
- *         description: The Dataverse instance to write to.
- *         x-ms-summary: Instance
- *         x-ms-visibility: important
- *         x-ms-dynamic-values:
- *           operationId: ListInstances
- *           value-collection: value
- *           value-path: name
- *           value-title: name
- *       - name: Idempotency-Key
- *         in: header
- *         required: false
- *         type: string
- *         description: Makes a retry safe. The same key with the same request is applied once and answered with the first answer; leave empty to let the service derive one from the request and the flow run.
- *         x-ms-summary: Idempotency Key
- *         x-ms-visibility: advanced
+ *       - $ref: '#/parameters/InstanceToWrite'
+ *       - $ref: '#/parameters/IdempotencyKey'
  *       - name: body
  *         in: body
  *         required: true
@@ -122,30 +104,15 @@ import { actionCall, directRunner, sendActionAnswer, type ActionRunner } from '.
  *         schema:
  *           $ref: '#/definitions/SubmitResult'
  *       202:
- *         description: Accepted for later, because the instance is unavailable, throttling, or busy with earlier work on the same record. Power Automate polls the Location until the final answer.
- *         headers:
- *           Location:
- *             type: string
- *             description: The operation status URL to poll.
- *           Retry-After:
- *             type: integer
- *             description: Seconds to wait before polling.
+ *         $ref: '#/responses/ActionAccepted'
  *       400:
- *         description: The request is not valid or a table is not allowed; the message names the field.
- *         schema:
- *           $ref: '#/definitions/ErrorResponse'
+ *         $ref: '#/responses/ActionBadRequest'
  *       401:
- *         description: The API key is missing or wrong.
- *         schema:
- *           $ref: '#/definitions/ErrorResponse'
+ *         $ref: '#/responses/Unauthorized'
  *       404:
- *         description: The instance is not configured.
- *         schema:
- *           $ref: '#/definitions/ErrorResponse'
+ *         $ref: '#/responses/InstanceNotFound'
  *       422:
- *         description: Dataverse rejected the record.
- *         schema:
- *           $ref: '#/definitions/ErrorResponse'
+ *         $ref: '#/responses/RecordRejected'
  *
  * definitions:
  *   Reference:

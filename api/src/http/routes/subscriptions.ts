@@ -98,13 +98,9 @@ import { originOf, SubscriptionLimitError, type Webhooks } from '../../webhooks/
  *         schema:
  *           $ref: '#/definitions/ErrorResponse'
  *       401:
- *         description: The API key is missing or wrong.
- *         schema:
- *           $ref: '#/definitions/ErrorResponse'
+ *         $ref: '#/responses/Unauthorized'
  *       404:
- *         description: The instance is not configured.
- *         schema:
- *           $ref: '#/definitions/ErrorResponse'
+ *         $ref: '#/responses/InstanceNotFound'
  *       409:
  *         description: SubscriptionLimitReached, the API key already holds the most subscriptions one key may hold (webhooks.maxSubscriptionsPerKey, default 20); turn off a flow that uses the trigger, or delete a subscription listed by GET /v1/subscriptions.
  *         schema:
@@ -122,9 +118,7 @@ import { originOf, SubscriptionLimitError, type Webhooks } from '../../webhooks/
  *         schema:
  *           $ref: '#/definitions/WebhookSubscriptionList'
  *       401:
- *         description: The API key is missing or wrong.
- *         schema:
- *           $ref: '#/definitions/ErrorResponse'
+ *         $ref: '#/responses/Unauthorized'
  *
  * /v1/subscriptions/{id}:
  *   get:
@@ -133,26 +127,16 @@ import { originOf, SubscriptionLimitError, type Webhooks } from '../../webhooks/
  *     description: Gets a subscription to stub state changes made with this API key (any, for an admin key); never its secret.
  *     x-ms-visibility: internal
  *     parameters:
- *       - name: id
- *         in: path
- *         required: true
- *         type: string
- *         format: uuid
- *         description: The subscription's ID.
- *         x-ms-summary: Subscription ID
+ *       - $ref: '#/parameters/SubscriptionId'
  *     responses:
  *       200:
  *         description: The subscription.
  *         schema:
  *           $ref: '#/definitions/WebhookSubscriptionInfo'
  *       400:
- *         description: The ID is not a GUID.
- *         schema:
- *           $ref: '#/definitions/ErrorResponse'
+ *         $ref: '#/responses/SubscriptionIdNotValid'
  *       401:
- *         description: The API key is missing or wrong.
- *         schema:
- *           $ref: '#/definitions/ErrorResponse'
+ *         $ref: '#/responses/Unauthorized'
  *       404:
  *         description: No such subscription of this API key.
  *         schema:
@@ -163,24 +147,14 @@ import { originOf, SubscriptionLimitError, type Webhooks } from '../../webhooks/
  *     description: Deletes a subscription to stub state changes made with this API key (any, for an admin key); the platform calls it when the flow is turned off or deleted.
  *     x-ms-visibility: internal
  *     parameters:
- *       - name: id
- *         in: path
- *         required: true
- *         type: string
- *         format: uuid
- *         description: The subscription's ID.
- *         x-ms-summary: Subscription ID
+ *       - $ref: '#/parameters/SubscriptionId'
  *     responses:
  *       204:
  *         description: The subscription was deleted.
  *       400:
- *         description: The ID is not a GUID.
- *         schema:
- *           $ref: '#/definitions/ErrorResponse'
+ *         $ref: '#/responses/SubscriptionIdNotValid'
  *       401:
- *         description: The API key is missing or wrong.
- *         schema:
- *           $ref: '#/definitions/ErrorResponse'
+ *         $ref: '#/responses/Unauthorized'
  *       404:
  *         description: No such subscription of this API key (already deleted, unsubscribed after its callback answered 410 Gone, or made with another key).
  *         schema:

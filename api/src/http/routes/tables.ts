@@ -18,18 +18,7 @@ import { InstanceParamsSchema, NoQuerySchema, parseRequestPart, SchemaPartSchema
  *     description: Lists the tables an instance allows, with their entity set, primary id and alternate keys.
  *     x-ms-visibility: internal
  *     parameters:
- *       - name: instance
- *         in: path
- *         required: true
- *         type: string
- *         description: The Dataverse instance.
- *         x-ms-summary: Instance
- *         x-ms-visibility: important
- *         x-ms-dynamic-values:
- *           operationId: ListInstances
- *           value-collection: value
- *           value-path: name
- *           value-title: name
+ *       - $ref: '#/parameters/Instance'
  *     responses:
  *       200:
  *         description: The allowed tables.
@@ -40,13 +29,9 @@ import { InstanceParamsSchema, NoQuerySchema, parseRequestPart, SchemaPartSchema
  *         schema:
  *           $ref: '#/definitions/ErrorResponse'
  *       401:
- *         description: The API key is missing or wrong.
- *         schema:
- *           $ref: '#/definitions/ErrorResponse'
+ *         $ref: '#/responses/Unauthorized'
  *       404:
- *         description: The instance is not configured.
- *         schema:
- *           $ref: '#/definitions/ErrorResponse'
+ *         $ref: '#/responses/InstanceNotFound'
  *
  * /v1/instances/{instance}/tables/{table}/schema:
  *   get:
@@ -85,9 +70,7 @@ import { InstanceParamsSchema, NoQuerySchema, parseRequestPart, SchemaPartSchema
  *         schema:
  *           $ref: '#/definitions/ErrorResponse'
  *       401:
- *         description: The API key is missing or wrong.
- *         schema:
- *           $ref: '#/definitions/ErrorResponse'
+ *         $ref: '#/responses/Unauthorized'
  *       404:
  *         description: The instance or table does not exist.
  *         schema:
