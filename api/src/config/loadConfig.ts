@@ -9,13 +9,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import type { DataverseAuth } from '../dataverse';
-import { isLoopbackHost } from '../http/locationBase';
 import { queueSettings, type QueueSettings } from '../queue/QueueSettings';
 import { reconcilerSettings, type ReconcilerSettings } from '../reconciler/ReconcilerSettings';
 import type { ResilienceSettingsInput } from '../resilience/ResilienceSettings';
 import { hashApiKey, MIN_API_KEY_LENGTH, readDataFolderApiKeys } from './ApiKeys';
 import { ConfigFileSchema, INSTANCE_NAME, type ApiKeyEntry, type ConfigFile, type InstanceFile } from './ConfigSchema';
 import { EMBEDDED_DEFAULT_CONFIG } from './embeddedDefault';
+import { isLoopbackHost } from './loopbackHost';
 
 export const DEFAULT_CONFIG_FILE_NAME = 'dataverse-ensure.config.json';
 export const DEFAULTS = {
