@@ -1,9 +1,10 @@
 /**
  * Loads the configuration once at startup: the JSON file (CONFIG_FILE, else
  * `dataverse-ensure.config.json` in the working directory when present, else the embedded default),
- * then the environment on top. Everything is validated with zod; a `ConfigError` lists every bad
- * setting by its path (`instances.b.url: must be an http(s) URL …`) and, where an environment variable
- * set it, that variable's name. Secrets come only from the environment and are never part of a message.
+ * then the environment written into it (environmentVariables.ts), then one zod parse (`SettingsSchema`).
+ * A `ConfigError` lists every bad setting by its path (`instances.b.url: must be an http(s) URL …`) and,
+ * where an environment variable set it, that variable's name. Secrets come only from the environment
+ * and are never part of a message.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';

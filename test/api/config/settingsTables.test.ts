@@ -3,7 +3,8 @@
  * reference (setting, variable, default) and api/src/config/README.md's environment table (variable,
  * setting, how the text is read) against the schema (`SettingsSchema`), the environment tables
  * (`environmentVariables.ts`) and the defaults each layer defines — both ways: nothing documented that
- * does not exist, nothing that exists left undocumented.
+ * does not exist, nothing that exists left undocumented. The queue's and the reconciler's READMEs repeat
+ * their settings with defaults: held to the code the same way.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,8 +12,8 @@ import type { z } from 'zod';
 import { DEFAULTS } from '../../../api/src/config';
 import { ConfigFileSchema, ENVIRONMENT_ONLY_KEYS } from '../../../api/src/config/ConfigSchema';
 import { ENVIRONMENT_SETTINGS, INSTANCE_SETTINGS, OTHER_VARIABLES } from '../../../api/src/config/environmentVariables';
-import { QUEUE_DEFAULTS } from '../../../api/src/queue/QueueSettings';
-import { RECONCILER_DEFAULTS } from '../../../api/src/reconciler/ReconcilerSettings';
+import { QUEUE_DEFAULTS, QueueSettingsSchema } from '../../../api/src/queue/QueueSettings';
+import { RECONCILER_DEFAULTS, ReconcilerSettingsSchema } from '../../../api/src/reconciler/ReconcilerSettings';
 import { DEFAULT_RESILIENCE_SETTINGS } from '../../../api/src/resilience/ResilienceSettings';
 import { WEBHOOK_DEFAULTS } from '../../../api/src/webhooks/WebhookSettings';
 
@@ -173,5 +174,20 @@ describe("api/src/config/README.md's environment table", () => {
     const others = documented.filter((row) => (OTHER_VARIABLES as readonly string[]).includes(row.variable));
     expect(others.map((row) => row.variable).sort()).toEqual([...OTHER_VARIABLES].sort());
     expect(documented.filter((row) => !others.includes(row))).toEqual(expected);
+  });
+});
+
+describe("the layers' own settings tables (queue, reconciler)", () => {
+  const cases = [
+    { readme: 'api/src/queue/README.md', header: '| setting | default | meaning |', prefix: 'queue.', schema: QueueSettingsSchema, defaults: QUEUE_DEFAULTS },
+    { readme: 'api/src/reconciler/README.md', header: '| setting | default | meaning |', prefix: '', schema: ReconcilerSettingsSchema, defaults: RECONCILER_DEFAULTS },
+  ];
+  it.each(cases)('$readme lists every setting of its schema with the default the code applies, and nothing else', ({ readme, header, prefix, schema, defaults }) => {
+    const rows = tableRows(read(readme), header)
+      .map((cells) => ({ key: codes(cells[0]!)[0] ?? '', shown: codes(cells[1]!)[0] ?? cells[1]!.split(' ')[0]! }))
+      .filter((row) => row.key.startsWith(prefix) && /^[a-z.]+$/i.test(row.key))
+      .map((row) => [row.key.slice(prefix.length), row.shown]);
+    const expected = Object.keys(schema.shape).map((key) => [key, JSON.stringify((defaults as Record<string, unknown>)[key])]);
+    expect(rows).toEqual(expected);
   });
 });
