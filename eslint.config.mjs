@@ -18,7 +18,7 @@ const LAYERS = {
   reconciler: ['core', 'database', 'dataverse', 'events', 'resilience'],
   webhooks: ['core', 'database', 'events'],
   metrics: ['core', 'dataverse', 'events', 'queue', 'resilience'],
-  config: ['dataverse', 'queue', 'reconciler', 'resilience', 'webhooks', 'http'],
+  config: ['dataverse', 'queue', 'reconciler', 'resilience', 'webhooks'],
   http: ['config', 'core', 'dataverse', 'events', 'metrics', 'queue', 'webhooks'],
   'local-dataverse': ['database'],
 };

@@ -15,6 +15,15 @@ export const TABLE_LOGICAL_NAME = /^[a-z][a-z0-9_]{0,127}$/;
 /** Column logical names, same rule. */
 export const COLUMN_LOGICAL_NAME = TABLE_LOGICAL_NAME;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
+/** pino's levels, most severe first (`silent`: none). */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+/** `LOG_FORMAT`: one JSON object a line, or readable lines. */
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+/** How submits with missing references are written: api/src/core/README.md, "Submit strategies". */
+export const SUBMIT_STRATEGIES = ['single-round-trip', 'atomic'] as const;
+/** `bodyLimit` as text: a size body-parser reads, such as "256kb" or "1mb" (a number is bytes). */
+export const BODY_LIMIT_SIZE = /^\d+(\.\d+)?\s*(b|kb|mb)$/i;
+export const BODY_LIMIT_MESSAGE = 'must be bytes or a size such as "1mb"';
 const API_KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 const httpUrl = z.string().refine(
@@ -114,14 +123,14 @@ export const ConfigFileSchema = z
     /** The API's public base URL (behind a proxy or TLS terminator), for the absolute `Location` of 202 answers. */
     publicUrl: httpUrl.optional(),
     /** Largest accepted JSON body: bytes, or a size such as "1mb". */
-    bodyLimit: z.union([z.number().int().positive(), z.string().regex(/^\d+(\.\d+)?\s*(b|kb|mb)$/i, { message: 'must be bytes or a size such as "1mb"' })]).optional(),
-    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+    bodyLimit: z.union([z.number().int().positive(), z.string().regex(BODY_LIMIT_SIZE, { message: BODY_LIMIT_MESSAGE })]).optional(),
+    logLevel: z.enum(LOG_LEVELS).optional(),
     existenceCache: z
       .strictObject({ maxEntries: z.number().int().positive().optional(), ttlSeconds: z.number().int().positive().optional() })
       .optional(),
     apiKeys: z.array(ApiKeyEntrySchema).optional(),
     /** How submits with missing references are written: api/src/core/README.md, "Submit strategies". */
-    submitStrategy: z.enum(['single-round-trip', 'atomic']).optional(),
+    submitStrategy: z.enum(SUBMIT_STRATEGIES).optional(),
     /** The durable queue (api/src/queue/README.md); every setting has a default. */
     queue: QueueSettingsSchema.optional(),
     /** The hydration reconciler (api/src/reconciler/README.md); every setting has a default. */
@@ -152,7 +161,19 @@ export const ConfigFileSchema = z
     });
   });
 
+/**
+ * What `loadConfig` validates in its one parse: the file with the environment applied (every variable's
+ * value placed at its setting's path), plus the settings that only the environment may give.
+ */
+export const SettingsSchema = ConfigFileSchema.safeExtend({
+  logFormat: z.enum(LOG_FORMATS, { message: `must be ${LOG_FORMATS.join(' or ')}` }).optional(),
+  databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, { message: 'must be a postgres:// or postgresql:// connection string' }).optional(),
+});
+/** Keys of `SettingsSchema` that the file may not hold (`DATABASE_URL` may carry a password). */
+export const ENVIRONMENT_ONLY_KEYS = ['logFormat', 'databaseUrl'] as const;
+
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
+export type Settings = z.infer<typeof SettingsSchema>;
 export type InstanceFile = z.infer<typeof InstanceFileSchema>;
 export type AuthFile = z.infer<typeof AuthFileSchema>;
 export type ApiKeyEntry = z.infer<typeof ApiKeyEntrySchema>;

@@ -3,3 +3,4 @@ export * from './loadConfig';
 export * from './ApiKeys';
 export { EMBEDDED_DEFAULT_CONFIG } from './embeddedDefault';
 export { ConfigFileSchema, INSTANCE_NAME, TABLE_LOGICAL_NAME, COLUMN_LOGICAL_NAME, type ApiKeyEntry, type ConfigFile } from './ConfigSchema';
+export { isLoopbackHost } from './loopbackHost';

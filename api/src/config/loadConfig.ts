@@ -1,21 +1,27 @@
 /**
  * Loads the configuration once at startup: the JSON file (CONFIG_FILE, else
  * `dataverse-ensure.config.json` in the working directory when present, else the embedded default),
- * then the environment on top. Everything is validated with zod; a `ConfigError` lists every bad
- * setting by its path (`instances.b.url: must be an http(s) URL …`) and, where an environment variable
- * set it, that variable's name. Secrets come only from the environment and are never part of a message.
+ * then the environment written into it (environmentVariables.ts), then one zod parse (`SettingsSchema`).
+ * A `ConfigError` lists every bad setting by its path (`instances.b.url: must be an http(s) URL …`) and,
+ * where an environment variable set it, that variable's name. Secrets come only from the environment
+ * and are never part of a message.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import type { z } from 'zod';
 import type { DataverseAuth } from '../dataverse';
-import { isLoopbackHost } from '../http/locationBase';
 import { queueSettings, type QueueSettings } from '../queue/QueueSettings';
 import { reconcilerSettings, type ReconcilerSettings } from '../reconciler/ReconcilerSettings';
 import type { ResilienceSettingsInput } from '../resilience/ResilienceSettings';
 import { hashApiKey, MIN_API_KEY_LENGTH, readDataFolderApiKeys } from './ApiKeys';
-import { ConfigFileSchema, INSTANCE_NAME, type ApiKeyEntry, type ConfigFile, type InstanceFile } from './ConfigSchema';
+import { ConfigError, formatIssues } from './ConfigError';
+import { ENVIRONMENT_ONLY_KEYS, SettingsSchema, type ApiKeyEntry, type ConfigFile, type LOG_FORMATS } from './ConfigSchema';
 import { EMBEDDED_DEFAULT_CONFIG } from './embeddedDefault';
+import { applyEnvironment } from './environmentVariables';
+import { buildAuth } from './instanceAuth';
+import { isLoopbackHost } from './loopbackHost';
+
+export { ConfigError } from './ConfigError';
+export { instanceVariable } from './environmentVariables';
 
 export const DEFAULT_CONFIG_FILE_NAME = 'dataverse-ensure.config.json';
 export const DEFAULTS = {
@@ -58,7 +64,7 @@ export interface AppConfig {
   bodyLimit: number | string;
   logLevel: LogLevel;
   /** `LOG_FORMAT` (environment only): `json` or `pretty`; absent: pretty on a terminal, else JSON. */
-  logFormat?: 'json' | 'pretty';
+  logFormat?: (typeof LOG_FORMATS)[number];
   existenceCache?: { maxEntries?: number; ttlSeconds?: number };
   submitStrategy?: 'single-round-trip' | 'atomic';
   /** Name + SHA-256 of every accepted key. */
@@ -86,55 +92,9 @@ export interface AppConfig {
   databaseUrl?: string;
 }
 
-export class ConfigError extends Error {
-  constructor(
-    readonly source: string,
-    readonly issues: readonly string[],
-  ) {
-    super(`invalid configuration (${source}):\n${issues.map((issue) => `  - ${issue}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
-}
-
 export interface LoadConfigOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
-}
-
-/** Suffixes of `DVE_INSTANCE_<NAME>_<SUFFIX>`, longest first so `_CLIENT_ID` does not eat `_MANAGED_IDENTITY_CLIENT_ID`. */
-const INSTANCE_VARIABLES = [
-  'MANAGED_IDENTITY_CLIENT_ID',
-  'CERTIFICATE_PASSWORD',
-  'CERTIFICATE_PATH',
-  'CLIENT_SECRET',
-  'LOCAL_PORT',
-  'TENANT_ID',
-  'CLIENT_ID',
-  'SOURCE',
-  'TABLES',
-  'URL',
-] as const;
-type InstanceVariable = (typeof INSTANCE_VARIABLES)[number];
-const INSTANCE_PREFIX = 'DVE_INSTANCE_';
-
-/** The environment variable for one instance setting, e.g. `instanceVariable('b', 'URL')` → `DVE_INSTANCE_B_URL`. */
-export function instanceVariable(instance: string, suffix: InstanceVariable): string {
-  return `${INSTANCE_PREFIX}${instance.toUpperCase()}_${suffix}`;
-}
-
-function formatIssues(error: z.ZodError, origins: ReadonlyMap<string, string>, prefix: readonly (string | number)[] = []): string[] {
-  return error.issues.flatMap((issue) => {
-    const path = [...prefix, ...issue.path].map(String);
-    const describe = (settingPath: string[], message: string) => {
-      const dotted = settingPath.join('.') || '(root)';
-      const origin = [...origins.entries()].find(([setting]) => dotted === setting || dotted.startsWith(`${setting}.`))?.[1];
-      return `${dotted}: ${message}${origin ? ` (from ${origin})` : ''}`;
-    };
-    if (issue.code === 'invalid_key') return [describe(path, issue.issues[0]?.message ?? 'is not an allowed name')];
-    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => describe([...path, key], 'is not a known setting'));
-    if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) return [describe(path, 'is required')];
-    return [describe(path, issue.message)];
-  });
 }
 
 function readConfigFile(env: NodeJS.ProcessEnv, cwd: string): { source: string; raw: unknown } {
@@ -160,132 +120,6 @@ function readConfigFile(env: NodeJS.ProcessEnv, cwd: string): { source: string; 
   }
 }
 
-interface InstanceSecrets {
-  clientSecret?: string;
-  certificatePassword?: string;
-}
-
-/**
- * Applies `DVE_INSTANCE_<NAME>_*` onto the raw file object (before validation, so the same rules apply
- * to values from either place), returning the secrets separately: they never enter the validated tree.
- */
-function applyInstanceEnvironment(raw: Record<string, unknown>, env: NodeJS.ProcessEnv, origins: Map<string, string>, issues: string[]): Map<string, InstanceSecrets> {
-  const secrets = new Map<string, InstanceSecrets>();
-  const instances = (typeof raw['instances'] === 'object' && raw['instances'] !== null ? raw['instances'] : (raw['instances'] = {})) as Record<string, Record<string, unknown>>;
-  for (const [variable, value] of Object.entries(env).sort(([a], [b]) => a.localeCompare(b))) {
-    if (!variable.startsWith(INSTANCE_PREFIX) || value === undefined || value === '') continue;
-    const rest = variable.slice(INSTANCE_PREFIX.length);
-    const suffix = INSTANCE_VARIABLES.find((candidate) => rest.endsWith(`_${candidate}`));
-    const upperName = suffix ? rest.slice(0, -(suffix.length + 1)) : '';
-    const name = upperName.toLowerCase();
-    if (!suffix || !INSTANCE_NAME.test(name)) {
-      issues.push(`${variable}: not a known setting (expected ${INSTANCE_PREFIX}<NAME>_{${INSTANCE_VARIABLES.join('|')}})`);
-      continue;
-    }
-    const instance = (instances[name] ??= {});
-    const at = (path: string) => origins.set(`instances.${name}.${path}`, variable);
-    const auth = () => (typeof instance['auth'] === 'object' && instance['auth'] !== null ? (instance['auth'] as Record<string, unknown>) : undefined);
-    const ensureAuth = (kind: string) => {
-      const current = auth();
-      if (current) return current;
-      const created: Record<string, unknown> = { kind };
-      instance['auth'] = created;
-      origins.set(`instances.${name}.auth`, variable);
-      return created;
-    };
-    switch (suffix) {
-      case 'URL':
-        instance['url'] = value;
-        delete instance['local'];
-        at('url');
-        break;
-      case 'LOCAL_PORT': {
-        const port = Number(value);
-        instance['local'] = { ...((instance['local'] as object | undefined) ?? {}), port: /^\d+$/.test(value) ? port : value };
-        delete instance['url'];
-        at('local');
-        break;
-      }
-      case 'SOURCE':
-        instance['source'] = value;
-        at('source');
-        break;
-      case 'TABLES':
-        instance['tables'] = value.split(',').map((table) => table.trim()).filter(Boolean);
-        at('tables');
-        break;
-      case 'TENANT_ID':
-        ensureAuth(env[instanceVariable(name, 'CERTIFICATE_PATH')] ? 'clientCertificate' : 'clientSecret')['tenantId'] = value;
-        at('auth.tenantId');
-        break;
-      case 'CLIENT_ID':
-        ensureAuth(env[instanceVariable(name, 'CERTIFICATE_PATH')] ? 'clientCertificate' : 'clientSecret')['clientId'] = value;
-        at('auth.clientId');
-        break;
-      case 'MANAGED_IDENTITY_CLIENT_ID':
-        ensureAuth('managedIdentity')['clientId'] = value;
-        at('auth.clientId');
-        break;
-      case 'CERTIFICATE_PATH':
-        ensureAuth('clientCertificate')['certificatePath'] = value;
-        at('auth.certificatePath');
-        break;
-      case 'CLIENT_SECRET':
-        ensureAuth('clientSecret');
-        secrets.set(name, { ...secrets.get(name), clientSecret: value });
-        break;
-      case 'CERTIFICATE_PASSWORD':
-        ensureAuth('clientCertificate');
-        secrets.set(name, { ...secrets.get(name), certificatePassword: value });
-        break;
-    }
-  }
-  return secrets;
-}
-
-function buildAuth(name: string, instance: InstanceFile, secrets: InstanceSecrets | undefined, issues: string[]): DataverseAuth | undefined {
-  const auth = instance.auth;
-  const path = `instances.${name}.auth`;
-  if (instance.local !== undefined) {
-    if (auth !== undefined && auth.kind !== 'none') issues.push(`${path}: a local instance takes no credentials`);
-    return { kind: 'none' };
-  }
-  if (auth === undefined) return undefined;
-  const isHttps = new URL(instance.url!).protocol === 'https:';
-  if (auth.kind !== 'none' && !isHttps) issues.push(`${path}: credentials need an https URL (a bearer token never travels in clear text)`);
-  const need = (field: string, value: string | undefined, variable: InstanceVariable): string => {
-    if (value === undefined || value === '') issues.push(`${path}.${field}: required for ${auth.kind} (in the file, or ${instanceVariable(name, variable)})`);
-    return value ?? '';
-  };
-  switch (auth.kind) {
-    case 'none':
-      return { kind: 'none' };
-    case 'clientSecret': {
-      const tenantId = need('tenantId', auth.tenantId, 'TENANT_ID');
-      const clientId = need('clientId', auth.clientId, 'CLIENT_ID');
-      const clientSecret = secrets?.clientSecret;
-      if (!clientSecret) issues.push(`${path}: clientSecret auth needs ${instanceVariable(name, 'CLIENT_SECRET')} in the environment`);
-      return { kind: 'clientSecret', tenantId, clientId, clientSecret: clientSecret ?? '' };
-    }
-    case 'clientCertificate': {
-      const tenantId = need('tenantId', auth.tenantId, 'TENANT_ID');
-      const clientId = need('clientId', auth.clientId, 'CLIENT_ID');
-      const certificatePath = need('certificatePath', auth.certificatePath, 'CERTIFICATE_PATH');
-      if (certificatePath && !existsSync(certificatePath)) issues.push(`${path}.certificatePath: ${certificatePath} does not exist`);
-      return {
-        kind: 'clientCertificate',
-        tenantId,
-        clientId,
-        certificatePath,
-        ...(secrets?.certificatePassword ? { certificatePassword: secrets.certificatePassword } : {}),
-        ...(auth.sendCertificateChain !== undefined ? { sendCertificateChain: auth.sendCertificateChain } : {}),
-      };
-    }
-    case 'managedIdentity':
-      return { kind: 'default', ...(auth.clientId ? { managedIdentityClientId: auth.clientId } : {}), ...(auth.tenantId ? { tenantId: auth.tenantId } : {}) };
-  }
-}
-
 /** `API_KEYS` (callers, named `env-1`, `env-2`…) or `ADMIN_API_KEYS` (admins, `admin-env-1`…). */
 function readApiKeysVariable(variable: 'API_KEYS' | 'ADMIN_API_KEYS', value: string | undefined, issues: string[]): ApiKeyEntry[] {
   if (value === undefined || value.trim() === '') return [];
@@ -305,64 +139,29 @@ function readApiKeysVariable(variable: 'API_KEYS' | 'ADMIN_API_KEYS', value: str
   });
 }
 
-function numberVariable(env: NodeJS.ProcessEnv, name: string, min: number, max: number, issues: string[]): number | undefined {
-  const value = env[name];
-  if (value === undefined || value === '') return undefined;
-  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-    issues.push(`${name}: must be an integer from ${min} to ${max}`);
-    return undefined;
-  }
-  return Number(value);
-}
-
-function booleanVariable(env: NodeJS.ProcessEnv, name: string, issues: string[]): boolean | undefined {
-  const value = env[name]?.trim().toLowerCase();
-  if (value === undefined || value === '') return undefined;
-  if (value === 'true' || value === 'false') return value === 'true';
-  issues.push(`${name}: must be true or false`);
-  return undefined;
-}
-
 /** Reads and validates the configuration; throws `ConfigError` naming every bad setting. */
 export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
   const { source, raw } = readConfigFile(env, cwd);
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(source, ['(root): must be a JSON object']);
-  const rawObject = raw as Record<string, unknown>;
-  const issues: string[] = [];
-  const origins = new Map<string, string>();
-  const secrets = applyInstanceEnvironment(rawObject, env, origins, issues);
+  const tree = raw as Record<string, unknown>;
+  // The tree's environment-only keys are the environment's: the file holding one is a mistake.
+  const issues = ENVIRONMENT_ONLY_KEYS.filter((key) => key in tree).map((key) => `${key}: is not a known setting`);
+  for (const key of ENVIRONMENT_ONLY_KEYS) delete tree[key];
+  const { origins, secrets, issues: variableIssues } = applyEnvironment(tree, env);
+  issues.push(...variableIssues);
+  const keyIssues: string[] = [];
+  const environmentKeys = [...readApiKeysVariable('API_KEYS', env['API_KEYS'], keyIssues), ...readApiKeysVariable('ADMIN_API_KEYS', env['ADMIN_API_KEYS'], keyIssues)];
 
-  const parsed = ConfigFileSchema.safeParse(rawObject);
-  if (!parsed.success) throw new ConfigError(source, [...issues, ...formatIssues(parsed.error, origins)]);
+  const parsed = SettingsSchema.safeParse(tree);
+  if (!parsed.success) throw new ConfigError(source, [...issues, ...formatIssues(parsed.error, origins), ...keyIssues]);
+  issues.push(...keyIssues);
   const file = parsed.data;
 
-  const port = numberVariable(env, 'PORT', 0, 65535, issues) ?? file.port ?? DEFAULTS.port;
-  const host = env['HOST'] || file.host || DEFAULTS.host;
-  const dataDir = resolve(cwd, env['DATA_DIR'] || file.dataDir || DEFAULTS.dataDir);
-  let bodyLimit: number | string = file.bodyLimit ?? DEFAULTS.bodyLimit;
-  const bodyLimitVariable = env['BODY_LIMIT'];
-  if (bodyLimitVariable) {
-    if (/^\d+$/.test(bodyLimitVariable)) bodyLimit = Number(bodyLimitVariable);
-    else if (/^\d+(\.\d+)?\s*(b|kb|mb)$/i.test(bodyLimitVariable)) bodyLimit = bodyLimitVariable;
-    else issues.push('BODY_LIMIT: must be bytes or a size such as "1mb"');
-  }
-  let logLevel: LogLevel = file.logLevel ?? DEFAULTS.logLevel;
-  let submitStrategy = file.submitStrategy;
-  const strategyVariable = env['SUBMIT_STRATEGY'];
-  if (strategyVariable) {
-    if (strategyVariable === 'single-round-trip' || strategyVariable === 'atomic') submitStrategy = strategyVariable;
-    else issues.push('SUBMIT_STRATEGY: must be single-round-trip or atomic');
-  }
-  const logLevelVariable = env['LOG_LEVEL'];
-  if (logLevelVariable) {
-    const levels: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-    if ((levels as readonly string[]).includes(logLevelVariable)) logLevel = logLevelVariable as LogLevel;
-    else issues.push(`LOG_LEVEL: must be one of ${levels.join(', ')}`);
-  }
-  const logFormat = env['LOG_FORMAT'] || undefined;
-  if (logFormat !== undefined && logFormat !== 'json' && logFormat !== 'pretty') issues.push('LOG_FORMAT: must be json or pretty');
+  const port = file.port ?? DEFAULTS.port;
+  const host = file.host ?? DEFAULTS.host;
+  const dataDir = resolve(cwd, file.dataDir ?? DEFAULTS.dataDir);
 
   const instances: InstanceConfig[] = Object.entries(file.instances).map(([name, instance]) => {
     const auth = buildAuth(name, instance, secrets.get(name), issues);
@@ -389,21 +188,16 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
   if (port !== 0 && localPorts.has(port)) issues.push(`PORT: ${port} is also the port of the local instance "${localPorts.get(port)}"`);
 
   // Key holders choose callback URLs: private networks are open to them only while everything is local.
-  const allowPrivateNetworks =
-    booleanVariable(env, 'WEBHOOKS_ALLOW_PRIVATE_NETWORKS', issues) ?? file.webhooks?.allowPrivateNetworks ?? instances.every((instance) => instance.local !== undefined);
+  const allowPrivateNetworks = file.webhooks?.allowPrivateNetworks ?? instances.every((instance) => instance.local !== undefined);
 
-  const publicUrl = (env['PUBLIC_URL'] || file.publicUrl || undefined)?.replace(/\/+$/, '');
-  if (publicUrl !== undefined && !/^https?:\/\/[^/?#]+(\/[^?#]*)?$/.test(publicUrl)) issues.push('PUBLIC_URL: must be an http(s) URL without query or fragment');
+  const publicUrl = file.publicUrl?.replace(/\/+$/, '');
   if (publicUrl === undefined && !isLoopbackHost(host)) {
     issues.push(
       `PUBLIC_URL: required when HOST (${host}) is not a loopback address: the absolute Location of 202 answers and subscriptions is built from it, never from a request's Host header, which any client can set (e.g. PUBLIC_URL=https://dve.example.com)`,
     );
   }
-  const databaseUrl = env['DATABASE_URL'] || undefined;
-  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) issues.push('DATABASE_URL: must be a postgres:// or postgresql:// connection string');
 
   const fileKeys = file.apiKeys ?? [];
-  const environmentKeys = [...readApiKeysVariable('API_KEYS', env['API_KEYS'], issues), ...readApiKeysVariable('ADMIN_API_KEYS', env['ADMIN_API_KEYS'], issues)];
   if (issues.length > 0) throw new ConfigError(source, issues);
 
   let apiKeys: ApiKeyEntry[] = [...fileKeys, ...environmentKeys];
@@ -423,11 +217,11 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
     port,
     host,
     dataDir: isAbsolute(dataDir) ? dataDir : resolve(dataDir),
-    bodyLimit,
-    logLevel,
-    ...(logFormat === 'json' || logFormat === 'pretty' ? { logFormat } : {}),
+    bodyLimit: file.bodyLimit ?? DEFAULTS.bodyLimit,
+    logLevel: file.logLevel ?? DEFAULTS.logLevel,
+    ...(file.logFormat !== undefined ? { logFormat: file.logFormat } : {}),
     ...(file.existenceCache ? { existenceCache: file.existenceCache } : {}),
-    ...(submitStrategy ? { submitStrategy } : {}),
+    ...(file.submitStrategy ? { submitStrategy: file.submitStrategy } : {}),
     apiKeys,
     apiKeySource,
     instances,
@@ -438,7 +232,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
       allowPrivateNetworks,
       ...(file.webhooks?.maxSubscriptionsPerKey !== undefined ? { maxSubscriptionsPerKey: file.webhooks.maxSubscriptionsPerKey } : {}),
     },
-    ...(databaseUrl !== undefined ? { databaseUrl } : {}),
+    ...(file.databaseUrl !== undefined ? { databaseUrl: file.databaseUrl } : {}),
   };
 }
 

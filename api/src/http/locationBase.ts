@@ -10,14 +10,7 @@
  */
 import type { Request } from 'express';
 import ipaddr from 'ipaddr.js';
-
-/** `localhost`, an address in 127.0.0.0/8, `::1` (brackets allowed), or an IPv4-mapped loopback. */
-export function isLoopbackHost(host: string): boolean {
-  const name = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
-  if (name === 'localhost') return true;
-  if (!ipaddr.isValid(name)) return false;
-  return ipaddr.process(name).range() === 'loopback';
-}
+import { isLoopbackHost } from '../config/loopbackHost';
 
 /** `https://api.example.com` (no trailing slash) to put `/v1/…` after. */
 export function locationBaseUrl(request: Request, publicUrl: string | undefined): string {

@@ -6,7 +6,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, DEFAULT_CONFIG_FILE_NAME, loadConfig, type AppConfig } from '../../../api/src/config';
+import { DEFAULT_CONFIG_FILE_NAME, loadConfig, type AppConfig } from '../../../api/src/config';
+import { configIssues } from '../../support/configIssues';
 
 let cwd: string;
 beforeEach(() => {
@@ -16,15 +17,7 @@ afterEach(() => rmSync(cwd, { recursive: true, force: true }));
 
 const writeConfig = (content: unknown) => writeFileSync(join(cwd, DEFAULT_CONFIG_FILE_NAME), JSON.stringify(content));
 const load = (env: Record<string, string> = {}): AppConfig => loadConfig({ env, cwd });
-const issuesOf = (env: Record<string, string> = {}): string[] => {
-  try {
-    load(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return [...error.issues];
-    throw error;
-  }
-  throw new Error('the configuration was accepted');
-};
+const issuesOf = (env: Record<string, string> = {}): string[] => configIssues(env, cwd);
 const local = { local: { port: 0, memory: true }, tables: ['account'] };
 const remote = { url: 'https://contoso.crm4.dynamics.com', tables: ['account'] };
 

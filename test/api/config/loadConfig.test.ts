@@ -3,7 +3,6 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  ConfigError,
   DEFAULT_CONFIG_FILE_NAME,
   describeConfig,
   generateDataFolderApiKey,
@@ -13,6 +12,7 @@ import {
   readDataFolderApiKeys,
   type AppConfig,
 } from '../../../api/src/config';
+import { configIssues } from '../../support/configIssues';
 
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const CLIENT = '11111111-2222-4333-8444-555555555555';
@@ -31,15 +31,7 @@ describe('loadConfig', () => {
     return path;
   };
   const load = (env: Record<string, string> = {}): AppConfig => loadConfig({ env, cwd });
-  const issuesOf = (env: Record<string, string> = {}): string[] => {
-    try {
-      load(env);
-    } catch (error) {
-      if (error instanceof ConfigError) return [...error.issues];
-      throw error;
-    }
-    throw new Error('the configuration was accepted');
-  };
+  const issuesOf = (env: Record<string, string> = {}): string[] => configIssues(env, cwd);
   const remote = (extra: Record<string, unknown> = {}) => ({ url: 'https://contoso.crm4.dynamics.com', tables: ['account'], ...extra });
 
   it('uses the embedded default when there is no file: a (local 5551) and b (local 5552, source a)', () => {
