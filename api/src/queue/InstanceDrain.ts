@@ -17,7 +17,8 @@ import { withinHint, type ParallelismHint } from '../resilience/RecommendedParal
 /** What the queue reads of a circuit: whether to send now, and until when not. */
 export type CircuitView = Pick<BreakerSnapshot, 'state' | 'openUntil'>;
 import type { OperationRunner } from './OperationRunner';
-import type { OperationStore, OperationRecord } from './OperationStore';
+import type { OperationRecord } from './OperationRecord';
+import type { OperationStore } from './OperationStore';
 import type { QueueSettings } from './QueueSettings';
 
 export interface OperationObserver {

@@ -15,17 +15,10 @@ import type { ParallelismHint } from '../resilience/RecommendedParallelism';
 import { InstanceDrain, type CircuitView, type OperationObserver } from './InstanceDrain';
 import { OperationRunner } from './OperationRunner';
 import { idempotencyKey, laneOf, requestHash, type ActionInputs, type ActionName, type StoredRequest } from './OperationRequest';
-import {
-  OPERATION_TABLE,
-  OperationStore,
-  PG_BOSS_CHURN_TABLES,
-  vacuumEmbeddedDatabase,
-  type InsertResult,
-  type ListQuery,
-  type OperationCounts,
-  type OperationRecord,
-  type OperationScope,
-} from './OperationStore';
+import type { InsertResult } from './OperationInserts';
+import type { OperationRecord, OperationScope } from './OperationRecord';
+import { OperationStore, type ListQuery, type OperationCounts } from './OperationStore';
+import { OPERATION_TABLE, PG_BOSS_CHURN_TABLES, vacuumEmbeddedDatabase } from './OperationTable';
 import { UnstorableValueError } from './StorableText';
 import type { QueueSettings } from './QueueSettings';
 import { WakeUps } from './WakeUps';

@@ -7,7 +7,8 @@
 import type { Logger } from 'pino';
 import type { EnsureService } from '../core/EnsureService';
 import { attemptsExhausted, executeAction, withinAttempts, type ActionOutcome } from './ActionExecutor';
-import type { OperationRecord, OperationStore } from './OperationStore';
+import type { OperationRecord } from './OperationRecord';
+import type { OperationStore } from './OperationStore';
 import type { QueueSettings } from './QueueSettings';
 
 export type RunMode =

@@ -7,7 +7,7 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { OperationQueue } from '../../queue/OperationQueue';
-import { OPERATION_STATES, type OperationRecord, type OperationScope } from '../../queue/OperationStore';
+import { OPERATION_STATES, type OperationRecord, type OperationScope } from '../../queue/OperationRecord';
 import { HttpError } from '../HttpError';
 import { locals } from '../requestContext';
 import { parseRequestPart } from '../requestValidation';
