@@ -11,14 +11,14 @@
  */
 import type PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
-import type { EnsureService } from '../core/EnsureService';
 import type { BreakerSnapshot } from '../resilience/InstanceBreaker';
 import { withinHint, type ParallelismHint } from '../resilience/RecommendedParallelism';
 
 /** What the queue reads of a circuit: whether to send now, and until when not. */
 export type CircuitView = Pick<BreakerSnapshot, 'state' | 'openUntil'>;
-import { attemptsExhausted, executeAction, withinAttempts, type ActionOutcome } from './ActionExecutor';
-import type { OperationStore, OperationRecord } from './OperationStore';
+import type { OperationRunner } from './OperationRunner';
+import type { OperationRecord } from './OperationRecord';
+import type { OperationStore } from './OperationStore';
 import type { QueueSettings } from './QueueSettings';
 
 export interface OperationObserver {
@@ -35,7 +35,8 @@ export interface InstanceDrainOptions {
   queueName: string;
   boss: PgBoss;
   store: OperationStore;
-  service: EnsureService;
+  /** Runs a claimed operation and records its outcome (shared with `OperationQueue.accept`). */
+  runner: OperationRunner;
   breaker?: { snapshot(): CircuitView };
   /** The instance's recommended degree of parallelism (`x-ms-dop-hint`), when it sends one. */
   parallelism?: ParallelismHint;
@@ -43,8 +44,6 @@ export interface InstanceDrainOptions {
   owner: string;
   logger: Logger;
   observer?: OperationObserver;
-  /** Sends the wake-up of another operation (the next one of a lane, or a retry later). */
-  wake(instance: string, operationId: string, notBefore?: Date): void;
   /** Runs before sweeping a backlog (after start, or once the circuit lets requests through again). */
   beforeBacklog?(): Promise<void>;
 }
@@ -191,55 +190,23 @@ export class InstanceDrain {
   }
 
   private async execute(operation: OperationRecord): Promise<void> {
-    const { service, store, owner, settings, observer, instance } = this.options;
-    let outcome: ActionOutcome & { counted?: boolean };
-    try {
-      outcome =
-        operation.attempts > settings.maxAttempts
-          ? // Claimed again and again without an outcome (its process stopped or crashed while running it): not run again.
-            attemptsExhausted(operation.attempts - 1, operation.lastError ?? 'none recorded: the process running it stopped each time')
-          : withinAttempts(
-              await executeAction(service, operation.request, settings.retryAfterSeconds, `op-${operation.id}`),
-              operation.attempts,
-              settings.maxAttempts,
-              this.options.breaker?.snapshot().state,
-            );
-    } catch (error) {
-      this.options.logger.error({ err: error, operationId: operation.id }, 'queue: unexpected error running an operation; it is dead-lettered');
-      outcome = {
-        kind: 'final' as const,
-        succeeded: false,
-        status: 500,
-        body: { error: { code: 'InternalError', message: `An unexpected error occurred running operation ${operation.id}; see the service log.` } },
-        error: (error as Error).message,
-      };
-    }
-    // The instance has answered: the slot is free for the next operation while this one is recorded.
-    this.sending.delete(operation.id);
-    this.notify();
-    if (outcome.kind === 'transient') {
-      if (await store.release(operation.id, owner, outcome.retryAt, outcome.error, { uncounted: outcome.counted === false })) this.options.wake(instance, operation.id, outcome.retryAt);
-      return;
-    }
-    const done = await store.finish(
-      operation.id,
-      owner,
-      {
-        state: outcome.succeeded ? 'succeeded' : 'failed',
-        status: outcome.status,
-        response: outcome.body,
-        ...(outcome.error !== undefined ? { error: outcome.error } : {}),
+    const { runner, observer, instance, logger } = this.options;
+    const run = await runner.run(operation, {
+      caller: 'polling',
+      // The instance has answered: the slot is free for the next operation while this one is recorded.
+      answered: () => {
+        this.sending.delete(operation.id);
+        this.notify();
       },
-      // Drained operations were answered 202: their callers poll, none waits on this finish.
-      { background: operation.accepted },
-    );
-    if (!done.finished) {
-      this.options.logger.warn({ operationId: operation.id }, 'queue: lease lost before the operation finished (another process took it over)');
+    });
+    if (run.kind === 'released') return;
+    if (!run.finished) {
+      logger.warn({ operationId: operation.id }, 'queue: lease lost before the operation finished (another process took it over)');
       return;
     }
+    const { outcome } = run;
     observer?.finished(instance, operation.action, outcome.succeeded ? 'succeeded' : 'failed');
-    if (!outcome.succeeded) this.options.logger.warn({ operationId: operation.id, status: outcome.status, error: outcome.error }, 'queue: operation failed permanently (dead letter)');
-    if (done.next) this.options.wake(instance, done.next);
+    if (!outcome.succeeded) logger.warn({ operationId: operation.id, status: outcome.status, error: outcome.error }, 'queue: operation failed permanently (dead letter)');
   }
 
   private pause(ms: number): Promise<void> {

@@ -11,21 +11,14 @@ import type PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
 import { ApiError } from '../core/ApiError';
 import type { EnsureService } from '../core/EnsureService';
-import { executeAction, withinAttempts } from './ActionExecutor';
 import type { ParallelismHint } from '../resilience/RecommendedParallelism';
 import { InstanceDrain, type CircuitView, type OperationObserver } from './InstanceDrain';
+import { OperationRunner } from './OperationRunner';
 import { idempotencyKey, laneOf, requestHash, type ActionInputs, type ActionName, type StoredRequest } from './OperationRequest';
-import {
-  OPERATION_TABLE,
-  OperationStore,
-  PG_BOSS_CHURN_TABLES,
-  vacuumEmbeddedDatabase,
-  type InsertResult,
-  type ListQuery,
-  type OperationCounts,
-  type OperationRecord,
-  type OperationScope,
-} from './OperationStore';
+import type { InsertResult } from './OperationInserts';
+import type { OperationRecord, OperationScope } from './OperationRecord';
+import { OperationStore, type ListQuery, type OperationCounts } from './OperationStore';
+import { OPERATION_TABLE, PG_BOSS_CHURN_TABLES, vacuumEmbeddedDatabase } from './OperationTable';
 import { UnstorableValueError } from './StorableText';
 import type { QueueSettings } from './QueueSettings';
 import { WakeUps } from './WakeUps';
@@ -75,6 +68,7 @@ export function queueNameOf(instance: string): string {
 
 export class OperationQueue {
   readonly store: OperationStore;
+  private readonly runner: OperationRunner;
   private readonly drains = new Map<string, InstanceDrain>();
   private readonly breakers = new Map<string, { snapshot(): CircuitView } | undefined>();
   private readonly owner = `${process.pid}-${randomUUID()}`;
@@ -86,6 +80,15 @@ export class OperationQueue {
   private constructor(private readonly options: OperationQueueOptions) {
     this.store = new OperationStore(options.boss.getDb());
     this.wakeUps = new WakeUps(options.boss, queueNameOf, (instance) => this.drains.get(instance)?.notify(), options.logger);
+    this.runner = new OperationRunner({
+      service: options.service,
+      store: this.store,
+      settings: options.settings,
+      owner: this.owner,
+      logger: options.logger,
+      circuitState: (instance) => this.breakers.get(instance)?.snapshot().state,
+      wake: (instance, id, notBefore) => this.wake(instance, id, notBefore),
+    });
   }
 
   static async start(options: OperationQueueOptions): Promise<OperationQueue> {
@@ -107,14 +110,13 @@ export class OperationQueue {
         queueName: queueNameOf(instance.name),
         boss: options.boss,
         store: queue.store,
-        service: options.service,
+        runner: queue.runner,
         ...(instance.breaker ? { breaker: instance.breaker } : {}),
         ...(instance.parallelism ? { parallelism: instance.parallelism } : {}),
         settings: options.settings,
         owner: queue.owner,
         logger: options.logger,
         ...(options.observer ? { observer: options.observer } : {}),
-        wake: (name, id, notBefore) => queue.wake(name, id, notBefore),
         ...(options.exclusive ? { beforeBacklog: () => queue.refreshStatistics() } : {}),
       });
       queue.drains.set(instance.name, drain);
@@ -190,39 +192,13 @@ export class OperationQueue {
     }
 
     // Ours to run now.
-    let outcome;
-    try {
-      outcome = withinAttempts(
-        await executeAction(this.options.service, request, settings.retryAfterSeconds, call.requestId),
-        operation.attempts,
-        settings.maxAttempts,
-        this.breakers.get(call.instance)?.snapshot().state,
-      );
-    } catch (error) {
-      // A bug, not a Dataverse answer: the caller gets a 500 from the error handler; remember it as such.
-      await this.store.finish(operation.id, this.owner, {
-        state: 'rejected',
-        status: 500,
-        response: { error: { code: 'InternalError', message: 'An unexpected error occurred; quote the request id when you report it.' } },
-        error: (error as Error).message,
-      });
-      throw error;
-    }
-    if (outcome.kind === 'transient') {
-      await this.store.release(operation.id, this.owner, outcome.retryAt, outcome.error, { uncounted: outcome.counted === false });
-      this.wake(call.instance, operation.id, outcome.retryAt);
+    const run = await this.runner.run(operation, { caller: 'waiting', ...(call.requestId !== undefined ? { requestId: call.requestId } : {}) });
+    if (run.kind === 'released') {
       observer?.accepted(call.instance, call.action);
-      logger.info({ operationId: operation.id, instance: call.instance, reason: outcome.error }, 'queue: target unavailable, operation accepted for later');
+      logger.info({ operationId: operation.id, instance: call.instance, reason: run.outcome.error }, 'queue: target unavailable, operation accepted for later');
       return { kind: 'accepted', operationId: operation.id, retryAfterSeconds: settings.retryAfterSeconds, replayed: false };
     }
-    const done = await this.store.finish(operation.id, this.owner, {
-      state: outcome.succeeded ? 'succeeded' : 'rejected',
-      status: outcome.status,
-      response: outcome.body,
-      ...(outcome.error !== undefined ? { error: outcome.error } : {}),
-    });
-    if (done.next) this.wake(call.instance, done.next);
-    return { kind: 'final', operationId: operation.id, status: outcome.status, body: outcome.body, replayed: false };
+    return { kind: 'final', operationId: operation.id, status: run.outcome.status, body: run.outcome.body, replayed: false };
   }
 
   /** What a caller polling `GET /v1/operations/{id}` gets. */

@@ -5,101 +5,17 @@
  * through pg-boss' `executeSql`, so it runs the same on PGlite (one connection, no transactions across
  * calls) and on a PostgreSQL pool shared by several replicas: the conditional UPDATEs below are what
  * keep two processes from running one operation, or two operations of one lane, at once.
+ *
+ * This class is the table's one entry point. Beside it: `OperationRecord.ts` (states, scope, row
+ * mapping), `OperationTable.ts` (DDL, housekeeping of the embedded database), `OperationInserts.ts`
+ * (intake under idempotency keys) and `OperationFinishes.ts` (recording answers), both batched.
  */
 import { ensureDveTables, type SqlDatabase } from '../database/SqlDatabase';
-import { isDerivedKey, type StoredRequest } from './OperationRequest';
-import { findUnstorableText, isDataException, storableText, storableValue, UnstorableValueError } from './StorableText';
-import { ItemFailure, TickBatcher } from './TickBatcher';
-
-/**
- * `queued` (waiting: accepted with 202, or behind an earlier operation on the same record);
- * `running` (claimed by one process until its lease ends); `succeeded`; `rejected` (a permanent error
- * the caller was told at once); `failed` (a dead letter: accepted, then failed permanently, ran out of
- * attempts or expired); `cancelled` (taken out of the queue before it ran; never runs).
- */
-export type OperationState = 'queued' | 'running' | 'succeeded' | 'rejected' | 'failed' | 'cancelled';
-export const OPERATION_STATES: readonly OperationState[] = ['queued', 'running', 'succeeded', 'rejected', 'failed', 'cancelled'];
-
-/**
- * Whose operations a caller sees and acts on: those its API key created, or (`admin`) every one,
- * including those recorded before operations had an owner (`apiKeyName` null).
- */
-export type OperationScope = { admin: true } | { admin?: false; apiKeyName: string };
-export const EVERY_OPERATION: OperationScope = { admin: true };
-
-/** The owner a statement filters on: null for an admin (no filter). */
-function ownerFilter(scope: OperationScope): string | null {
-  return scope.admin ? null : scope.apiKeyName;
-}
-
-/** The answer a cancelled operation gives its poller (`GET /v1/operations/{id}`). */
-export const CANCELLED_STATUS = 409;
-
-export interface OperationRecord {
-  id: string;
-  instance: string;
-  action: StoredRequest['action'];
-  lane: string;
-  request: StoredRequest;
-  requestHash: string;
-  state: OperationState;
-  /** The HTTP status of the final answer (200, or the error's). */
-  status: number | null;
-  /** The final answer's body: the action's result or `{ error }`. */
-  response: unknown;
-  attempts: number;
-  lastError: string | null;
-  /** Set when the first answer was 202: the caller polls, and a permanent failure is a dead letter. */
-  accepted: boolean;
-  /** The name of the API key that created it; null for operations recorded before owners were. */
-  apiKeyName: string | null;
-  createdAt: Date;
-  updatedAt: Date;
-  finishedAt: Date | null;
-  notBefore: Date | null;
-}
-
-export interface NewOperation {
-  id: string;
-  idempotencyKey: string;
-  requestHash: string;
-  request: StoredRequest;
-  lane: string;
-  /** Queue it even if it could run now (`Prefer: respond-async`, circuit open). */
-  queue: boolean;
-  /** When queued: not before this time (the circuit's `openUntil`). */
-  notBefore?: Date;
-  owner: string;
-  leaseSeconds: number;
-  /** The API key that sent it: only that key (and admins) sees the operation. */
-  apiKeyName?: string;
-}
-
-export type InsertResult =
-  /** A new operation, `running` (claimed by the caller: run it now) or `queued` (answer 202). */
-  | { kind: 'inserted'; operation: OperationRecord; laneHead: boolean }
-  /** The idempotency key is known: this is the earlier operation. */
-  | { kind: 'existing'; operation: OperationRecord };
-
-export interface Finish {
-  state: 'succeeded' | 'rejected' | 'failed';
-  status: number;
-  response: unknown;
-  error?: string;
-}
-
-/** A finish waiting for its batch. */
-interface PendingFinish {
-  id: string;
-  owner: string;
-  finish: Finish;
-}
-
-/** `finished: false` when the lease was lost; `next`: the lane's next queued operation, to wake. */
-export interface FinishResult {
-  finished: boolean;
-  next?: string;
-}
+import { OperationFinishes, type Finish, type FinishResult } from './OperationFinishes';
+import { OperationInserts, type InsertResult, type NewOperation } from './OperationInserts';
+import { CANCELLED_STATUS, columns, COLUMNS, EVERY_OPERATION, OPERATION_STATES, ownerFilter, PENDING, toRecord, type OperationRecord, type OperationScope, type OperationState } from './OperationRecord';
+import { OPERATION_TABLE_DDL } from './OperationTable';
+import { storableText } from './StorableText';
 
 export interface OperationCounts {
   byState: Record<OperationState, number>;
@@ -114,183 +30,28 @@ export interface ListQuery {
   after?: { createdAtMs: number; id: string };
 }
 
-function columns(alias = ''): string {
-  const a = alias ? `${alias}.` : '';
-  return `${a}id::text AS id, ${a}instance AS instance, ${a}action AS action, ${a}lane AS lane, ${a}request AS request, ${a}request_hash AS request_hash,
-  ${a}state AS state, ${a}status AS status, ${a}response AS response, ${a}attempts AS attempts, ${a}last_error AS last_error, ${a}accepted AS accepted,
-  extract(epoch from ${a}created_at) * 1000 AS created_ms, extract(epoch from ${a}updated_at) * 1000 AS updated_ms,
-  extract(epoch from ${a}finished_at) * 1000 AS finished_ms, extract(epoch from ${a}not_before) * 1000 AS not_before_ms, ${a}api_key_name AS api_key_name`;
-}
-const COLUMNS = columns();
-
-const PENDING = `('queued', 'running')`;
-/** How long a background finish waits for others (see `finish`): a few ms against seconds of polling. */
-const BACKGROUND_FINISH_LINGER_MS = 20;
-
-export const OPERATION_TABLE_DDL: readonly string[] = [
-  `CREATE TABLE IF NOT EXISTS dve.operation (
-  id uuid PRIMARY KEY,
-  seq bigserial NOT NULL,
-  idempotency_key text UNIQUE,
-  request_hash text NOT NULL,
-  instance text NOT NULL,
-  action text NOT NULL,
-  lane text NOT NULL,
-  request jsonb NOT NULL,
-  state text NOT NULL,
-  status integer,
-  -- json, not jsonb: the answer is replayed byte for byte as first given (jsonb reorders keys).
-  response json,
-  attempts integer NOT NULL DEFAULT 0,
-  last_error text,
-  accepted boolean NOT NULL DEFAULT false,
-  lease_owner text,
-  lease_until timestamptz,
-  not_before timestamptz,
-  created_at timestamptz NOT NULL DEFAULT now(),
-  updated_at timestamptz NOT NULL DEFAULT now(),
-  finished_at timestamptz
-)`,
-  `-- Every lane lookup (pending predecessors, retiring derived keys of finished operations) goes through it.
-CREATE INDEX IF NOT EXISTS operation_lane ON dve.operation (lane, seq)`,
-  `-- The drain's sweep: an instance's queued operations in arrival order, and leases that ran out.
-CREATE INDEX IF NOT EXISTS operation_queued ON dve.operation (instance, seq) WHERE state = 'queued'`,
-  `CREATE INDEX IF NOT EXISTS operation_running ON dve.operation (instance, lease_until) WHERE state = 'running'`,
-  `CREATE INDEX IF NOT EXISTS operation_state_created ON dve.operation (state, created_at, id)`,
-  `CREATE INDEX IF NOT EXISTS operation_created ON dve.operation (created_at, id)`,
-  `-- The API key that created the operation: tables from before it was recorded get the column, their rows stay NULL (admins
--- only). Checked first: ALTER TABLE locks the table against every reader, even when the column exists, on each replica's start.
-DO $$ BEGIN
-  IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = 'dve' AND table_name = 'operation' AND column_name = 'api_key_name') THEN
-    ALTER TABLE dve.operation ADD COLUMN api_key_name text;
-  END IF;
-END $$`,
-  `CREATE INDEX IF NOT EXISTS operation_api_key_created ON dve.operation (api_key_name, created_at, id)`,
-];
-
 export class OperationStore {
-  private readonly inserts = new TickBatcher<NewOperation, Record<string, unknown> | undefined>((operations) => this.insertBatch(operations));
-  private readonly finishes = new TickBatcher<PendingFinish, FinishResult>((items) => this.finishBatch(items));
-  /** Finishes of accepted operations (answered 202, nobody waits on the connection) wait a little to share a statement. */
-  private readonly backgroundFinishes = new TickBatcher<PendingFinish, FinishResult>((items) => this.finishBatch(items), 200, BACKGROUND_FINISH_LINGER_MS);
+  private readonly inserts: OperationInserts;
+  private readonly finishes: OperationFinishes;
 
-  constructor(private readonly db: SqlDatabase) {}
+  constructor(private readonly db: SqlDatabase) {
+    this.inserts = new OperationInserts(db);
+    this.finishes = new OperationFinishes(db);
+  }
 
   /** Creates the table and its indexes if missing, under the DDL lock replicas share (idempotent). */
   async migrate(): Promise<void> {
     await ensureDveTables(this.db, OPERATION_TABLE_DDL);
   }
 
-  /**
-   * Inserts the operation unless its idempotency key is known. It starts `running` (claimed by `owner`)
-   * when it may run now — not asked to queue, and no earlier operation of its lane pending — else
-   * `queued`. A derived idempotency key held by a finished operation with a later one in its lane is
-   * retired on the repeat (`retireDerivedKey`). The inserts of one event-loop turn share one statement
-   * (see TickBatcher). A request the database cannot store fails alone with `UnstorableValueError`.
-   */
-  async insert(operation: NewOperation): Promise<InsertResult> {
-    // Refused here, alone, rather than failing the statement it would share with other requests.
-    const unstorable = findUnstorableText(operation.request.input, 'body');
-    if (unstorable) throw unstorable;
-    const row = await this.inserts.add(operation);
-    if (row) {
-      const inserted = insertedRecord(operation, row);
-      // Queued without being asked to: an earlier operation of the lane is pending, and wakes this one.
-      const laneHead = inserted.state === 'running' || (operation.queue && row.lane_busy !== true);
-      return { kind: 'inserted', operation: inserted, laneHead };
-    }
-    const existing = await this.findByIdempotencyKey(operation.idempotencyKey);
-    // Gone between the two statements (retention ran): insert again.
-    if (!existing) return this.insert(operation);
-    // A derived key stops meaning "the same write" once another write to the record came after it.
-    if (isDerivedKey(operation.idempotencyKey) && (await this.retireDerivedKey(existing.id, operation.idempotencyKey))) return this.insert(operation);
-    return { kind: 'existing', operation: existing };
-  }
-
-  /**
-   * Frees a derived idempotency key held by a finished operation when a later operation of its lane
-   * exists: the same payload after another write to the record (P1, P2, P1) is a new write, so that
-   * the record ends at P1. Checked here, on the rare repeat, rather than on every insert. A pending
-   * holder keeps its key (a repeat while it is queued or running is the same write).
-   */
-  private async retireDerivedKey(id: string, key: string): Promise<boolean> {
-    const { rows } = await this.db.executeSql(
-      `UPDATE dve.operation o SET idempotency_key = NULL
-       WHERE o.id = $1::uuid AND o.idempotency_key = $2 AND o.state NOT IN ${PENDING}
-         AND EXISTS (SELECT 1 FROM dve.operation l WHERE l.lane = o.lane AND l.seq > o.seq)
-       RETURNING o.id`,
-      [id, key],
-    );
-    return rows.length > 0;
-  }
-
-  /**
-   * One statement for the batch. When it fails, each operation is inserted alone, in order: a row the
-   * database refuses then fails only its own request, and the others are inserted as if alone.
-   */
-  private async insertBatch(operations: NewOperation[]): Promise<Array<Record<string, unknown> | undefined | ItemFailure>> {
-    try {
-      return await this.insertRows(operations);
-    } catch (error) {
-      if (operations.length === 1) return [new ItemFailure(unstorableOr(error))];
-      const results: Array<Record<string, unknown> | undefined | ItemFailure> = [];
-      for (const operation of operations) results.push(await this.insertRows([operation]).then(([row]) => row, (alone: unknown) => new ItemFailure(unstorableOr(alone))));
-      return results;
-    }
-  }
-
-  private async insertRows(operations: NewOperation[]): Promise<Array<Record<string, unknown> | undefined>> {
-    // Arrays, not a joined record set: every lookup stays an index lookup (the planner cannot size a
-    // record set, and would scan the table to join it).
-    const column = <T>(pick: (operation: NewOperation) => T) => operations.map(pick);
-    const { rows } = await this.db.executeSql(
-      `WITH input AS (
-         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::boolean[], $8::timestamptz[], $12::text[])
-           WITH ORDINALITY AS x(id, idempotency_key, request_hash, instance, action, lane, queue, not_before, api_key_name, ord)
-       ), lanes AS (
-         SELECT i.id, EXISTS (SELECT 1 FROM dve.operation o WHERE o.lane = i.lane AND o.state IN ${PENDING}) AS busy FROM input i
-       )
-       INSERT INTO dve.operation AS op (id, idempotency_key, request_hash, instance, action, lane, request, state, accepted, lease_owner, lease_until, not_before, attempts, api_key_name)
-       SELECT i.id, i.idempotency_key, i.request_hash, i.instance, i.action, i.lane, ($9::jsonb) -> (i.ord::int - 1),
-         CASE WHEN i.queue OR l.busy THEN 'queued' ELSE 'running' END,
-         i.queue OR l.busy,
-         CASE WHEN i.queue OR l.busy THEN NULL ELSE $10 END,
-         CASE WHEN i.queue OR l.busy THEN NULL ELSE now() + make_interval(secs => $11) END,
-         i.not_before,
-         CASE WHEN i.queue OR l.busy THEN 0 ELSE 1 END,
-         i.api_key_name
-       FROM input i JOIN lanes l ON l.id = i.id ORDER BY i.ord
-       ON CONFLICT (idempotency_key) DO NOTHING
-       RETURNING op.id::text AS id, op.state, op.accepted, op.attempts, extract(epoch from op.created_at) * 1000 AS created_ms,
-         (SELECT l.busy FROM lanes l WHERE l.id = op.id) AS lane_busy`,
-      [
-        column((o) => o.id),
-        column((o) => o.idempotencyKey),
-        column((o) => o.requestHash),
-        column((o) => o.request.instance),
-        column((o) => o.request.action),
-        column((o) => o.lane),
-        column((o) => o.queue),
-        column((o) => o.notBefore?.toISOString() ?? null),
-        JSON.stringify(column((o) => o.request)),
-        // One process, one lease length: the same for every operation of the batch.
-        operations[0]!.owner,
-        operations[0]!.leaseSeconds,
-        column((o) => o.apiKeyName ?? null),
-      ],
-    );
-    const byId = new Map(rows.map((row) => [row.id as string, row]));
-    return operations.map((operation) => byId.get(operation.id));
+  /** See `OperationInserts.insert`. */
+  insert(operation: NewOperation): Promise<InsertResult> {
+    return this.inserts.insert(operation);
   }
 
   /** The operation, if it exists and `scope` may see it (another key's operation is as unknown as a missing one). */
   async get(id: string, scope: OperationScope = EVERY_OPERATION): Promise<OperationRecord | undefined> {
     const { rows } = await this.db.executeSql(`SELECT ${COLUMNS} FROM dve.operation WHERE id = $1::uuid AND ($2::text IS NULL OR api_key_name = $2)`, [id, ownerFilter(scope)]);
-    return rows[0] ? toRecord(rows[0]) : undefined;
-  }
-
-  private async findByIdempotencyKey(key: string): Promise<OperationRecord | undefined> {
-    const { rows } = await this.db.executeSql(`SELECT ${COLUMNS} FROM dve.operation WHERE idempotency_key = $1`, [key]);
     return rows[0] ? toRecord(rows[0]) : undefined;
   }
 
@@ -314,75 +75,9 @@ export class OperationStore {
     return rows.map(toRecord);
   }
 
-  /**
-   * Records the final answer of a running operation this owner holds, and returns the next queued
-   * operation of its lane (to wake it); `finished: false` when the lease was lost. Batched per turn;
-   * `background` (an accepted operation: the caller polls) batches over a few milliseconds instead.
-   */
+  /** See `OperationFinishes.finish`. */
   finish(id: string, owner: string, finish: Finish, options: { background?: boolean } = {}): Promise<FinishResult> {
-    return (options.background ? this.backgroundFinishes : this.finishes).add({ id, owner, finish });
-  }
-
-  /**
-   * One statement for the batch. When it fails, each finish is recorded alone, so one answer the
-   * database refuses cannot keep the others running (they would be run again when their lease ends).
-   */
-  private async finishBatch(items: PendingFinish[]): Promise<Array<FinishResult | ItemFailure>> {
-    try {
-      return await this.finishRows(items);
-    } catch {
-      const results: Array<FinishResult | ItemFailure> = [];
-      for (const item of items) results.push(await this.finishAlone(item));
-      return results;
-    }
-  }
-
-  /**
-   * A finish on its own. An answer holding what the database cannot store (U+0000 or a lone surrogate,
-   * say, echoed from a record) is recorded with those characters replaced: the outcome is what must
-   * not be lost (the write was applied or refused), not those characters.
-   */
-  private async finishAlone(item: PendingFinish): Promise<FinishResult | ItemFailure> {
-    try {
-      return (await this.finishRows([item]))[0]!;
-    } catch (error) {
-      if (!isDataException(error)) return new ItemFailure(error);
-      try {
-        return (await this.finishRows([{ ...item, finish: { ...item.finish, response: storableValue(item.finish.response) } }]))[0]!;
-      } catch (again) {
-        return new ItemFailure(again);
-      }
-    }
-  }
-
-  private async finishRows(items: PendingFinish[]): Promise<FinishResult[]> {
-    const { rows } = await this.db.executeSql(
-      `WITH done AS (
-         UPDATE dve.operation o SET state = k.state, status = k.status, response = k.response, last_error = k.error,
-           lease_owner = NULL, lease_until = NULL, updated_at = now(), finished_at = now()
-         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::json[], $6::text[]) AS k(id, owner, state, status, response, error)
-         WHERE o.id = k.id AND o.state = 'running' AND o.lease_owner = k.owner
-         RETURNING o.id, o.lane, o.seq
-       )
-       SELECT d.id::text AS id, (
-         SELECT n.id::text FROM dve.operation n WHERE n.lane = d.lane AND n.seq > d.seq AND n.state = 'queued' ORDER BY n.seq LIMIT 1
-       ) AS next FROM done d`,
-      [
-        items.map((item) => item.id),
-        items.map((item) => item.owner),
-        items.map((item) => item.finish.state),
-        items.map((item) => item.finish.status),
-        // One JSON text per operation: json[] keeps each answer's text byte for byte.
-        items.map((item) => JSON.stringify(item.finish.response ?? null)),
-        items.map((item) => (item.finish.error === undefined ? null : storableText(item.finish.error))),
-      ],
-    );
-    const byId = new Map(rows.map((row) => [row.id as string, row.next as string | null]));
-    return items.map(({ id }) => {
-      if (!byId.has(id)) return { finished: false };
-      const next = byId.get(id);
-      return next ? { finished: true, next } : { finished: true };
-    });
+    return this.finishes.finish(id, owner, finish, options);
   }
 
   /**
@@ -544,81 +239,4 @@ export class OperationStore {
     );
     return rows.length;
   }
-}
-
-/** The operations table, as the housekeeping below names it. */
-export const OPERATION_TABLE = 'dve.operation';
-/** pg-boss 10's tables with churn (its default schema, which createQueue keeps). */
-export const PG_BOSS_CHURN_TABLES: readonly string[] = ['pgboss.job', 'pgboss.archive'];
-
-/**
- * PGlite runs PostgreSQL without its background workers: no autovacuum. Without this, dead row
- * versions of every update and delete pile up (the table and its indexes only grow, scans slow down)
- * and the planner keeps the statistics of an empty table — it then scans whole indexes where one
- * lookup would do. Only the tables with churn: the operations and pg-boss' jobs (a whole-database
- * ANALYZE held the one connection for some 200 ms). Not needed on PostgreSQL, whose autovacuum does it.
- */
-export async function vacuumEmbeddedDatabase(db: SqlDatabase, options: { analyzeOnly?: boolean; tables?: readonly string[] } = {}): Promise<void> {
-  const tables = (options.tables ?? [OPERATION_TABLE]).join(', ');
-  await db.executeSql(options.analyzeOnly ? `ANALYZE ${tables}` : `VACUUM (ANALYZE) ${tables}`);
-}
-
-function toDate(ms: unknown): Date | null {
-  return ms === null || ms === undefined ? null : new Date(Number(ms));
-}
-
-/**
- * The record of a row just inserted, from what was inserted and the few columns the database chose.
- * Returning every column instead (the request parsed back from jsonb above all) cost about a third of
- * an insert's time on PGlite, on the path of every action's answer.
- */
-function insertedRecord(operation: NewOperation, row: Record<string, unknown>): OperationRecord {
-  const createdAt = toDate(row.created_ms)!;
-  return {
-    id: row.id as string,
-    instance: operation.request.instance,
-    action: operation.request.action,
-    lane: operation.lane,
-    request: operation.request,
-    requestHash: operation.requestHash,
-    state: row.state as OperationState,
-    status: null,
-    response: null,
-    attempts: Number(row.attempts),
-    lastError: null,
-    accepted: Boolean(row.accepted),
-    apiKeyName: operation.apiKeyName ?? null,
-    createdAt,
-    updatedAt: createdAt,
-    finishedAt: null,
-    notBefore: operation.notBefore ?? null,
-  };
-}
-
-function toRecord(row: Record<string, unknown>): OperationRecord {
-  return {
-    id: row.id as string,
-    instance: row.instance as string,
-    action: row.action as StoredRequest['action'],
-    lane: row.lane as string,
-    request: row.request as StoredRequest,
-    requestHash: row.request_hash as string,
-    state: row.state as OperationState,
-    status: row.status === null ? null : Number(row.status),
-    response: row.response,
-    attempts: Number(row.attempts),
-    lastError: (row.last_error as string | null) ?? null,
-    accepted: Boolean(row.accepted),
-    apiKeyName: (row.api_key_name as string | null) ?? null,
-    createdAt: toDate(row.created_ms)!,
-    updatedAt: toDate(row.updated_ms)!,
-    finishedAt: toDate(row.finished_ms),
-    notBefore: toDate(row.not_before_ms),
-  };
-}
-
-/** A data exception (a value the database refuses) as the caller's 400, naming the body; other errors unchanged. */
-function unstorableOr(error: unknown): unknown {
-  if (!isDataException(error)) return error;
-  return new UnstorableValueError('body', `cannot be stored: ${storableText((error as Error).message)}`);
 }

@@ -3,7 +3,7 @@
  * ahead; a running one cannot be cancelled (its request is under way). Real queue and database; a
  * scripted target that holds a request until the test lets it go.
  */
-import { EVERY_OPERATION } from '../../../api/src/queue/OperationStore';
+import { EVERY_OPERATION } from '../../../api/src/queue/OperationRecord';
 import { startScriptedQueue, until, type ScriptedQueue } from './scriptedQueue';
 
 jest.setTimeout(60_000);

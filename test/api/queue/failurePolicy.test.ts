@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError } from '../../../api/src/core/ApiError';
 import { isTransient } from '../../../api/src/queue/ActionExecutor';
-import { EVERY_OPERATION } from '../../../api/src/queue/OperationStore';
+import { EVERY_OPERATION } from '../../../api/src/queue/OperationRecord';
 import { startScriptedQueue, targetFailure, until, type ScriptedQueue } from './scriptedQueue';
 
 jest.setTimeout(120_000);

@@ -7,7 +7,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ApiError } from '../../../api/src/core/ApiError';
-import { OperationStore, type NewOperation } from '../../../api/src/queue/OperationStore';
+import type { NewOperation } from '../../../api/src/queue/OperationInserts';
+import { OperationStore } from '../../../api/src/queue/OperationStore';
 import { UnstorableValueError } from '../../../api/src/queue/StorableText';
 import { createQueue, type QueueBoss } from '../../../api/src/database/createQueue';
 import { startPostgres, type TestPostgres } from '../../support/postgres';

@@ -4,7 +4,10 @@
  * PGlite) keeps the planner's statistics current.
  */
 import { randomUUID } from 'node:crypto';
-import { EVERY_OPERATION, OPERATION_TABLE_DDL, OperationStore, PG_BOSS_CHURN_TABLES, vacuumEmbeddedDatabase, type NewOperation } from '../../../api/src/queue/OperationStore';
+import type { NewOperation } from '../../../api/src/queue/OperationInserts';
+import { EVERY_OPERATION } from '../../../api/src/queue/OperationRecord';
+import { OperationStore } from '../../../api/src/queue/OperationStore';
+import { OPERATION_TABLE_DDL, PG_BOSS_CHURN_TABLES, vacuumEmbeddedDatabase } from '../../../api/src/queue/OperationTable';
 import { ensureDveTables } from '../../../api/src/database/SqlDatabase';
 import { createQueue } from '../../../api/src/database/createQueue';
 import { TickBatcher } from '../../../api/src/queue/TickBatcher';

@@ -7,8 +7,9 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { OperationQueue } from '../../queue/OperationQueue';
-import { OPERATION_STATES, type OperationRecord, type OperationScope } from '../../queue/OperationStore';
+import type { OperationRecord, OperationScope } from '../../queue/OperationRecord';
 import { HttpError } from '../HttpError';
+import { operationPage, operationSummary, parseListQuery } from '../operationViews';
 import { locals } from '../requestContext';
 import { parseRequestPart } from '../requestValidation';
 import { sendActionAnswer } from './actionResponse';
@@ -16,33 +17,6 @@ import { sendActionAnswer } from './actionResponse';
 const OperationParamsSchema = z.strictObject({
   id: z.uuid({ message: 'must be an operation id (a GUID, as in the Location header of a 202 answer)' }),
 });
-
-const ListQuerySchema = z.strictObject({
-  state: z.enum(OPERATION_STATES as [string, ...string[]], { message: `must be one of ${OPERATION_STATES.join(', ')}` }).optional(),
-  instance: z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, { message: 'must be an instance name' }).optional(),
-  top: z.coerce.number({ message: 'must be a whole number from 1 to 500' }).int({ message: 'must be a whole number from 1 to 500' }).min(1, { message: 'must be a whole number from 1 to 500' }).max(500, { message: 'must be a whole number from 1 to 500' }).optional(),
-  skipToken: z.string().max(200).optional(),
-});
-
-/** What `GET /v1/operations` shows of an operation: everything but the answer body of a success. */
-export function operationSummary(operation: OperationRecord) {
-  return {
-    id: operation.id,
-    instance: operation.instance,
-    action: operation.action,
-    state: operation.state,
-    ...(operation.apiKeyName !== null ? { apiKey: operation.apiKeyName } : {}),
-    ...(operation.status !== null ? { status: operation.status } : {}),
-    attempts: operation.attempts,
-    ...(operation.lastError !== null ? { lastError: operation.lastError } : {}),
-    createdOn: operation.createdAt.toISOString(),
-    modifiedOn: operation.updatedAt.toISOString(),
-    ...(operation.finishedAt ? { finishedOn: operation.finishedAt.toISOString() } : {}),
-    ...(operation.notBefore && operation.state === 'queued' ? { notBefore: operation.notBefore.toISOString() } : {}),
-    request: operation.request.input,
-    ...(operation.state === 'failed' || operation.state === 'rejected' || operation.state === 'cancelled' ? { response: operation.response } : {}),
-  };
-}
 
 /** The caller's operations, or every one for an `admin` key. */
 function scopeOf(response: Response): OperationScope {
@@ -53,16 +27,6 @@ function scopeOf(response: Response): OperationScope {
 
 function notFound(id: string, detail = ''): HttpError {
   return new HttpError(404, 'NotFound', `params.id: no operation ${id}${detail}.`, 'params.id');
-}
-
-function encodeSkipToken(operation: OperationRecord): string {
-  return Buffer.from(`${operation.createdAt.getTime()}|${operation.id}`).toString('base64url');
-}
-
-function decodeSkipToken(token: string): { createdAtMs: number; id: string } {
-  const [ms, id] = Buffer.from(token, 'base64url').toString('utf8').split('|');
-  if (!ms || !/^\d+$/.test(ms) || !id || !z.uuid().safeParse(id).success) throw new HttpError(400, 'InvalidRequest', 'query.skipToken: is not a token from a previous page (use nextSkipToken as given).', 'query.skipToken');
-  return { createdAtMs: Number(ms), id };
 }
 
 /**
@@ -346,19 +310,8 @@ const CANCEL_REFUSALS: Record<OperationRecord['state'], string> = {
 export function operationsRouter(queue: OperationQueue, publicUrl?: string): Router {
   const router = Router();
   router.get('/v1/operations', async (request: Request, response: Response) => {
-    const query = parseRequestPart(ListQuerySchema, request.query, 'query');
-    const top = query.top ?? 50;
-    const rows = await queue.list(
-      {
-        top: top + 1,
-        ...(query.state ? { state: query.state as OperationRecord['state'] } : {}),
-        ...(query.instance ? { instance: query.instance } : {}),
-        ...(query.skipToken ? { after: decodeSkipToken(query.skipToken) } : {}),
-      },
-      scopeOf(response),
-    );
-    const page = rows.slice(0, top);
-    response.json({ value: page.map(operationSummary), ...(rows.length > top ? { nextSkipToken: encodeSkipToken(page[page.length - 1]!) } : {}) });
+    const { top, query } = parseListQuery(request.query);
+    response.json(operationPage(await queue.list(query, scopeOf(response)), top));
   });
   router.get('/v1/operations/:id', async (request: Request, response: Response) => {
     const { id } = parseRequestPart(OperationParamsSchema, request.params, 'params');
