@@ -17,19 +17,25 @@
  *
  * A source that is down (or whose circuit is open) only delays its stubs: nothing is counted against
  * them, and externally hydrated stubs are still marked. A target that fails ends that target's round.
+ *
+ * This file gathers the facts and applies the decisions; what to do with each stub is decided by
+ * `decideStub` (pure), its `ec_stub` reads and writes are in ReconcilerStubRows.ts, its reads of the
+ * records in StubRecordReads.ts.
  */
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ApiError } from '../core/ApiError';
 import type { EnsureService } from '../core/EnsureService';
-import { clip, hydratedRowUpdate, STUB_ENTITY_SET, StubStateValue, stateOf } from '../core/StubTracking';
-import { filterAnyOf, filterEquals, guid, type BatchOperation, type DataverseClient, type DataverseRecord, type EntityMetadata, type KeyValue } from '../dataverse';
+import type { DataverseClient } from '../dataverse';
 import { RECONCILER_ORIGIN } from '../events/withStubEvents';
 import { stubEvent, type StubEvent } from '../events/StubEvents';
-import { hydrationColumns, hydrationRecord } from './HydrationColumns';
+import { decideStub, type HydrationFailureKind, type SourceAnswer, type StubDecision, type StubDecisionInput } from './decideStub';
+import { forEachConcurrently } from './forEachConcurrently';
 import { ReconcilerLease } from './ReconcilerLease';
-import { reconcilerSettings, retryDelaySeconds, type ReconcilerSettings, type ReconcilerSettingsInput } from './ReconcilerSettings';
+import { reconcilerSettings, type ReconcilerSettings, type ReconcilerSettingsInput } from './ReconcilerSettings';
+import { attemptUpdate, markHydratedUpdate, readPendingStubs, writeRowUpdates, type PendingRow } from './ReconcilerStubRows';
+import { readSource, readTargetRecords, tableGroups, type TableGroup } from './StubRecordReads';
 import type { SqlDatabase } from '../database/SqlDatabase';
 import { withinHint, type ParallelismHint } from '../resilience/RecommendedParallelism';
 
@@ -98,30 +104,12 @@ export interface Reconciler {
 }
 
 export const LEASE_NAME = 'reconciler';
-/** Ids per GET: keeps each request URL around 5 KB (Dataverse limits URLs; a $batch part is a URL too). */
-const IDS_PER_QUERY = 100;
-/** Dataverse runs at most 1,000 operations in one $batch. */
-const MAX_BATCH_OPERATIONS = 1000;
-const PENDING_COLUMNS = ['ec_stubid', 'ec_table', 'ec_recordid', 'ec_key', 'ec_stubstate', 'ec_attempts', 'ec_hydrationrequestedon', 'createdon', 'modifiedon'];
-/** Attempts with their own wait in the pending filter; beyond, the longest wait applies. */
-const BACKOFF_TIERS = 24;
 
 export function startReconciler(options: StartReconcilerOptions): Reconciler {
   return new StubReconciler(options);
 }
 
-interface PendingRow {
-  rowId: string;
-  etag: string;
-  table: string;
-  recordId: string;
-  key: string;
-  state: 'Pending' | 'Abandoned';
-  attempts: number;
-  requested: boolean;
-  createdOn: string;
-}
-
+/** A row write a decision calls for; its event is emitted once the row is written. */
 interface RowUpdate {
   row: PendingRow;
   body: Record<string, unknown>;
@@ -130,10 +118,12 @@ interface RowUpdate {
   event?: StubEvent;
 }
 
-interface TableGroup {
-  table: string;
-  rows: PendingRow[];
-  targetMeta: EntityMetadata;
+/** A stub to hydrate, with the facts it was decided on (decided again if the hydration fails). */
+interface Hydration {
+  group: TableGroup;
+  row: PendingRow;
+  facts: Omit<StubDecisionInput, 'now'>;
+  record: Record<string, unknown>;
 }
 
 class StubReconciler implements Reconciler {
@@ -214,22 +204,23 @@ class StubReconciler implements Reconciler {
     return held;
   }
 
+  /** One target's round: gather the facts (stub rows, the stub records, the source), decide per stub (decideStub), apply. */
   private async reconcile(target: ReconcilerInstance, source: ReconcilerInstance): Promise<InstanceRoundReport> {
     const report: InstanceRoundReport = { instance: target.name, source: source.name, examined: 0, hydrated: 0, markedExternal: 0, missing: 0, abandoned: 0, failed: 0, deferred: 0 };
     const tables = target.tables.filter((table) => source.tables.includes(table));
     if (tables.length === 0) return { ...report, skipped: `no table is allowed in both '${target.name}' and its source '${source.name}'` };
     if (circuitOpen(target)) return { ...report, skipped: `the circuit of '${target.name}' is open` };
     try {
-      const rows = await this.pendingRows(target, tables);
+      const rows = await readPendingStubs(target.client, tables, this.settings);
       report.examined = rows.length;
       if (rows.length === 0) return report;
-      const groups = await this.groups(target, rows);
+      const groups = await tableGroups(target.client, rows);
       const sourceUnavailable = circuitOpen(source) ? `the circuit of '${source.name}' is open` : undefined;
       const [targetRecords, sourceRead] = await Promise.all([
-        this.readTargetRecords(target, groups),
+        readTargetRecords(target.client, groups),
         sourceUnavailable
           ? Promise.resolve({ error: sourceUnavailable })
-          : this.readSource(source, groups).then(
+          : readSource(source.client, groups, this.settings.columns).then(
               (found) => ({ found }),
               (error: unknown) => ({ error: describe(error) }),
             ),
@@ -238,37 +229,25 @@ class StubReconciler implements Reconciler {
       if (!(await this.holdLease())) return { ...report, deferred: rows.length, error: 'the lease moved to another replica' };
 
       const rowUpdates: RowUpdate[] = [];
-      const toHydrate: Array<{ group: TableGroup; row: PendingRow; record: Record<string, unknown> }> = [];
+      const toHydrate: Hydration[] = [];
       for (const group of groups) {
         for (const row of group.rows) {
           const record = targetRecords.get(group.table)?.get(row.recordId);
-          if (record && updatedBySomeoneElse(record)) {
-            const hydratedOn = typeof record.modifiedon === 'string' && Number.isFinite(Date.parse(record.modifiedon)) ? new Date(record.modifiedon) : new Date();
-            const update = hydratedRowUpdate(row.createdOn, hydratedOn);
-            const event = stubEvent({
-              type: 'stub.hydrated',
-              instance: target.name,
-              table: row.table,
-              recordId: row.recordId,
-              state: 'Hydrated',
-              cause: 'external',
-              key: row.key,
-              occurredOn: hydratedOn.toISOString(),
-              ...(typeof update.ec_secondstohydrate === 'number' ? { secondsToHydrate: update.ec_secondstohydrate } : {}),
-            });
-            rowUpdates.push({ row, body: { ...update, ec_hydrationrequestedon: null }, event, kind: 'markedExternal', abandon: false });
-          } else if ('error' in sourceRead) {
-            report.deferred++;
-          } else {
-            const found = sourceRead.found.get(group.table)?.get(row.rowId);
-            if (found) toHydrate.push({ group, row, record: found });
-            else rowUpdates.push(this.failedAttempt(target, row, `not found in the source instance '${source.name}'`, 'missing'));
-          }
+          const facts: Omit<StubDecisionInput, 'now'> = {
+            stub: row,
+            target: record && { createdBy: record._createdby_value, modifiedBy: record._modifiedby_value, modifiedOn: record.modifiedon },
+            source: sourceAnswer(sourceRead, row),
+            settings: this.settings,
+            instances: { target: target.name, source: source.name },
+          };
+          const decision = decideStub({ ...facts, now: new Date() });
+          if (decision.kind === 'hydrate') toHydrate.push({ group, row, facts, record: decision.record });
+          else if (decision.kind === 'defer' || decision.kind === 'stopRound') report.deferred++;
+          else rowUpdates.push(this.rowUpdate(target, row, decision));
         }
       }
 
-      const hydrationFailures = await this.hydrateAll(target, toHydrate, report);
-      rowUpdates.push(...hydrationFailures.map(({ row, message }) => this.failedAttempt(target, row, message, 'failed')));
+      rowUpdates.push(...(await this.hydrateAll(target, toHydrate, report)));
       await this.updateRows(target, rowUpdates, report);
     } catch (error) {
       report.error = describe(error);
@@ -277,241 +256,94 @@ class StubReconciler implements Reconciler {
     return report;
   }
 
-  /** One $batch: the stubs someone asked to hydrate, then the oldest Pending ones due for an attempt. */
-  private async pendingRows(target: ReconcilerInstance, tables: readonly string[]): Promise<PendingRow[]> {
-    const inTables = filterAnyOf('ec_table', tables);
-    const requested = `(${filterEquals('ec_stubstate', StubStateValue.Pending)} or ${filterEquals('ec_stubstate', StubStateValue.Abandoned)}) and ec_hydrationrequestedon ne null and ${inTables}`;
-    const due = `${filterEquals('ec_stubstate', StubStateValue.Pending)} and ${inTables}${this.dueFilter()}`;
-    const top = this.settings.batchSize;
-    const result = await target.client.executeBatch([
-      { method: 'GET', target: { entitySet: STUB_ENTITY_SET }, query: { select: PENDING_COLUMNS, filter: requested, orderBy: [{ column: 'ec_hydrationrequestedon' }], top } },
-      { method: 'GET', target: { entitySet: STUB_ENTITY_SET }, query: { select: PENDING_COLUMNS, filter: due, orderBy: [{ column: 'createdon' }], top } },
-    ]);
-    if (result.errors.length > 0) throw result.errors[0]!;
-    const seen = new Set<string>();
-    const rows: PendingRow[] = [];
-    for (const operation of result.operations) {
-      for (const row of ((operation.response?.body as { value?: DataverseRecord[] } | undefined)?.value ?? [])) {
-        const id = String(row.ec_stubid);
-        if (seen.has(id) || rows.length >= top) continue;
-        seen.add(id);
-        rows.push({
-          rowId: id,
-          etag: String(row['@odata.etag']),
-          table: String(row.ec_table),
-          recordId: String(row.ec_recordid).toLowerCase(),
-          key: String(row.ec_key ?? ''),
-          state: stateOf(row.ec_stubstate) === 'Abandoned' ? 'Abandoned' : 'Pending',
-          attempts: typeof row.ec_attempts === 'number' ? row.ec_attempts : 0,
-          requested: row.ec_hydrationrequestedon !== null && row.ec_hydrationrequestedon !== undefined,
-          createdOn: String(row.createdon),
-        });
-      }
-    }
-    return rows;
-  }
-
-  /**
-   * Stubs that failed before wait `retryDelaySeconds(attempts)` since their last attempt (the row's
-   * `modifiedon`, which only the reconciler and people requesting hydration change while it is Pending).
-   */
-  private dueFilter(): string {
-    if (this.settings.retryBaseSeconds === 0) return '';
-    const now = Date.now();
-    const before = (attempts: number) => new Date(now - retryDelaySeconds(this.settings, attempts) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-    const tiers = Math.min(BACKOFF_TIERS, this.settings.maxAttempts);
-    const terms = ['ec_attempts eq null', 'ec_attempts eq 0'];
-    for (let attempts = 1; attempts <= tiers; attempts++) terms.push(`(ec_attempts eq ${attempts} and modifiedon le ${before(attempts)})`);
-    terms.push(`(ec_attempts gt ${tiers} and modifiedon le ${before(tiers + 1)})`);
-    return ` and (${terms.join(' or ')})`;
-  }
-
-  private async groups(target: ReconcilerInstance, rows: PendingRow[]): Promise<TableGroup[]> {
-    const byTable = new Map<string, PendingRow[]>();
-    for (const row of rows) byTable.set(row.table, [...(byTable.get(row.table) ?? []), row]);
-    return Promise.all([...byTable.entries()].map(async ([table, tableRows]) => ({ table, rows: tableRows, targetMeta: await target.client.getEntityMetadata(table) })));
-  }
-
-  /** Who created and last modified each stub record in the target: one $batch. */
-  private async readTargetRecords(target: ReconcilerInstance, groups: TableGroup[]): Promise<Map<string, Map<string, DataverseRecord>>> {
-    const queries = groups.flatMap((group) =>
-      chunk(group.rows, IDS_PER_QUERY).map((rows) => ({
-        group,
-        operation: {
-          method: 'GET',
-          target: { entitySet: group.targetMeta.entitySetName },
-          query: {
-            select: [group.targetMeta.primaryIdAttribute, '_createdby_value', '_modifiedby_value', 'modifiedon'],
-            filter: filterAnyOf(group.targetMeta.primaryIdAttribute, rows.map((row) => guid(row.recordId))),
-            maxPageSize: 5000,
-          },
-        } satisfies BatchOperation,
-      })),
-    );
-    const found = new Map<string, Map<string, DataverseRecord>>();
-    for (const [i, rows] of (await this.batchGet(target.client, queries.map((q) => q.operation))).entries()) {
-      const meta = queries[i]!.group.targetMeta;
-      const byId = found.get(meta.logicalName) ?? new Map<string, DataverseRecord>();
-      found.set(meta.logicalName, byId);
-      for (const row of rows) byId.set(String(row[meta.primaryIdAttribute]).toLowerCase(), row);
-    }
-    return found;
-  }
-
-  /**
-   * The source records, by the stub's GUID or — for a stub created from an alternate key whose GUID
-   * could not be learnt then — by that key: one $batch, one GET per table (per 100 stubs).
-   * Answers, per table, the source row of each pending row id.
-   */
-  private async readSource(source: ReconcilerInstance, groups: TableGroup[]): Promise<Map<string, Map<string, Record<string, unknown>>>> {
-    const plans = await Promise.all(
-      groups.map(async (group) => {
-        const sourceMeta = await source.client.getEntityMetadata(group.table);
-        const columns = hydrationColumns(group.targetMeta, sourceMeta, this.settings.columns[group.table]);
-        return { group, sourceMeta, columns };
-      }),
-    );
-    const queries = plans.flatMap((plan) =>
-      chunk(plan.group.rows, IDS_PER_QUERY).map((rows) => {
-        const keyed = rows.map((row) => ({ row, key: alternateKeyOf(plan.sourceMeta, row.key) }));
-        const keyColumns = [...new Set(keyed.flatMap(({ key }) => (key ? Object.keys(key) : [])))];
-        const conditions = [
-          filterAnyOf(plan.sourceMeta.primaryIdAttribute, rows.map((row) => guid(row.recordId))),
-          ...keyed.flatMap(({ key }) => (key ? [`(${Object.entries(key).map(([column, value]) => filterEquals(column, value)).join(' and ')})`] : [])),
-        ];
-        return {
-          plan,
-          keyed,
-          operation: {
-            method: 'GET',
-            target: { entitySet: plan.sourceMeta.entitySetName },
-            query: { select: [...new Set([plan.sourceMeta.primaryIdAttribute, ...plan.columns, ...keyColumns])], filter: conditions.join(' or '), maxPageSize: 5000 },
-          } satisfies BatchOperation,
-        };
-      }),
-    );
-    const found = new Map<string, Map<string, Record<string, unknown>>>();
-    for (const [i, sourceRows] of (await this.batchGet(source.client, queries.map((q) => q.operation))).entries()) {
-      const { plan, keyed } = queries[i]!;
-      const byRow = found.get(plan.group.table) ?? new Map<string, Record<string, unknown>>();
-      found.set(plan.group.table, byRow);
-      const byId = new Map(sourceRows.map((row) => [String(row[plan.sourceMeta.primaryIdAttribute]).toLowerCase(), row]));
-      for (const { row, key } of keyed) {
-        const match = byId.get(row.recordId) ?? (key ? sourceRows.find((candidate) => matchesKey(candidate, key)) : undefined);
-        if (match) byRow.set(row.rowId, hydrationRecord(match, plan.columns));
-      }
-    }
-    return found;
-  }
-
-  /** GETs in as few $batch requests as Dataverse allows; the rows of each, in order. */
-  private async batchGet(client: DataverseClient, operations: BatchOperation[]): Promise<DataverseRecord[][]> {
-    const rows: DataverseRecord[][] = [];
-    for (const part of chunk(operations, MAX_BATCH_OPERATIONS)) {
-      const result = await client.executeBatch(part);
-      if (result.errors.length > 0) throw result.errors[0]!;
-      for (const operation of result.operations) rows.push(((operation.response?.body as { value?: DataverseRecord[] } | undefined)?.value) ?? []);
-    }
-    return rows;
-  }
-
   /**
    * Hydrates through the service, `concurrency` at a time — fewer while the target recommends fewer
-   * with `x-ms-dop-hint` (its latest hint when the round's hydrations start); answers the rows the
-   * target refused.
+   * with `x-ms-dop-hint` (its latest hint when the round's hydrations start); answers the row updates
+   * of the hydrations the target refused.
    */
-  private async hydrateAll(
-    target: ReconcilerInstance,
-    items: Array<{ group: TableGroup; row: PendingRow; record: Record<string, unknown> }>,
-    report: InstanceRoundReport,
-  ): Promise<Array<{ row: PendingRow; message: string }>> {
-    const refused: Array<{ row: PendingRow; message: string }> = [];
+  private async hydrateAll(target: ReconcilerInstance, items: Hydration[], report: InstanceRoundReport): Promise<RowUpdate[]> {
+    const refused: RowUpdate[] = [];
     let stopReason: string | undefined;
-    let next = 0;
-    const worker = async () => {
-      while (next < items.length) {
-        const item = items[next++]!;
-        if (stopReason !== undefined || this.stopped) {
-          report.deferred++;
-          continue;
+    await forEachConcurrently(items, withinHint(this.settings.concurrency, target.parallelism), async ({ group, row, facts, record }) => {
+      if (stopReason !== undefined || this.stopped) {
+        report.deferred++;
+        return;
+      }
+      if (!(await this.holdLease())) {
+        stopReason = 'the lease moved to another replica';
+        report.deferred++;
+        return;
+      }
+      try {
+        const result = await this.options.service.hydrate(target.name, { table: row.table, key: { [group.targetMeta.primaryIdAttribute]: row.recordId }, record }, { origin: RECONCILER_ORIGIN });
+        report.hydrated++;
+        if (result.wasStub) {
+          await this.emit(
+            stubEvent({
+              type: 'stub.hydrated',
+              instance: target.name,
+              table: row.table,
+              recordId: row.recordId,
+              state: 'Hydrated',
+              cause: 'reconciler',
+              key: row.key,
+              ...(result.secondsToHydrate !== undefined ? { secondsToHydrate: result.secondsToHydrate } : {}),
+            }),
+          );
         }
-        if (!(await this.holdLease())) {
-          stopReason = 'the lease moved to another replica';
+      } catch (error) {
+        const decision = decideStub({ ...facts, hydration: { kind: hydrationFailureKind(error), message: describe(error) }, now: new Date() });
+        if (decision.kind === 'countAttempt' || decision.kind === 'abandon') {
+          refused.push(this.rowUpdate(target, row, decision));
+        } else {
+          stopReason = decision.kind === 'stopRound' ? decision.reason : describe(error);
           report.deferred++;
-          continue;
-        }
-        const { group, row, record } = item;
-        try {
-          const result = await this.options.service.hydrate(target.name, { table: row.table, key: { [group.targetMeta.primaryIdAttribute]: row.recordId }, record }, { origin: RECONCILER_ORIGIN });
-          report.hydrated++;
-          if (result.wasStub) {
-            await this.emit(
-              stubEvent({
-                type: 'stub.hydrated',
-                instance: target.name,
-                table: row.table,
-                recordId: row.recordId,
-                state: 'Hydrated',
-                cause: 'reconciler',
-                key: row.key,
-                ...(result.secondsToHydrate !== undefined ? { secondsToHydrate: result.secondsToHydrate } : {}),
-              }),
-            );
-          }
-        } catch (error) {
-          if (error instanceof ApiError && error.status >= 400 && error.status < 429) {
-            // The target refused this record (or its row changed meanwhile: the attempt update below then fails its If-Match too).
-            refused.push({ row, message: `the target instance '${target.name}' refused the hydration: ${error.message}` });
-          } else {
-            stopReason = describe(error);
-            report.deferred++;
-          }
         }
       }
-    };
-    const workers = Math.min(withinHint(this.settings.concurrency, target.parallelism), items.length);
-    await Promise.all(Array.from({ length: workers }, worker));
+    });
     if (stopReason !== undefined) report.error = `hydration stopped: ${stopReason}`;
     return refused;
   }
 
-  /** The row update of a failed attempt: one more attempt, the error, the request served; Abandoned when due. */
-  private failedAttempt(target: ReconcilerInstance, row: PendingRow, reason: string, kind: 'missing' | 'failed'): RowUpdate {
-    const attempts = row.attempts + 1;
-    const ageHours = (Date.now() - Date.parse(row.createdOn)) / 3_600_000;
-    const abandon = row.state === 'Pending' && (attempts >= this.settings.maxAttempts || ageHours >= this.settings.abandonAfterHours);
-    const lastError = clip(`${new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')} attempt ${attempts}: ${row.table} ${row.recordId} ${reason}.`, 4000);
-    const body: Record<string, unknown> = { ec_attempts: attempts, ec_lasterror: lastError, ec_hydrationrequestedon: null, ...(abandon ? { ec_stubstate: StubStateValue.Abandoned } : {}) };
+  /** The row update (and the event, once written) of a decision that changes the row. */
+  private rowUpdate(target: ReconcilerInstance, row: PendingRow, decision: Extract<StubDecision, { kind: 'markExternal' | 'countAttempt' | 'abandon' }>): RowUpdate {
+    if (decision.kind === 'markExternal') {
+      const body = markHydratedUpdate(row, decision.hydratedOn);
+      const event = stubEvent({
+        type: 'stub.hydrated',
+        instance: target.name,
+        table: row.table,
+        recordId: row.recordId,
+        state: 'Hydrated',
+        cause: 'external',
+        key: row.key,
+        occurredOn: decision.hydratedOn.toISOString(),
+        ...(typeof body.ec_secondstohydrate === 'number' ? { secondsToHydrate: body.ec_secondstohydrate } : {}),
+      });
+      return { row, body, event, kind: 'markedExternal', abandon: false };
+    }
+    const { attempts, lastError, outcome } = decision;
+    const abandon = decision.kind === 'abandon';
     const event = abandon
       ? stubEvent({ type: 'stub.abandoned', instance: target.name, table: row.table, recordId: row.recordId, state: 'Abandoned', cause: 'reconciler', key: row.key, attempts, lastError })
       : undefined;
-    return { row, body, kind, abandon, ...(event ? { event } : {}) };
+    return { row, body: attemptUpdate({ attempts, lastError, abandon }), kind: outcome, abandon, ...(event ? { event } : {}) };
   }
 
-  /** Row updates (marks, attempts) in $batch requests, each with If-Match on the row as read; events for the ones written. */
-  private async updateRows(
-    target: ReconcilerInstance,
-    updates: RowUpdate[],
-    report: InstanceRoundReport,
-  ): Promise<void> {
-    for (const part of chunk(updates, MAX_BATCH_OPERATIONS)) {
-      const result = await target.client.executeBatch(
-        part.map((update, i) => ({ method: 'PATCH', target: { entitySet: STUB_ENTITY_SET, key: update.row.rowId }, body: update.body, condition: { etag: update.row.etag }, contentId: String(i + 1) })),
-        { continueOnError: true },
-      );
-      for (const [i, update] of part.entries()) {
-        const operation = result.operations[i];
-        if (operation?.outcome !== 'succeeded') {
-          // 412: the row changed since it was read (hydrated, requested, updated by another replica): a later round decides.
-          report.deferred++;
-          continue;
-        }
-        if (update.kind === 'markedExternal') report.markedExternal++;
-        else if (update.kind === 'failed') report.failed++;
-        else report.missing++;
-        if (update.abandon) report.abandoned++;
-        if (update.event) await this.emit(update.event);
+  /** Writes the row updates (marks, attempts); counts and reports (events) the ones written. */
+  private async updateRows(target: ReconcilerInstance, updates: RowUpdate[], report: InstanceRoundReport): Promise<void> {
+    const written = await writeRowUpdates(target.client, updates);
+    for (const [i, update] of updates.entries()) {
+      if (!written[i]) {
+        // The row changed since it was read: a later round decides.
+        report.deferred++;
+        continue;
       }
+      if (update.kind === 'markedExternal') report.markedExternal++;
+      else if (update.kind === 'failed') report.failed++;
+      else report.missing++;
+      if (update.abandon) report.abandoned++;
+      if (update.event) await this.emit(update.event);
     }
   }
 
@@ -525,46 +357,24 @@ class StubReconciler implements Reconciler {
   }
 }
 
+/**
+ * How the target failed a hydration, for decideStub: `rejected` — it refused this record (an attempt
+ * counts); `transient` — anything else (the round stops on this target, nothing counts).
+ */
+function hydrationFailureKind(error: unknown): HydrationFailureKind {
+  return error instanceof ApiError && error.status >= 400 && error.status < 429 ? 'rejected' : 'transient';
+}
+
+/** What the source said about a stub's record: its read failed for the round, or found it or not. */
+function sourceAnswer(sourceRead: { error: string } | { found: Map<string, Map<string, Record<string, unknown>>> }, row: PendingRow): SourceAnswer {
+  if ('error' in sourceRead) return { said: 'failed', reason: sourceRead.error };
+  const record = sourceRead.found.get(row.table)?.get(row.rowId);
+  return record ? { said: 'found', record } : { said: 'notFound' };
+}
+
 function circuitOpen(instance: ReconcilerInstance): boolean {
   const state = instance.breaker?.snapshot().state;
   return state === 'open' || state === 'isolated';
-}
-
-/** The stub record was last written by someone other than its creator (this service's application user). */
-function updatedBySomeoneElse(record: DataverseRecord): boolean {
-  const createdBy = record._createdby_value;
-  const modifiedBy = record._modifiedby_value;
-  return typeof createdBy === 'string' && typeof modifiedBy === 'string' && createdBy.toLowerCase() !== modifiedBy.toLowerCase();
-}
-
-/** The alternate key a stub was created from (`ec_key` holds its columns as JSON), when it is one of the source table's keys. */
-function alternateKeyOf(meta: EntityMetadata, keyText: string): Record<string, KeyValue> | undefined {
-  if (!keyText.startsWith('{')) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(keyText);
-  } catch {
-    return undefined;
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
-  const entries = Object.entries(parsed as Record<string, unknown>);
-  if (entries.length === 0 || !entries.every(([, value]) => typeof value === 'string' || typeof value === 'number')) return undefined;
-  const columns = entries.map(([column]) => column).sort();
-  const isKey = meta.keys.some((key) => key.keyAttributes.length === columns.length && [...key.keyAttributes].sort().every((column, i) => column === columns[i]));
-  return isKey ? (Object.fromEntries(entries) as Record<string, KeyValue>) : undefined;
-}
-
-function matchesKey(row: Record<string, unknown>, key: Record<string, KeyValue>): boolean {
-  return Object.entries(key).every(([column, value]) => {
-    const actual = row[column];
-    return typeof value === 'string' && typeof actual === 'string' ? actual.toLowerCase() === value.toLowerCase() : actual === value;
-  });
-}
-
-function chunk<T>(items: readonly T[], size: number): T[][] {
-  const chunks: T[][] = [];
-  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
-  return chunks;
 }
 
 function describe(error: unknown): string {
