@@ -6,6 +6,7 @@ import type { LocalizedStrings } from '../../common/LocalizedStrings';
 
 export const HydrationStatusStringKeys = [
   'Badge_Label',
+  'Badge_Stub',
   'Badge_Pending',
   'Badge_Abandoned',
   'Badge_Attempts',

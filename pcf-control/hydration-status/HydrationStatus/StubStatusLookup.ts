@@ -24,6 +24,8 @@ export interface StubFacts {
 
 export type StubStatus =
   | { kind: 'neverStub' }
+  /** Known from the stub marker column alone (StubMarker.ts), without the `ec_stub` row's details. */
+  | { kind: 'stub' }
   | ({ kind: 'pending' } & StubFacts)
   | ({ kind: 'abandoned' } & StubFacts)
   | { kind: 'hydrated'; hydratedOn?: Date; secondsToHydrate?: number }

@@ -5,6 +5,7 @@ import { formatLocalDateTime } from '../../common/RelativeAge';
 import { StubTable } from '../../common/StubTable';
 import { HydrationStatusView } from './components/HydrationStatusView';
 import { currentRecordOf } from './CurrentRecord';
+import { stubMarkerOf } from './StubMarker';
 import type { HydrationStatusStringKey } from './HydrationStatusStrings';
 
 const PRIVILEGE_READ = 2;
@@ -27,6 +28,7 @@ export class HydrationStatus implements ComponentFramework.ReactControl<IInputs,
     return React.createElement(HydrationStatusView, {
       table: record.table,
       recordId: record.id,
+      marker: stubMarkerOf(context.parameters.placement),
       canReadStubs: this.canReadStubs(),
       reader: context.webAPI,
       strings: createLocalizedStrings<HydrationStatusStringKey>(context.resources),

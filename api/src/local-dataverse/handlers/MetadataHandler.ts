@@ -2,19 +2,24 @@
  * `EntityDefinitions` for the configured tables: what clients (ours included) read to learn entity set
  * names, primary id/name attributes, alternate keys, attributes and lookup navigation properties.
  * Shapes follow the Dataverse metadata Web API; Keys, Attributes and ManyToOneRelationships come with
- * `$expand` or as `EntityDefinitions(...)/<collection>`.
+ * `$expand` or as `EntityDefinitions(...)/<collection>`; `…/Attributes/Microsoft.Dynamics.CRM.<Type>AttributeMetadata`
+ * narrows the attributes to one type, as the Web API's type cast does. Choice and Yes/No attributes carry
+ * their `OptionSet` inline (Dataverse answers it with `$expand=OptionSet` on the cast; accepted here too).
  */
 import { createHash } from 'node:crypto';
 import { DataverseErrors } from '../errors/DataverseErrorFactory';
 import { evaluateFilter, parseFilter } from '../odata/FilterExpression';
 import { tokenize } from '../odata/ODataLexer';
+import type { ResourcePath } from '../odata/ResourcePath';
 import type { ColumnDefinition, Schema, Table } from '../schema/TableSchema';
 import { jsonResponse, type WebApiRequest, type WebApiResponse } from './WebApiMessage';
 
 const COLLECTIONS = ['Keys', 'Attributes', 'ManyToOneRelationships'] as const;
 type Collection = (typeof COLLECTIONS)[number];
 
-export function executeMetadata(request: WebApiRequest, schema: Schema, key: string | undefined, navigation: string | undefined): WebApiResponse {
+type EntityDefinitionsPath = Extract<ResourcePath, { kind: 'entityDefinitions' }>;
+
+export function executeMetadata(request: WebApiRequest, schema: Schema, { key, navigation, cast }: EntityDefinitionsPath): WebApiResponse {
   if (request.method !== 'GET') throw DataverseErrors.methodNotAllowed(request.method, request.path);
   const context = `${request.baseUrl}$metadata#EntityDefinitions`;
   if (key === undefined) {
@@ -30,7 +35,11 @@ export function executeMetadata(request: WebApiRequest, schema: Schema, key: str
   const table = findTable(schema, key);
   if (navigation !== undefined) {
     if (!(COLLECTIONS as readonly string[]).includes(navigation)) throw DataverseErrors.resourceNotFound(navigation);
-    return jsonResponse(200, { '@odata.context': `${context}('${table.logicalName}')/${navigation}`, value: collection(table, schema, navigation as Collection) });
+    const items = collection(table, schema, navigation as Collection);
+    if (cast === undefined) return jsonResponse(200, { '@odata.context': `${context}('${table.logicalName}')/${navigation}`, value: items });
+    if (!CAST_TYPES.has(cast)) throw DataverseErrors.resourceNotFound(cast);
+    const ofType = items.filter((item) => (item as Record<string, unknown>)['@odata.type'] === `#${cast}`);
+    return jsonResponse(200, { '@odata.context': `${context}('${table.logicalName}')/${navigation}/${cast}`, value: ofType });
   }
   return jsonResponse(200, { '@odata.context': `${context}/$entity`, ...definition(table, schema, request) });
 }
@@ -135,6 +144,11 @@ function collection(table: Table, schema: Schema, name: Collection): unknown[] {
   return attributes;
 }
 
+/** The `@odata.type` of every attribute this server describes: the casts it accepts. */
+const CAST_TYPES = new Set(
+  ['UniqueIdentifier', 'String', 'Memo', 'Integer', 'Decimal', 'Money', 'Boolean', 'DateTime', 'Picklist', 'Lookup', 'BigInt'].map((type) => `Microsoft.Dynamics.CRM.${type}AttributeMetadata`),
+);
+
 const ATTRIBUTE_TYPES: Record<ColumnDefinition['type'], string> = {
   string: 'String',
   memo: 'Memo',
@@ -174,6 +188,15 @@ function attribute(table: Table, name: string, column: ColumnDefinition | undefi
   if (column?.type === 'choice') {
     result.OptionSet = { Options: Object.entries(column.options).map(([text, value]) => ({ Value: value, Label: label(text) })) };
     if (column.default !== undefined) result.DefaultFormValue = column.default;
+  }
+  if (column?.type === 'boolean') {
+    // BooleanAttributeMetadata: DefaultValue, and the two options (1 true, 0 false) with their labels.
+    result.DefaultValue = column.default ?? null;
+    result.OptionSet = {
+      OptionSetType: 'Boolean',
+      TrueOption: { Value: 1, Label: label(column.trueLabel) },
+      FalseOption: { Value: 0, Label: label(column.falseLabel) },
+    };
   }
   return result;
 }

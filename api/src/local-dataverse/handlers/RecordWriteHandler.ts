@@ -164,10 +164,11 @@ function checkConditions(request: WebApiRequest, table: Table, key: RecordKey, e
   }
 }
 
+/** What a create stores for the columns it leaves out: a choice's or a Yes/No column's default value. */
 function defaults(table: Table): Record<string, ColumnValue> {
   const values: Record<string, ColumnValue> = {};
   for (const [name, column] of table.columns) {
-    if (column.type === 'choice' && column.default !== undefined) values[name] = column.default;
+    if ((column.type === 'choice' || column.type === 'boolean') && column.default !== undefined) values[name] = column.default;
   }
   return values;
 }

@@ -22,7 +22,7 @@ export function isRead(request: WebApiRequest): boolean {
 }
 
 export function executeReadOperation(request: WebApiRequest, path: ResourcePath, services: DispatchServices): WebApiResponse {
-  if (path.kind === 'entityDefinitions') return executeMetadata(request, services.store.schema, path.key, path.navigation);
+  if (path.kind === 'entityDefinitions') return executeMetadata(request, services.store.schema, path);
   if (path.kind === 'metadata') throw DataverseErrors.notSupported('The CSDL document ($metadata)');
   if (path.kind === 'batch') throw DataverseErrors.methodNotAllowed(request.method, request.path);
   return executeRead(request, path, services.store);

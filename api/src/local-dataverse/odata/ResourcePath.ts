@@ -9,7 +9,8 @@ import { parseKey, splitKeySegment, type RecordKey } from './KeySegment';
 export type ResourcePath =
   | { kind: 'batch' }
   | { kind: 'metadata' }
-  | { kind: 'entityDefinitions'; key?: string; navigation?: string }
+  /** `cast`: the type segment of `EntityDefinitions(…)/Attributes/Microsoft.Dynamics.CRM.<Type>AttributeMetadata`. */
+  | { kind: 'entityDefinitions'; key?: string; navigation?: string; cast?: string }
   | { kind: 'collection'; table: Table }
   | { kind: 'count'; table: Table }
   | { kind: 'record'; table: Table; key: RecordKey; keyText: string; property?: string };
@@ -32,8 +33,9 @@ export function parseResourcePath(path: string, schema: Schema): ResourcePath {
   const split = splitKeySegment(first);
   const name = split?.name ?? first;
   if (name === 'EntityDefinitions') {
-    if (third !== undefined) throw DataverseErrors.resourceNotFound(third);
-    return { kind: 'entityDefinitions', key: split?.inner, navigation: second };
+    if (rest.length > 0) throw DataverseErrors.resourceNotFound(rest[0]!);
+    if (third !== undefined && (second !== 'Attributes' || !third.startsWith('Microsoft.Dynamics.CRM.'))) throw DataverseErrors.resourceNotFound(third);
+    return { kind: 'entityDefinitions', key: split?.inner, navigation: second, cast: third };
   }
   const table = schema.tablesByEntitySet.get(name);
   if (!table) throw DataverseErrors.resourceNotFound(name);

@@ -13,7 +13,14 @@ const columnSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('integer'), min: z.number().int().optional(), max: z.number().int().optional() }),
   z.object({ type: z.literal('decimal') }),
   z.object({ type: z.literal('money') }),
-  z.object({ type: z.literal('boolean') }),
+  z.object({
+    type: z.literal('boolean'),
+    /** The value a create without the column stores, as Dataverse's BooleanAttributeMetadata.DefaultValue. */
+    default: z.boolean().optional(),
+    /** Option labels (BooleanOptionSetMetadata TrueOption / FalseOption); Dataverse's own defaults. */
+    trueLabel: z.string().min(1).default('Yes'),
+    falseLabel: z.string().min(1).default('No'),
+  }),
   z.object({ type: z.literal('datetime') }),
   z.object({ type: z.literal('choice'), options: z.record(z.string(), z.number().int()), default: z.number().int().optional() }),
   z.object({

@@ -29,13 +29,14 @@ const styles = mergeStyleSets({
     boxSizing: 'border-box',
   },
   pending: { backgroundColor: '#fff4ce', borderColor: '#8a5300', color: '#323130' },
+  stub: { backgroundColor: '#fff4ce', borderColor: '#8a5300', color: '#323130' },
   abandoned: { backgroundColor: '#fde7e9', borderColor: '#a4262c', color: '#323130' },
   hydrated: { backgroundColor: '#dff6dd', borderColor: '#107c10', color: '#323130' },
   headline: { fontWeight: 600 },
   detail: { display: 'block', fontSize: 12, color: '#484644', overflowWrap: 'anywhere' },
 });
 
-const iconColors = { pending: '#8a5300', abandoned: '#a4262c', hydrated: '#107c10' } as const;
+const iconColors = { pending: '#8a5300', stub: '#8a5300', abandoned: '#a4262c', hydrated: '#107c10' } as const;
 
 export const HydrationBadge: React.FC<HydrationBadgeProps> = ({ status, strings, formatDateTime }) => {
   if (!status || status.kind === 'neverStub' || status.kind === 'unavailable') return null;
@@ -43,7 +44,9 @@ export const HydrationBadge: React.FC<HydrationBadgeProps> = ({ status, strings,
   const when = (date: Date | undefined) => (date ? formatDateTime(date) : '');
   let headline: string;
   const details: string[] = [];
-  if (status.kind === 'hydrated') {
+  if (status.kind === 'stub') {
+    headline = strings.get('Badge_Stub');
+  } else if (status.kind === 'hydrated') {
     headline =
       status.secondsToHydrate !== undefined
         ? strings.get('Badge_Hydrated', when(status.hydratedOn), formatDuration(status.secondsToHydrate, strings))
@@ -64,7 +67,7 @@ export const HydrationBadge: React.FC<HydrationBadgeProps> = ({ status, strings,
       data-hydration-status={status.kind}
     >
       <span style={{ display: 'inline-flex', marginTop: 2 }}>
-        <StubIcon name={status.kind} color={iconColors[status.kind]} />
+        <StubIcon name={status.kind === 'stub' ? 'pending' : status.kind} color={iconColors[status.kind]} />
       </span>
       <div>
         <span className={styles.headline}>{headline}</span>
