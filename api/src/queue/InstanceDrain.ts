@@ -11,7 +11,7 @@
  */
 import type PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
-import type { EnsureService } from '../core/EnsureService';
+import type { EnsureActions } from '../core/EnsureService';
 import type { BreakerSnapshot } from '../resilience/InstanceBreaker';
 import { withinHint, type ParallelismHint } from '../resilience/RecommendedParallelism';
 
@@ -35,7 +35,7 @@ export interface InstanceDrainOptions {
   queueName: string;
   boss: PgBoss;
   store: OperationStore;
-  service: EnsureService;
+  service: EnsureActions;
   breaker?: { snapshot(): CircuitView };
   /** The instance's recommended degree of parallelism (`x-ms-dop-hint`), when it sends one. */
   parallelism?: ParallelismHint;

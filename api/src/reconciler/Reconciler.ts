@@ -21,8 +21,8 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { ApiError } from '../core/ApiError';
-import type { EnsureService } from '../core/EnsureService';
+import { isRefusalOfTheRequest } from '../core/ApiError';
+import type { EnsureActions } from '../core/EnsureService';
 import { clip, hydratedRowUpdate, STUB_ENTITY_SET, StubStateValue, stateOf } from '../core/StubTracking';
 import { filterAnyOf, filterEquals, guid, type BatchOperation, type DataverseClient, type DataverseRecord, type EntityMetadata, type KeyValue } from '../dataverse';
 import { RECONCILER_ORIGIN } from '../events/withStubEvents';
@@ -47,7 +47,7 @@ export interface ReconcilerInstance {
 export interface StartReconcilerOptions {
   instances: readonly ReconcilerInstance[];
   /** Hydrations go through its `hydrate`: give the same service object the routes use. */
-  service: Pick<EnsureService, 'hydrate'>;
+  service: Pick<EnsureActions, 'hydrate'>;
   /** The queue's database (`boss.getDb()`): the lease lives there. */
   db: SqlDatabase;
   settings?: ReconcilerSettingsInput;
@@ -459,7 +459,7 @@ class StubReconciler implements Reconciler {
             );
           }
         } catch (error) {
-          if (error instanceof ApiError && error.status >= 400 && error.status < 429) {
+          if (isRefusalOfTheRequest(error)) {
             // The target refused this record (or its row changed meanwhile: the attempt update below then fails its If-Match too).
             refused.push({ row, message: `the target instance '${target.name}' refused the hydration: ${error.message}` });
           } else {

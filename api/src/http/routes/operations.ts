@@ -8,7 +8,8 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { OperationQueue } from '../../queue/OperationQueue';
 import { OPERATION_STATES, type OperationRecord, type OperationScope } from '../../queue/OperationStore';
-import { HttpError } from '../HttpError';
+import type { ApiError } from '../../core/ApiError';
+import { ApiErrors } from '../../core/ApiErrors';
 import { locals } from '../requestContext';
 import { parseRequestPart } from '../requestValidation';
 import { sendActionAnswer } from './actionResponse';
@@ -51,8 +52,8 @@ function scopeOf(response: Response): OperationScope {
   return apiKeyRole === 'admin' ? { admin: true } : { apiKeyName: apiKeyName ?? '' };
 }
 
-function notFound(id: string, detail = ''): HttpError {
-  return new HttpError(404, 'NotFound', `params.id: no operation ${id}${detail}.`, 'params.id');
+function notFound(id: string, detail = ''): ApiError {
+  return ApiErrors.noOperation(id, detail);
 }
 
 function encodeSkipToken(operation: OperationRecord): string {
@@ -61,7 +62,7 @@ function encodeSkipToken(operation: OperationRecord): string {
 
 function decodeSkipToken(token: string): { createdAtMs: number; id: string } {
   const [ms, id] = Buffer.from(token, 'base64url').toString('utf8').split('|');
-  if (!ms || !/^\d+$/.test(ms) || !id || !z.uuid().safeParse(id).success) throw new HttpError(400, 'InvalidRequest', 'query.skipToken: is not a token from a previous page (use nextSkipToken as given).', 'query.skipToken');
+  if (!ms || !/^\d+$/.test(ms) || !id || !z.uuid().safeParse(id).success) throw ApiErrors.invalidRequest('query.skipToken', 'is not a token from a previous page (use nextSkipToken as given).');
   return { createdAtMs: Number(ms), id };
 }
 
@@ -387,7 +388,7 @@ export function operationsRouter(queue: OperationQueue, publicUrl?: string): Rou
     if (!requeued) {
       const operation = await queue.get(id.toLowerCase(), scope);
       if (!operation) throw notFound(id);
-      throw new HttpError(409, 'Conflict', `params.id: operation ${id} is ${operation.state}; only failed operations (dead letters) can be retried.`, 'params.id');
+      throw ApiErrors.operationInWrongState(id, operation.state, 'only failed operations (dead letters) can be retried.');
     }
     sendActionAnswer(request, response, queue.answerFor(requeued), publicUrl);
   });
@@ -398,7 +399,7 @@ export function operationsRouter(queue: OperationQueue, publicUrl?: string): Rou
     if (!cancelled) {
       const operation = await queue.get(id.toLowerCase(), scope);
       if (!operation) throw notFound(id);
-      throw new HttpError(409, 'Conflict', `params.id: operation ${id} is ${operation.state}; ${CANCEL_REFUSALS[operation.state]}`, 'params.id');
+      throw ApiErrors.operationInWrongState(id, operation.state, CANCEL_REFUSALS[operation.state]);
     }
     response.json(operationSummary(cancelled));
   });
