@@ -16,9 +16,10 @@ import { WebApiClient } from '../src/dataverse';
 import { createApp } from '../src/http';
 
 const url = process.env.BENCH_DATAVERSE_URL!;
+const client = new WebApiClient({ url });
 const core = createEnsureCore({
   submitStrategy: (process.env.BENCH_SUBMIT_STRATEGY as SubmitStrategy | undefined) ?? 'single-round-trip',
-  instances: [{ name: 'b', url, client: new WebApiClient({ url }), tables: ['account', 'contact'], stubDefaults: { contact: { nameColumn: 'lastname' } } }],
+  instances: [{ name: 'b', url, client, tables: ['account', 'contact'], stubDefaults: { contact: { nameColumn: 'lastname' } } }],
 });
 
 function bareServer(): Server {
@@ -54,5 +55,5 @@ server.listen(0, '127.0.0.1', () => {
 });
 process.on('SIGTERM', () => {
   server.close();
-  void core.close().then(() => process.exit(0));
+  void client.close().then(() => process.exit(0));
 });

@@ -15,7 +15,8 @@ import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import pino from 'pino';
-import { createEnsureCore, type CoreInstance } from '../src/core/createEnsureCore';
+import { createEnsureCore } from '../src/core/createEnsureCore';
+import type { CoreInstance } from '../src/core/InstanceRegistry';
 import { WebApiClient } from '../src/dataverse';
 import { createQueue } from '../src/database/createQueue';
 import { startReconciler, type ReconcilerSettingsInput } from '../src/reconciler';
@@ -109,7 +110,7 @@ async function run(sourceUrl: string, targetUrl: string, latencyMs: number): Pro
   } finally {
     await Promise.all([sourceUrl, targetUrl].map((url) => admin(url, 'faults', { mode: 'none' }).catch(() => undefined)));
     await boss.stop({ graceful: false });
-    await core.close();
+    await Promise.all([source.close(), target.close()]);
   }
 }
 

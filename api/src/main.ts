@@ -9,10 +9,13 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { describeConfig, instanceVariable, loadConfig, redactedDatabaseUrl, newApiKey, storeDataFolderApiKey, ConfigError, type ApiKeyEntry, type AppConfig } from './config';
-import { createEnsureCore, type CoreInstance, type EnsureCore } from './core/createEnsureCore';
+import { createEnsureCore } from './core/createEnsureCore';
+import type { EnsureService } from './core/EnsureService';
+import type { CoreInstance } from './core/InstanceRegistry';
 import { WebApiClient } from './dataverse';
 import { createResilientHooks, type RecommendedParallelism } from './resilience';
 import { createApp, createLogger } from './http';
+import { actionsWithPlacedErrors } from './http/errorFields';
 import { defaultLogFormat } from './http/logger';
 import { checkPortIsFree, explainListenError, type PortSetting } from './http/listenErrors';
 import { PREVIEW_PATH, previewEnabled } from './http/preview/previewPage';
@@ -67,7 +70,6 @@ export async function startService(config: AppConfig, options: StartServiceOptio
 
   const localInstances: Record<string, LocalDataverse> = {};
   const clients: WebApiClient[] = [];
-  let core: EnsureCore | undefined;
   let server: Server | undefined;
   let boss: QueueBoss | undefined;
   let operations: OperationQueue | undefined;
@@ -87,9 +89,8 @@ export async function startService(config: AppConfig, options: StartServiceOptio
     if (operations) await operations.stop((options.shutdownTimeoutSeconds ?? 30) * 1000);
     if (webhooks) await webhooks.stop();
     if (boss) await boss.stop({ graceful: true, timeout: 5_000 });
-    // The core closes the clients it was given; without a core they are closed here.
-    if (core) await core.close();
-    else await Promise.all(clients.map((client) => client.close()));
+    // The clients are this function's: it created them and gave the core their use.
+    await Promise.all(clients.map((client) => client.close()));
     await Promise.all(Object.values(localInstances).map((instance) => instance.close()));
   };
 
@@ -160,19 +161,20 @@ export async function startService(config: AppConfig, options: StartServiceOptio
         stubDefaults: instance.stubDefaults,
       };
     });
-    core = createEnsureCore({
+    const core = createEnsureCore({
       instances: coreInstances,
       ...(config.existenceCache ? { existenceCache: config.existenceCache } : {}),
       ...(config.submitStrategy ? { submitStrategy: config.submitStrategy } : {}),
     });
     // Stub metrics and stub events (webhooks) for every action, run now, later from the queue, or by
-    // the reconciler; close() stays the core's.
+    // the reconciler: the decorators wrap the actions only.
     const events = new StubEventBus((error, event) => logger.warn({ err: error, event: event.type }, 'stub event listener failed'));
     events.subscribe((event) => {
       // Hydrated by replication (seen by the reconciler): no hydrate call measured it.
       if (event.type === 'stub.hydrated' && event.cause === 'external') metrics.recordHydration(event.instance, event.table, event.secondsToHydrate);
     });
-    const service = withStubEvents(instrumentService(core, metrics), events);
+    const observedActions = withStubEvents(instrumentService(core, metrics), events);
+    const service: EnsureService = { ...core, ...observedActions };
     webhooks = await startWebhooks({
       boss: queueBoss,
       instances: config.instances.map(({ name, tables }) => ({ name, tables })),
@@ -184,7 +186,8 @@ export async function startService(config: AppConfig, options: StartServiceOptio
     const instancesWithHints = coreInstances.map((instance) => ({ ...instance, parallelism: parallelismOf.get(instance.name)! }));
     operations = await OperationQueue.start({
       boss: queueBoss,
-      service,
+      // The answers the queue stores are the HTTP answers: fields placed in the request (errorFields.ts).
+      service: actionsWithPlacedErrors(observedActions),
       instances: instancesWithHints,
       settings: config.queue,
       logger: queueLogger,
@@ -197,7 +200,7 @@ export async function startService(config: AppConfig, options: StartServiceOptio
     const queue = operations;
     reconciler = startReconciler({
       instances: instancesWithHints,
-      service,
+      service: observedActions,
       db: queueBoss.getDb(),
       settings: config.reconciler,
       logger: logger.child({ component: 'reconciler' }),

@@ -4,7 +4,7 @@
  * `name`). Defined once, so the in-process fixtures (core, reconciler) and the configuration files the
  * service is started with (startService, spawned API processes) describe the same pair.
  */
-import type { CoreInstance } from '../../api/src/core/createEnsureCore';
+import type { CoreInstance } from '../../api/src/core/InstanceRegistry';
 import { WebApiClient } from '../../api/src/dataverse';
 import { startLocalDataverse, type LocalDataverse } from '../../api/src/local-dataverse';
 

@@ -5,7 +5,7 @@
  * *after* percent-decoding, by the same rules as keys given as JSON (`DataverseText.ts`): a `%00` or
  * `%2F` inside a bind is the same character as a raw one.
  */
-import { ApiError } from './ApiError';
+import { ApiErrors } from './ApiErrors';
 import { storedKeyValueProblem, textProblem } from './DataverseText';
 import type { RecordKeyInput } from './EnsureService';
 
@@ -91,9 +91,9 @@ export function readBindPath(value: unknown, valueRule: KeyValueRule = storedKey
   return { bind: { entitySet, key: Object.fromEntries(key) } };
 }
 
-/** `readBindPath`, throwing a 400 `InvalidReference` naming `field` when the path is refused. */
+/** `readBindPath`, throwing `invalidReference` naming `field` (relative to the action's input) when the path is refused. */
 export function parseBindPath(value: unknown, field: string): ParsedBind {
   const reading = readBindPath(value);
   if (reading.bind) return reading.bind;
-  throw new ApiError(400, 'InvalidReference', `${field} ${reading.problem}; expected a record path such as "/accounts(<guid>)" or "/accounts(accountnumber='A-100')".`, field);
+  throw ApiErrors.bindRefused(field, reading.problem);
 }

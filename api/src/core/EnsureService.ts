@@ -1,7 +1,10 @@
 /**
- * The contract between the HTTP layer (routes, validation, auth) and the pattern itself (core).
- * The HTTP layer validates shapes with zod and calls these methods; the core talks to Dataverse
- * through the `DataverseClient` port and throws `ApiError`s the HTTP layer maps to statuses.
+ * The contract between the HTTP layer (routes, validation, auth) and the pattern itself (core), in
+ * three parts: the actions (`EnsureActions`: ensure, submit, hydrate — what the queue runs and the
+ * metrics and stub-event decorators wrap), the stub queries (`StubQueries`) and the catalogue
+ * (`Catalogue`). The HTTP layer validates shapes with zod and calls these methods; the core talks to
+ * Dataverse through the `DataverseClient` port and throws `ApiError`s whose fields are relative to the
+ * input (the HTTP layer places them in the request).
  */
 
 /** A record key as users give it: `{"accountid": "<guid>"}` (primary id) or an alternate key's columns. */
@@ -181,16 +184,28 @@ export interface CallContext {
   newRecordId?: string;
 }
 
-export interface EnsureService {
+/** The writes: what the durable queue runs and the metrics and stub-event decorators observe. */
+export interface EnsureActions {
   ensure(instance: string, input: EnsureInput, context: CallContext): Promise<EnsureResult>;
   submit(instance: string, input: SubmitInput, context: CallContext): Promise<SubmitResult>;
   hydrate(instance: string, input: HydrateInput, context: CallContext): Promise<HydrateResult>;
+}
+
+/** Reads of the `ec_stub` rows. */
+export interface StubQueries {
   listStubs(instance: string, query: StubQuery): Promise<StubPage>;
   /** `undefined` when the record never was a stub. */
   getStub(instance: string, table: string, recordId: string): Promise<Stub | undefined>;
   /** Counts by state and table, time-to-hydrate percentiles and the oldest pending stub (reads every `ec_stub` row). */
   stubSummary(instance: string): Promise<StubSummary>;
+}
+
+/** What is configured: instances (with reachability), their allowed tables, a table's schema. */
+export interface Catalogue {
   instances(): Promise<InstanceInfo[]>;
   tables(instance: string): Promise<TableInfo[]>;
   tableSchema(instance: string, table: string): Promise<TableJsonSchema>;
 }
+
+/** All three parts (the core offers them in one object; the HTTP layer serves them all). */
+export type EnsureService = EnsureActions & StubQueries & Catalogue;

@@ -4,7 +4,7 @@
  * reaches a URL (the client's ODataKeyLiteral writes it).
  */
 import { guid, isGuid, type EntityKey, type EntityMetadata } from '../dataverse';
-import { ApiError } from './ApiError';
+import { ApiErrors } from './ApiErrors';
 import { storedKeyValueProblem } from './DataverseText';
 import type { RecordKeyInput } from './EnsureService';
 
@@ -12,21 +12,22 @@ export type ResolvedKey =
   | { kind: 'id'; id: string }
   | { kind: 'alternate'; keyName: string; values: Record<string, string | number> };
 
+/** `field`: the key's path in the action's input (`key`, `references.<nav>.key`). */
 export function resolveKey(meta: EntityMetadata, key: RecordKeyInput, field: string): ResolvedKey {
   const names = Object.keys(key);
   const expected = describeKeys(meta);
-  if (names.length === 0) throw new ApiError(400, 'InvalidKey', `${field} is empty; give ${expected}.`, field);
+  if (names.length === 0) throw ApiErrors.keyEmpty(field, expected);
   for (const name of names) {
     const problem = storedKeyValueProblem(key[name]);
-    if (problem !== undefined) throw new ApiError(400, 'InvalidKey', `${field}.${name} ${problem}.`, `${field}.${name}`);
+    if (problem !== undefined) throw ApiErrors.keyValueRefused(`${field}.${name}`, problem);
   }
   if (names.length === 1 && names[0] === meta.primaryIdAttribute) {
     const id = key[meta.primaryIdAttribute];
-    if (!isGuid(id)) throw new ApiError(400, 'InvalidKey', `${field}.${meta.primaryIdAttribute} must be a GUID.`, `${field}.${meta.primaryIdAttribute}`);
+    if (!isGuid(id)) throw ApiErrors.keyNotAGuid(`${field}.${meta.primaryIdAttribute}`);
     return { kind: 'id', id: id.toLowerCase() };
   }
   const match = meta.keys.find((k) => k.keyAttributes.length === names.length && k.keyAttributes.every((a) => names.includes(a)));
-  if (!match) throw new ApiError(400, 'InvalidKey', `${field} does not identify a ${meta.logicalName}: give ${expected}.`, field);
+  if (!match) throw ApiErrors.keyIdentifiesNothing(field, meta.logicalName, expected);
   const values: Record<string, string | number> = {};
   for (const attribute of match.keyAttributes) values[attribute] = key[attribute]!;
   return { kind: 'alternate', keyName: match.logicalName, values };

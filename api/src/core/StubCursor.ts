@@ -20,10 +20,12 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { ApiError } from './ApiError';
+import type { ApiError } from './ApiError';
+import { ApiErrors } from './ApiErrors';
 import type { StubQuery, StubState } from './EnsureService';
 
-export const SKIP_TOKEN_FIELD = 'query.skipToken';
+/** The token's field in the stub query (the HTTP layer answers `query.skipToken`). */
+export const SKIP_TOKEN_FIELD = 'skipToken';
 const VERSION = 1;
 const CHECKSUM_LENGTH = 16;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -61,7 +63,7 @@ function checksum(payload: string): string {
 }
 
 function invalid(reason: string): ApiError {
-  return new ApiError(400, 'InvalidRequest', `${SKIP_TOKEN_FIELD}: ${reason}; pass the nextSkipToken of the previous page unchanged.`, SKIP_TOKEN_FIELD);
+  return ApiErrors.skipTokenRefused(SKIP_TOKEN_FIELD, reason);
 }
 
 /** The token for the page after `last`, bound to the instance and filters of this listing. */

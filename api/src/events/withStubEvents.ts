@@ -1,8 +1,8 @@
 /**
- * An `EnsureService` decorator that reports stub state changes: `stub.created` for every stub an
+ * A decorator of the actions (`EnsureActions`) that reports stub state changes: `stub.created` for every stub an
  * ensure or submit created, `stub.hydrated` when a hydrate found the record Pending (or Abandoned) and
- * marked it Hydrated. It sits around the service object itself, so it reports an action whether it runs
- * now (the HTTP route) or later (the durable queue runs actions through the same object).
+ * marked it Hydrated. It wraps the actions object the routes and the queue share, so it reports an action whether it runs
+ * now (the HTTP route) or later (the durable queue runs the same object).
  *
  * The reconciler reports its own hydrations (with cause `reconciler`) through its `onEvent`; its calls
  * carry `RECONCILER_ORIGIN` and are not reported here a second time.
@@ -10,8 +10,7 @@
  * Events are emitted after the action succeeded and are not awaited by the caller's answer beyond
  * handing them to the bus (a webhook listener enqueues them durably; see api/src/webhooks).
  */
-import { withActions, type ActionMethods } from '../core/withActions';
-import type { CallContext, EnsureInput, EnsureResult, EnsureService, HydrateInput, HydrateResult, RecordKeyInput, SubmitInput, SubmitResult } from '../core/EnsureService';
+import type { CallContext, EnsureActions, EnsureInput, EnsureResult, HydrateInput, HydrateResult, RecordKeyInput, SubmitInput, SubmitResult } from '../core/EnsureService';
 import { stubEvent, type StubEvent } from './StubEvents';
 
 /** The `CallContext.origin` of the reconciler's hydrate calls. */
@@ -22,8 +21,8 @@ export interface StubEventSink {
   emit(event: StubEvent): Promise<void> | void;
 }
 
-export function withStubEvents<S extends EnsureService>(service: S, sink: StubEventSink): S {
-  const observed: ActionMethods = {
+export function withStubEvents(service: EnsureActions, sink: StubEventSink): EnsureActions {
+  return {
     async ensure(instance: string, input: EnsureInput, context: CallContext): Promise<EnsureResult> {
       const result = await service.ensure(instance, input, context);
       if (result.outcome === 'created-stub') {
@@ -57,7 +56,6 @@ export function withStubEvents<S extends EnsureService>(service: S, sink: StubEv
       return result;
     },
   };
-  return withActions(service, observed);
 }
 
 /** An event that cannot be handed over never turns a done write into a failed answer. */

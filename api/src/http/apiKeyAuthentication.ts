@@ -6,7 +6,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { matchApiKey } from '../config/ApiKeys';
 import type { ApiKeyEntry } from '../config/ConfigSchema';
-import { HttpError } from './HttpError';
+import { ApiErrors } from '../core/ApiErrors';
 import { locals } from './requestContext';
 
 export const API_KEY_HEADER = 'X-API-Key';
@@ -17,12 +17,12 @@ export function apiKeyAuthentication(keys: readonly ApiKeyEntry[]) {
   return (request: Request, response: Response, next: NextFunction): void => {
     const presented = request.get(API_KEY_HEADER);
     if (presented === undefined || presented === '') {
-      next(new HttpError(401, 'Unauthorized', `The ${API_KEY_HEADER} header is missing: every /v1 request needs an API key.`));
+      next(ApiErrors.apiKeyMissing(API_KEY_HEADER));
       return;
     }
     const match = presented.length <= MAX_PRESENTED_KEY_LENGTH ? matchApiKey(presented, keys) : undefined;
     if (!match) {
-      next(new HttpError(401, 'Unauthorized', `The ${API_KEY_HEADER} header does not hold a valid API key.`));
+      next(ApiErrors.apiKeyInvalid(API_KEY_HEADER));
       return;
     }
     locals(response).apiKeyName = match.name;

@@ -1,8 +1,8 @@
 /**
  * The Express application: helmet, request ids, pino-http logs, open health/readiness probes and API
  * docs, then every `/v1` route behind the API key, JSON bodies limited and checked, and one error
- * handler. Give it any `EnsureService`: the core in production, a small in-test service in the HTTP
- * tests. With `metrics`, every request is counted and timed first, and `GET /metrics` is served.
+ * handler. Give it any `EnsureService` (actions, stub queries, catalogue): the core with its decorated
+ * actions in production, a small in-test service in the HTTP tests. With `metrics`, every request is counted and timed first, and `GET /metrics` is served.
  */
 import express, { type Express, type Request, type Router } from 'express';
 import helmet from 'helmet';
@@ -14,6 +14,7 @@ import type { EnsureService } from '../core/EnsureService';
 import type { ServiceMetrics } from '../metrics/ServiceMetrics';
 import { apiKeyAuthentication } from './apiKeyAuthentication';
 import { errorHandler, notFoundHandler } from './errorHandler';
+import { runnerWithPlacedErrors, serviceWithPlacedErrors } from './errorFields';
 import { jsonBody } from './jsonBody';
 import { openApiDocument } from './openApiDocument';
 import { previewRouter, type PreviewOptions } from './preview/previewPage';
@@ -62,7 +63,10 @@ export interface CreateAppOptions {
   metrics?: ServiceMetrics;
 }
 
-export function createApp({ service, config, logger, preview, routers = [], metrics, actions = directRunner(service) }: CreateAppOptions): Express {
+export function createApp({ service: given, config, logger, preview, routers = [], metrics, actions: givenRunner }: CreateAppOptions): Express {
+  // The core names fields relative to its input; the request's own paths are placed here (errorFields.ts).
+  const service = serviceWithPlacedErrors(given);
+  const actions = runnerWithPlacedErrors(givenRunner ?? directRunner(service));
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);

@@ -1,7 +1,6 @@
-/** The HTTP layer: `createApp`, the logger, and the errors it answers itself. */
+/** The HTTP layer: `createApp`, the logger, the API key header and the OpenAPI document. */
 export { createApp, type CreateAppOptions, type HttpConfig, DEFAULT_BODY_LIMIT } from './createApp';
 export { createLogger, REDACT_PATHS, REDACTED } from './logger';
-export { HttpError } from './HttpError';
 export { API_KEY_HEADER } from './apiKeyAuthentication';
 export { REQUEST_ID_HEADER } from './requestContext';
 export { openApiDocument } from './openApiDocument';

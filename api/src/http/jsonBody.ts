@@ -5,7 +5,7 @@
  * deeper than `MAX_JSON_DEPTH`.
  */
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import { HttpError, invalidRequest } from './HttpError';
+import { ApiErrors } from '../core/ApiErrors';
 
 export const FORBIDDEN_PROPERTY_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
 export const MAX_JSON_DEPTH = 32;
@@ -47,7 +47,7 @@ export function jsonBody(limit: number | string): RequestHandler[] {
   return [
     (request: Request, _response: Response, next: NextFunction) => {
       if (METHODS_WITH_BODY.has(request.method) && hasBody(request) && !request.is('application/json')) {
-        next(new HttpError(415, 'UnsupportedMediaType', `The body must be JSON sent as Content-Type: application/json (got ${JSON.stringify(request.get('content-type') ?? 'none')}).`, 'body'));
+        next(ApiErrors.bodyNotJson(JSON.stringify(request.get('content-type') ?? 'none')));
         return;
       }
       next();
@@ -56,23 +56,23 @@ export function jsonBody(limit: number | string): RequestHandler[] {
       parse(request, response, (error?: unknown) => {
         if (error === undefined || error === null) {
           const unsafe = findUnsafeJson(request.body, 'body');
-          next(unsafe ? invalidRequest(unsafe.field, unsafe.problem) : undefined);
+          next(unsafe ? ApiErrors.invalidRequest(unsafe.field, unsafe.problem) : undefined);
           return;
         }
         const parserError = error as BodyParserError;
         switch (parserError.type) {
           case 'entity.too.large':
-            next(new HttpError(413, 'PayloadTooLarge', `The body is larger than the limit of ${typeof limit === 'number' ? `${limit} bytes` : limit}.`, 'body'));
+            next(ApiErrors.bodyTooLarge(typeof limit === 'number' ? `${limit} bytes` : limit));
             return;
           case 'entity.parse.failed':
-            next(invalidRequest('body', 'is not valid JSON (a JSON object is expected)'));
+            next(ApiErrors.invalidRequest('body', 'is not valid JSON (a JSON object is expected)'));
             return;
           case 'encoding.unsupported':
           case 'charset.unsupported':
-            next(new HttpError(415, 'UnsupportedMediaType', 'The body must be UTF-8 JSON without content encoding.', 'body'));
+            next(ApiErrors.bodyEncoded());
             return;
           default:
-            next(parserError.status !== undefined && parserError.status < 500 ? invalidRequest('body', 'could not be read') : error);
+            next(parserError.status !== undefined && parserError.status < 500 ? ApiErrors.invalidRequest('body', 'could not be read') : error);
         }
       });
     },

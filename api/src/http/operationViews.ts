@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { OPERATION_STATES, type OperationRecord } from '../queue/OperationRecord';
 import type { ListQuery } from '../queue/OperationStore';
-import { HttpError } from './HttpError';
+import { ApiErrors } from '../core/ApiErrors';
 import { parseRequestPart } from './requestValidation';
 
 const ListQuerySchema = z.strictObject({
@@ -42,7 +42,7 @@ function encodeSkipToken(operation: OperationRecord): string {
 
 function decodeSkipToken(token: string): { createdAtMs: number; id: string } {
   const [ms, id] = Buffer.from(token, 'base64url').toString('utf8').split('|');
-  if (!ms || !/^\d+$/.test(ms) || !id || !z.uuid().safeParse(id).success) throw new HttpError(400, 'InvalidRequest', 'query.skipToken: is not a token from a previous page (use nextSkipToken as given).', 'query.skipToken');
+  if (!ms || !/^\d+$/.test(ms) || !id || !z.uuid().safeParse(id).success) throw ApiErrors.invalidRequest('query.skipToken', 'is not a token from a previous page (use nextSkipToken as given).');
   return { createdAtMs: Number(ms), id };
 }
 

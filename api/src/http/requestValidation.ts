@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { COLUMN_LOGICAL_NAME, INSTANCE_NAME, TABLE_LOGICAL_NAME } from '../config/ConfigSchema';
 import { readBindPath, MAX_BIND_LENGTH } from '../core/BindReferences';
 import { findRefusedText, keyValueProblem } from '../core/DataverseText';
-import { invalidRequest } from './HttpError';
+import { ApiErrors } from '../core/ApiErrors';
 
 /** Navigation properties keep their case (`parentcustomerid_account`, `ParentCustomerId`). */
 export const NAVIGATION_PROPERTY = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
@@ -142,7 +142,7 @@ function fieldOf(location: string, path: readonly PropertyKey[]): string {
 /** Parses `value` or throws a 400 naming the first offending field (`body.key`, `query.top`…). */
 export function parseRequestPart<T extends z.ZodType>(schema: T, value: unknown, location: 'body' | 'query' | 'params'): z.output<T> {
   if (location === 'body' && (value === undefined || value === null || typeof value !== 'object' || Array.isArray(value))) {
-    throw invalidRequest('body', 'must be a JSON object');
+    throw ApiErrors.invalidRequest('body', 'must be a JSON object');
   }
   // Before the schema: a refused character must not reach a message, even as a property name.
   const refused = findRefusedText(value, location);
@@ -160,5 +160,5 @@ export function parseRequestPart<T extends z.ZodType>(schema: T, value: unknown,
 }
 
 function failWith(field: string, problem: string): never {
-  throw invalidRequest(field, problem);
+  throw ApiErrors.invalidRequest(field, problem);
 }

@@ -5,9 +5,9 @@
  * `isTransient` is the one place the queue decides which failures are worth another attempt, and
  * `withinAttempts` where a transient one stops being retried (`queue.maxAttempts`).
  */
-import { ApiError } from '../core/ApiError';
+import { ApiError, isWorthRetrying } from '../core/ApiError';
 import { dataverseMessage } from '../core/DataverseFailures';
-import type { CallContext, EnsureService } from '../core/EnsureService';
+import type { CallContext, EnsureActions } from '../core/EnsureService';
 import { TransientError } from '../dataverse/DataverseErrors';
 import { CircuitOpenError } from '../resilience/CircuitOpenError';
 import type { StoredRequest } from './OperationRequest';
@@ -28,12 +28,12 @@ function targetFailedOnRequest(error: ApiError): TransientError | undefined {
 }
 
 /**
- * Worth waiting for: 429 (throttled) and 503 (no answer, timeout, circuit open, 502–504 from the
- * target, retries exhausted) — except a 500 the target answered (`targetFailedOnRequest`). Everything
- * else is final: an answer about the request.
+ * Worth waiting for (`isWorthRetrying`): throttled, or the target unavailable (no answer, timeout,
+ * circuit open, 502–504 from the target, retries exhausted) — except a 500 the target answered
+ * (`targetFailedOnRequest`). Everything else is final: an answer about the request.
  */
 export function isTransient(error: unknown): error is ApiError {
-  return error instanceof ApiError && (error.status === 429 || (error.status === 503 && !targetFailedOnRequest(error)));
+  return isWorthRetrying(error) && (error.kind === 'targetThrottled' || !targetFailedOnRequest(error));
 }
 
 /** The final answer of a request the target failed with 500 (see `targetFailedOnRequest`). */
@@ -74,7 +74,7 @@ export function withinAttempts(outcome: ActionOutcome, attempts: number, maxAtte
  * the retries anyway, and a target back early should not wait out a 30 s default. A 429's Retry-After
  * is Dataverse's service protection speaking and is always honoured in full.
  */
-export async function executeAction(service: EnsureService, request: StoredRequest, maxUnavailableWaitSeconds: number, requestId?: string): Promise<ActionOutcome> {
+export async function executeAction(service: EnsureActions, request: StoredRequest, maxUnavailableWaitSeconds: number, requestId?: string): Promise<ActionOutcome> {
   const context: CallContext = { origin: request.origin, newRecordId: request.newRecordId, ...(requestId ? { requestId } : {}) };
   try {
     const body = await runAction(service, request, context);
@@ -82,8 +82,9 @@ export async function executeAction(service: EnsureService, request: StoredReque
   } catch (error) {
     if (isTransient(error)) {
       const wait = Math.max(1, error.retryAfterSeconds ?? 1);
-      const seconds = error.status === 429 ? wait : Math.min(wait, maxUnavailableWaitSeconds);
-      return { kind: 'transient', retryAt: new Date(Date.now() + seconds * 1000), error: `${error.code}: ${error.message}`, throttled: error.status === 429 };
+      const throttled = error.kind === 'targetThrottled';
+      const seconds = throttled ? wait : Math.min(wait, maxUnavailableWaitSeconds);
+      return { kind: 'transient', retryAt: new Date(Date.now() + seconds * 1000), error: `${error.code}: ${error.message}`, throttled };
     }
     if (error instanceof ApiError) {
       const failedOnRequest = targetFailedOnRequest(error);
@@ -95,7 +96,7 @@ export async function executeAction(service: EnsureService, request: StoredReque
 }
 
 /** Calls the service method an action names. */
-export function runAction(service: EnsureService, request: Pick<StoredRequest, 'action' | 'instance' | 'input'>, context: CallContext): Promise<unknown> {
+export function runAction(service: EnsureActions, request: Pick<StoredRequest, 'action' | 'instance' | 'input'>, context: CallContext): Promise<unknown> {
   switch (request.action) {
     case 'ensure':
       return service.ensure(request.instance, (request as StoredRequest<'ensure'>).input, context);

@@ -9,8 +9,8 @@
 import { randomUUID } from 'node:crypto';
 import type PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
-import { ApiError } from '../core/ApiError';
-import type { EnsureService } from '../core/EnsureService';
+import { ApiErrors } from '../core/ApiErrors';
+import type { EnsureActions } from '../core/EnsureService';
 import type { ParallelismHint } from '../resilience/RecommendedParallelism';
 import { InstanceDrain, type CircuitView, type OperationObserver } from './InstanceDrain';
 import { OperationRunner } from './OperationRunner';
@@ -48,7 +48,7 @@ export type ActionAnswer =
 
 export interface OperationQueueOptions {
   boss: PgBoss;
-  service: EnsureService;
+  service: EnsureActions;
   instances: ReadonlyArray<{ name: string; breaker?: { snapshot(): CircuitView }; parallelism?: ParallelismHint }>;
   settings: QueueSettings;
   logger: Logger;
@@ -133,10 +133,8 @@ export class OperationQueue {
   /** Runs or accepts one action call (see the file comment). Unknown instances are the service's 404. */
   async accept<A extends ActionName>(call: ActionCall<A>): Promise<ActionAnswer> {
     const { settings, observer, logger } = this.options;
-    if (this.stopped) throw new ApiError(503, 'TargetUnavailable', 'The service is shutting down; send the request again in a moment.', undefined, settings.retryAfterSeconds);
-    if (!this.breakers.has(call.instance)) {
-      throw new ApiError(404, 'UnknownInstance', `params.instance: no instance named '${call.instance}' (configured: ${[...this.breakers.keys()].join(', ')}).`, 'params.instance');
-    }
+    if (this.stopped) throw ApiErrors.serviceStopping(settings.retryAfterSeconds);
+    if (!this.breakers.has(call.instance)) throw ApiErrors.unknownInstance(call.instance, [...this.breakers.keys()]);
     const hash = requestHash(call.action, call.instance, call.input);
     const id = randomUUID();
     const request: StoredRequest<A> = { action: call.action, instance: call.instance, input: call.input, origin: call.origin, newRecordId: randomUUID() };
@@ -166,19 +164,14 @@ export class OperationQueue {
       });
     } catch (error) {
       // A value the database refuses: this request's fault alone, never a 500.
-      if (error instanceof UnstorableValueError) throw new ApiError(400, 'InvalidRequest', error.message, error.field);
+      if (error instanceof UnstorableValueError) throw ApiErrors.unstorableValue(error.field, error.message);
       throw error;
     }
 
     if (inserted.kind === 'existing') {
       const earlier = inserted.operation;
       if (earlier.requestHash !== hash) {
-        throw new ApiError(
-          422,
-          'IdempotencyKeyReused',
-          `header Idempotency-Key: this key was used for a different request (operation ${earlier.id}); use a new key for a new request.`,
-          'headers.idempotency-key',
-        );
+        throw ApiErrors.idempotencyKeyReused(earlier.id);
       }
       return this.answerFor(earlier, true);
     }

@@ -5,7 +5,7 @@
  * what each then tells its caller, its metrics and its log stays with it (`RunResult`).
  */
 import type { Logger } from 'pino';
-import type { EnsureService } from '../core/EnsureService';
+import type { EnsureActions } from '../core/EnsureService';
 import { attemptsExhausted, executeAction, withinAttempts, type ActionOutcome } from './ActionExecutor';
 import type { OperationRecord } from './OperationRecord';
 import type { OperationStore } from './OperationStore';
@@ -32,7 +32,7 @@ export type RunResult =
   | { kind: 'finished'; outcome: ActionOutcome & { kind: 'final' }; finished: boolean };
 
 export interface OperationRunnerOptions {
-  service: EnsureService;
+  service: EnsureActions;
   store: OperationStore;
   settings: QueueSettings;
   /** This process's lease owner. */

@@ -25,8 +25,8 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { ApiError } from '../core/ApiError';
-import type { EnsureService } from '../core/EnsureService';
+import { isRefusalOfTheRequest } from '../core/ApiError';
+import type { EnsureActions } from '../core/EnsureService';
 import type { DataverseClient } from '../dataverse';
 import { RECONCILER_ORIGIN } from '../events/withStubEvents';
 import { stubEvent, type StubEvent } from '../events/StubEvents';
@@ -53,7 +53,7 @@ export interface ReconcilerInstance {
 export interface StartReconcilerOptions {
   instances: readonly ReconcilerInstance[];
   /** Hydrations go through its `hydrate`: give the same service object the routes use. */
-  service: Pick<EnsureService, 'hydrate'>;
+  service: Pick<EnsureActions, 'hydrate'>;
   /** The queue's database (`boss.getDb()`): the lease lives there. */
   db: SqlDatabase;
   settings?: ReconcilerSettingsInput;
@@ -362,7 +362,7 @@ class StubReconciler implements Reconciler {
  * counts); `transient` — anything else (the round stops on this target, nothing counts).
  */
 function hydrationFailureKind(error: unknown): HydrationFailureKind {
-  return error instanceof ApiError && error.status >= 400 && error.status < 429 ? 'rejected' : 'transient';
+  return isRefusalOfTheRequest(error) ? 'rejected' : 'transient';
 }
 
 /** What the source said about a stub's record: its read failed for the round, or found it or not. */

@@ -2,6 +2,7 @@
 import type { LocalDataverse } from '../../../api/src/local-dataverse';
 import type { WebApiClient } from '../../../api/src/dataverse';
 import { createEnsureCore, type EnsureCore, type SubmitStrategy } from '../../../api/src/core/createEnsureCore';
+import { serviceWithPlacedErrors } from '../../../api/src/http/errorFields';
 import type { CallContext } from '../../../api/src/core/EnsureService';
 import { startLocalAB } from '../../support/abInstances';
 
@@ -17,12 +18,13 @@ export class CoreFixture {
   async start(submitStrategy?: SubmitStrategy): Promise<this> {
     const ab = await startLocalAB();
     ({ a: this.a, b: this.b, clientA: this.clientA, clientB: this.clientB } = ab);
-    this.core = createEnsureCore({ submitStrategy, instances: ab.instances });
+    // Errors as callers see them: the core's fields placed in the request (body.key, query.top, params.id).
+    this.core = serviceWithPlacedErrors(createEnsureCore({ submitStrategy, instances: ab.instances }));
     return this;
   }
 
   async stop(): Promise<void> {
-    await this.core?.close();
+    await Promise.all([this.clientA?.close(), this.clientB?.close()]);
     await Promise.all([this.a?.close(), this.b?.close()]);
   }
 

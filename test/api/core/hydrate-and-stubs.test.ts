@@ -62,7 +62,7 @@ describe('hydrate', () => {
         expect(await f.core.getStub('b', 'account', stub.id)).toMatchObject({ state: 'Hydrated', secondsToHydrate: expect.any(Number) });
       }
     } finally {
-      await core.close();
+      await replaying.close();
     }
   });
 
@@ -90,7 +90,7 @@ describe('hydrate', () => {
       expect((await f.get(f.b, `accounts(${id})?$select=name`)).body.name).toBe('This replica');
       expect((await f.core.getStub('b', 'account', id))?.state).toBe('Hydrated');
     } finally {
-      await core.close();
+      await racing.close();
     }
   });
 

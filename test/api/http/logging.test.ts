@@ -31,7 +31,7 @@ describe('request logs', () => {
   });
 
   it('logs client errors as warn and server errors as error', async () => {
-    app.service.failure = new ApiError(422, 'RecordRejected', 'no');
+    app.service.failure = new ApiError('recordRejected', 'no');
     await app.request('GET', '/v1/instances', { headers: { 'X-Request-Id': 'req-log-4' } });
     app.service.failure = new Error('boom');
     await app.request('GET', '/v1/instances', { headers: { 'X-Request-Id': 'req-log-5' } });

@@ -19,14 +19,16 @@ let core: EnsureCore;
 let server: Server;
 let baseUrl: string;
 let clock = 1_800_000_000_000;
+let clients: WebApiClient[] = [];
 
 beforeAll(async () => {
   [a, b] = await Promise.all([startLocalDataverse({ memory: true }), startLocalDataverse({ memory: true })]);
+  clients = [new WebApiClient({ url: a.url }), new WebApiClient({ url: b.url })];
   core = createEnsureCore({
     now: () => clock,
     instances: [
-      { name: 'a', url: a.url, client: new WebApiClient({ url: a.url }), tables: ['account'], stubDefaults: {} },
-      { name: 'b', url: b.url, client: new WebApiClient({ url: b.url }), source: 'a', tables: ['account'], stubDefaults: {} },
+      { name: 'a', url: a.url, client: clients[0]!, tables: ['account'], stubDefaults: {} },
+      { name: 'b', url: b.url, client: clients[1]!, source: 'a', tables: ['account'], stubDefaults: {} },
     ],
   });
   server = createApp({ service: core, config: { apiKeys: [] }, logger: pino({ level: 'silent' }) }).listen(0, '127.0.0.1');
@@ -39,7 +41,7 @@ afterAll(async () => {
     server?.close(() => resolve());
     server?.closeAllConnections();
   });
-  await core?.close();
+  await Promise.all(clients.map((client) => client.close()));
   await Promise.all([a?.close(), b?.close()]);
 });
 

@@ -70,11 +70,11 @@ describe('responses', () => {
   });
 
   it.each([
-    [new ApiError(404, 'UnknownInstance', 'params.instance: no instance "z" is configured', 'params.instance'), 404],
-    [new ApiError(400, 'TableNotAllowed', 'body.table: "lead" is not allowed for instance "b"', 'body.table'), 400],
-    [new ApiError(502, 'TargetUnavailable', 'instance "b" answered 502'), 502],
-    [new ApiError(409, 'Conflict', 'the record changed meanwhile'), 409],
-    [new ApiError(422, 'RecordRejected', 'body.record.lastname: required'), 422],
+    [new ApiError('unknownInstance', 'params.instance: no instance "z" is configured', { field: 'params.instance' }), 404],
+    [new ApiError('tableNotAllowed', 'body.table: "lead" is not allowed for instance "b"', { field: 'body.table' }), 400],
+    [new ApiError('targetAnsweredUnexpectedly', 'instance "b" answered 502'), 502],
+    [new ApiError('conflict', 'the record changed meanwhile'), 409],
+    [new ApiError('recordRejected', 'body.record.lastname: required'), 422],
   ])('ApiError %p → its status and body', async (error, status) => {
     app.service.failure = error;
     const response = await app.request('POST', '/v1/instances/b/ensure', { body: { table: 'account', key: { accountnumber: 'A-1' } } });
@@ -84,12 +84,12 @@ describe('responses', () => {
   });
 
   it('ApiError with retryAfterSeconds → Retry-After (whole seconds, rounded up)', async () => {
-    app.service.failure = new ApiError(503, 'TargetUnavailable', 'instance "b" is unavailable', undefined, 7.2);
+    app.service.failure = new ApiError('targetUnavailable', 'instance "b" is unavailable', { retryAfterSeconds: 7.2 });
     const response = await app.request('POST', '/v1/instances/b/submit', { body: { table: 'contact', record: { lastname: 'X' } } });
     expect(response.status).toBe(503);
     expect(response.headers.get('retry-after')).toBe('8');
     expect(response.body).toEqual({ error: { code: 'TargetUnavailable', message: 'instance "b" is unavailable' } });
-    app.service.failure = new ApiError(429, 'TargetThrottled', 'throttled', undefined, 30);
+    app.service.failure = new ApiError('targetThrottled', 'throttled', { retryAfterSeconds: 30 });
     const throttled = await app.request('GET', '/v1/instances/b/stubs');
     expect([throttled.status, throttled.headers.get('retry-after')]).toEqual([429, '30']);
   });

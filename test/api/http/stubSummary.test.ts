@@ -35,7 +35,7 @@ describe('GET /v1/instances/{instance}/stubs/summary', () => {
   });
 
   it('maps the core’s errors (unknown instance → 404) and needs the API key', async () => {
-    app.service.failure = new ApiError(404, 'UnknownInstance', "params.instance: no instance named 'zz'.", 'params.instance');
+    app.service.failure = new ApiError('unknownInstance', "params.instance: no instance named 'zz'.", { field: 'params.instance' });
     const unknown = await app.request('GET', '/v1/instances/zz/stubs/summary');
     expect(unknown.status).toBe(404);
     expect(unknown.body.error.code).toBe('UnknownInstance');

@@ -102,7 +102,7 @@ describe('failures that are the target\'s, not the operation\'s', () => {
   let scripted: ScriptedQueue;
   beforeAll(async () => {
     scripted = await startScriptedQueue(
-      (input) => (String(input.record['lastname']).startsWith('throttled') ? new ApiError(429, 'TargetThrottled', 'slow down', undefined, 1) : targetFailure(503)),
+      (input) => (String(input.record['lastname']).startsWith('throttled') ? new ApiError('targetThrottled', 'slow down', { retryAfterSeconds: 1 }) : targetFailure(503)),
       { queue: { maxAttempts: 2 }, circuit: () => circuit },
     );
   });
@@ -147,6 +147,6 @@ test('the classification: only 429 and 503 not caused by a target 500 are transi
   expect(isTransient(targetFailure(undefined))).toBe(true);
   expect(isTransient(targetFailure(502))).toBe(true);
   expect(isTransient(targetFailure(500))).toBe(false);
-  expect(isTransient(new ApiError(429, 'TargetThrottled', 'slow down', undefined, 2))).toBe(true);
-  expect(isTransient(new ApiError(409, 'Conflict', 'duplicate'))).toBe(false);
+  expect(isTransient(new ApiError('targetThrottled', 'slow down', { retryAfterSeconds: 2 }))).toBe(true);
+  expect(isTransient(new ApiError('conflict', 'duplicate'))).toBe(false);
 });

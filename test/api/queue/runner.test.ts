@@ -73,7 +73,7 @@ async function runningWithNext(): Promise<{ running: OperationRecord; next: Oper
 }
 
 test('a permanent failure: rejected when the caller waits, a dead letter when it polls; the next operation on the record is woken', async () => {
-  const refused = () => new ApiError(400, 'InvalidRequest', 'body.record.lastname: refused', 'body.record.lastname');
+  const refused = () => new ApiError('invalidRequest', 'body.record.lastname: refused', { field: 'body.record.lastname' });
   const waiting = runnerFor(refused);
   const first = await runningWithNext();
   expect(await waiting.runner.run(first.running, { caller: 'waiting', requestId: 'req-1' })).toMatchObject({ kind: 'finished', finished: true, outcome: { status: 400 } });
@@ -116,7 +116,7 @@ test('an unexpected error: thrown on to a waiting caller (recorded as a 500), a 
 });
 
 test('a transient failure is released and woken at its retry time; a lost lease is neither', async () => {
-  const unavailable = () => new ApiError(503, 'TargetUnavailable', 'down', undefined, 2);
+  const unavailable = () => new ApiError('targetUnavailable', 'down', { retryAfterSeconds: 2 });
   const { runner, woken } = runnerFor(unavailable);
   const { running } = await runningWithNext();
   const run = await runner.run(running, { caller: 'waiting' });

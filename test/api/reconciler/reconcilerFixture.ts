@@ -5,8 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
-import { createEnsureCore, type CoreInstance, type EnsureCore } from '../../../api/src/core/createEnsureCore';
-import type { CallContext, EnsureService, Stub } from '../../../api/src/core/EnsureService';
+import { createEnsureCore, type EnsureCore } from '../../../api/src/core/createEnsureCore';
+import type { CoreInstance } from '../../../api/src/core/InstanceRegistry';
+import type { CallContext, EnsureActions, Stub } from '../../../api/src/core/EnsureService';
 import type { WebApiClient } from '../../../api/src/dataverse';
 import type { StubEvent } from '../../../api/src/events';
 import type { LocalDataverse } from '../../../api/src/local-dataverse';
@@ -54,7 +55,7 @@ export class ReconcilerFixture {
   }
 
   /** A reconciler without its timer unless `enabled`; its events go to `events`. */
-  reconciler(settings: ReconcilerSettingsInput = {}, options: { boss?: QueueBoss; service?: EnsureService; holder?: string; instances?: readonly ReconcilerInstance[]; onEvent?: (event: StubEvent) => void | Promise<void> } = {}): Reconciler {
+  reconciler(settings: ReconcilerSettingsInput = {}, options: { boss?: QueueBoss; service?: Pick<EnsureActions, 'hydrate'>; holder?: string; instances?: readonly ReconcilerInstance[]; onEvent?: (event: StubEvent) => void | Promise<void> } = {}): Reconciler {
     const reconciler = startReconciler({
       instances: options.instances ?? this.instances,
       service: options.service ?? this.core,
@@ -80,7 +81,7 @@ export class ReconcilerFixture {
     for (const reconciler of this.reconcilers.splice(0)) await reconciler.stop().catch(() => undefined);
     for (const boss of this.bosses.splice(0)) await boss.stop({ graceful: false }).catch(() => undefined);
     try {
-      await this.core?.close();
+      await Promise.all([this.clientA?.close(), this.clientB?.close()]);
     } finally {
       // Even when a client failed to close: servers left open keep jest waiting, silently, forever.
       await Promise.all([this.a?.close(), this.b?.close()]);

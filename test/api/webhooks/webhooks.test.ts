@@ -40,7 +40,7 @@ beforeAll(async () => {
     settings: { retryDelaySeconds: 1, timeoutSeconds: 2, cacheSeconds: 0 },
     logger: silent,
   });
-  const service = withStubEvents(fixture.core, bus);
+  const service = { ...fixture.core, ...withStubEvents(fixture.core, bus) };
   const app = createApp({ service, config: { apiKeys: [{ name: 'test', sha256: hashApiKey(API_KEY) }] }, logger: silent, routers: [subscriptionsRouter(webhooks)] });
   server = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));

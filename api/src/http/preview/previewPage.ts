@@ -21,11 +21,11 @@ import { z } from 'zod';
 import { matchApiKey } from '../../config/ApiKeys';
 import type { ApiKeyEntry } from '../../config/ConfigSchema';
 import { toApiError } from '../../core/DataverseFailures';
-import type { EnsureService, Stub, StubState } from '../../core/EnsureService';
+import type { Stub, StubQueries, StubState } from '../../core/EnsureService';
 import { STUB_ENTITY_SET } from '../../core/StubTracking';
 import { NotFoundError, type DataverseClient } from '../../dataverse';
 import { API_KEY_HEADER } from '../apiKeyAuthentication';
-import { HttpError, invalidRequest } from '../HttpError';
+import { ApiErrors } from '../../core/ApiErrors';
 import { jsonBody } from '../jsonBody';
 import { cachedPreviewBundle, type PreviewBundle } from './previewBundle';
 import { PREVIEW_API_PATH, PREVIEW_MAX_TOP, PREVIEW_PATH, PREVIEW_SCRIPT_PATH, type PreviewStubPage, type PreviewSummary } from './previewTypes';
@@ -110,7 +110,7 @@ function previewAccess(apiKeys: readonly ApiKeyEntry[]): RequestHandler {
   return (request: Request, _response: Response, next: NextFunction) => {
     const origin = request.get('origin');
     if (request.method !== 'GET' && request.method !== 'HEAD' && origin !== undefined && origin !== `${request.protocol}://${request.get('host') ?? ''}`) {
-      next(new HttpError(401, 'Unauthorized', 'The preview accepts writes only from its own page.'));
+      next(ApiErrors.previewWritesFromItsPageOnly());
       return;
     }
     if (isLocalRequest(request)) {
@@ -122,7 +122,7 @@ function previewAccess(apiKeys: readonly ApiKeyEntry[]): RequestHandler {
       next();
       return;
     }
-    next(new HttpError(401, 'Unauthorized', `The preview answers requests from another machine only with a valid ${API_KEY_HEADER} header.`));
+    next(ApiErrors.previewNeedsApiKey(API_KEY_HEADER));
   };
 }
 
@@ -146,17 +146,17 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, part: string): T {
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const field = [part, ...(issue?.path ?? []).map(String)].join('.');
-  throw invalidRequest(field, issue?.message ?? 'is not valid');
+  throw ApiErrors.invalidRequest(field, issue?.message ?? 'is not valid');
 }
 
-export function previewRouter(service: EnsureService, apiKeys: readonly ApiKeyEntry[], options: PreviewOptions): Router {
+export function previewRouter(service: StubQueries, apiKeys: readonly ApiKeyEntry[], options: PreviewOptions): Router {
   const names = options.instances.map((instance) => instance.name);
   const fallback = defaultPreviewInstance(options.instances);
   const bundle = options.bundle ?? cachedPreviewBundle();
   const instanceOf = (requested: unknown): PreviewInstance => {
     const name = requested === undefined || requested === '' ? fallback : requested;
     const found = options.instances.find((instance) => instance.name === name);
-    if (!found) throw invalidRequest('query.instance', `must be one of the configured instances: ${names.join(', ')}`);
+    if (!found) throw ApiErrors.invalidRequest('query.instance', `must be one of the configured instances: ${names.join(', ')}`);
     return found;
   };
 
@@ -192,13 +192,13 @@ export function previewRouter(service: EnsureService, apiKeys: readonly ApiKeyEn
     const query = parse(StubsQuerySchema.pick({ instance: true }), request.query, 'query');
     const instance = instanceOf(query.instance);
     const id = String(request.params['id']);
-    if (!GUID.test(id)) throw invalidRequest('params.id', 'must be the GUID of an ec_stub row');
-    if (!request.is('application/json')) throw new HttpError(415, 'UnsupportedMediaType', 'The body must be JSON sent as Content-Type: application/json.', 'body');
+    if (!GUID.test(id)) throw ApiErrors.invalidRequest('params.id', 'must be the GUID of an ec_stub row');
+    if (!request.is('application/json')) throw ApiErrors.bodyNotJson();
     const body = parse(HydrationRequestSchema, request.body, 'body');
     try {
       await instance.client.upsert(STUB_ENTITY_SET, id.toLowerCase(), { ec_hydrationrequestedon: body.ec_hydrationrequestedon }, { condition: 'updateOnly' });
     } catch (error) {
-      if (error instanceof NotFoundError) throw new HttpError(404, 'NotFound', `Instance "${instance.name}" has no ec_stub row ${id.toLowerCase()}.`);
+      if (error instanceof NotFoundError) throw ApiErrors.noStubRow(instance.name, id.toLowerCase());
       throw toApiError(error, instance.name);
     }
     response.status(204).end();
@@ -207,7 +207,7 @@ export function previewRouter(service: EnsureService, apiKeys: readonly ApiKeyEn
 }
 
 /** Header numbers over the whole table, from `listStubs` pages (at most `MAX_SUMMARY_ROWS` per state). */
-export async function countSummary(service: EnsureService, instance: string, now: Date): Promise<PreviewSummary> {
+export async function countSummary(service: Pick<StubQueries, 'listStubs'>, instance: string, now: Date): Promise<PreviewSummary> {
   let pendingCount = 0;
   let oldest: string | undefined;
   let hydratedLast24h = 0;
@@ -222,7 +222,7 @@ export async function countSummary(service: EnsureService, instance: string, now
   return { complete: pendingComplete && hydratedComplete, pendingCount, ...(oldest !== undefined ? { oldestPendingCreatedOn: oldest } : {}), hydratedLast24h };
 }
 
-async function scanStubs(service: EnsureService, instance: string, state: StubState, visit: (stub: Stub) => void): Promise<boolean> {
+async function scanStubs(service: Pick<StubQueries, 'listStubs'>, instance: string, state: StubState, visit: (stub: Stub) => void): Promise<boolean> {
   let read = 0;
   let skipToken: string | undefined;
   do {

@@ -9,11 +9,11 @@
  *   asynchronous pattern Power Automate and Logic Apps follow by themselves.
  */
 import type { Request, Response } from 'express';
-import type { EnsureService } from '../../core/EnsureService';
+import type { EnsureActions } from '../../core/EnsureService';
 import { runAction } from '../../queue/ActionExecutor';
 import type { ActionAnswer, ActionCall } from '../../queue/OperationQueue';
 import { IDEMPOTENCY_KEY_PATTERN, type ActionName } from '../../queue/OperationRequest';
-import { invalidRequest } from '../HttpError';
+import { ApiErrors } from '../../core/ApiErrors';
 import { locationBaseUrl } from '../locationBase';
 import { callContext, locals, workflowRunId } from '../requestContext';
 
@@ -27,7 +27,7 @@ export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
 export const OPERATION_ID_HEADER = 'X-Operation-Id';
 
 /** Runs actions straight through the service: no queue, so no 202 and no idempotency records. */
-export function directRunner(service: EnsureService): ActionRunner {
+export function directRunner(service: EnsureActions): ActionRunner {
   return {
     async run(call) {
       const body = await runAction(service, call, { origin: call.origin, ...(call.requestId ? { requestId: call.requestId } : {}) });
@@ -47,7 +47,7 @@ export function prefersRespondAsync(request: Request): boolean {
 export function actionCall<A extends ActionName>(request: Request, response: Response, action: A, instance: string, input: ActionCall<A>['input']): ActionCall<A> {
   const key = request.get(IDEMPOTENCY_KEY_HEADER);
   if (key !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(key)) {
-    throw invalidRequest('headers.idempotency-key', 'must be 1–255 printable ASCII characters without spaces (a GUID or the flow run id works well).');
+    throw ApiErrors.invalidRequest('headers.idempotency-key', 'must be 1–255 printable ASCII characters without spaces (a GUID or the flow run id works well).');
   }
   const context = callContext(request, response);
   const { apiKeyName } = locals(response);

@@ -1,6 +1,6 @@
 /** `POST /v1/instances/{instance}/ensure`: make sure a record exists, creating a tracked stub when it does not. */
 import { Router } from 'express';
-import type { EnsureInput, EnsureService } from '../../core/EnsureService';
+import type { EnsureInput, EnsureActions } from '../../core/EnsureService';
 import { EnsureBodySchema, InstanceParamsSchema, NoQuerySchema, parseRequestPart } from '../requestValidation';
 import { actionCall, directRunner, sendActionAnswer, type ActionRunner } from './actionResponse';
 
@@ -146,7 +146,7 @@ import { actionCall, directRunner, sendActionAnswer, type ActionRunner } from '.
  *         description: Whether a stub was created, the record already existed, or a stub for it already existed.
  *         x-ms-summary: Outcome
  */
-export function ensureRouter(service: EnsureService, runner: ActionRunner = directRunner(service)): Router {
+export function ensureRouter(actions: EnsureActions, runner: ActionRunner = directRunner(actions)): Router {
   const router = Router();
   router.post('/v1/instances/:instance/ensure', async (request, response) => {
     const { instance } = parseRequestPart(InstanceParamsSchema, request.params, 'params');

@@ -7,9 +7,9 @@
  * circuit state is read live.
  */
 import { Router } from 'express';
-import type { EnsureService } from '../../core/EnsureService';
+import type { Catalogue } from '../../core/EnsureService';
 
-export function healthRouter(service: EnsureService): Router {
+export function healthRouter(service: Pick<Catalogue, 'instances'>): Router {
   const router = Router();
   router.get('/health', (_request, response) => {
     response.json({ status: 'ok' });

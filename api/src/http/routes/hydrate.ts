@@ -1,6 +1,6 @@
 /** `POST /v1/instances/{instance}/hydrate`: write a record's full data, marking its stub hydrated. */
 import { Router } from 'express';
-import type { EnsureService, HydrateInput } from '../../core/EnsureService';
+import type { EnsureActions, HydrateInput } from '../../core/EnsureService';
 import { HydrateBodySchema, InstanceParamsSchema, NoQuerySchema, parseRequestPart } from '../requestValidation';
 import { actionCall, directRunner, sendActionAnswer, type ActionRunner } from './actionResponse';
 
@@ -136,7 +136,7 @@ import { actionCall, directRunner, sendActionAnswer, type ActionRunner } from '.
  *         description: Seconds from the stub's creation to its hydration.
  *         x-ms-summary: Seconds to Hydrate
  */
-export function hydrateRouter(service: EnsureService, runner: ActionRunner = directRunner(service)): Router {
+export function hydrateRouter(actions: EnsureActions, runner: ActionRunner = directRunner(actions)): Router {
   const router = Router();
   router.post('/v1/instances/:instance/hydrate', async (request, response) => {
     const { instance } = parseRequestPart(InstanceParamsSchema, request.params, 'params');

@@ -1,6 +1,6 @@
 /** `GET /v1/instances`: the configured Dataverse instances (helper for the connector's instance picker). */
 import { Router } from 'express';
-import type { EnsureService } from '../../core/EnsureService';
+import type { Catalogue } from '../../core/EnsureService';
 import { NoQuerySchema, parseRequestPart } from '../requestValidation';
 
 /**
@@ -97,7 +97,7 @@ import { NoQuerySchema, parseRequestPart } from '../requestValidation';
  *             description: The JSON path of the offending input, such as body.key.
  *             x-ms-summary: Field
  */
-export function instancesRouter(service: EnsureService): Router {
+export function instancesRouter(service: Pick<Catalogue, 'instances'>): Router {
   const router = Router();
   router.get('/v1/instances', async (request, response) => {
     parseRequestPart(NoQuerySchema, request.query, 'query');

@@ -8,7 +8,8 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { OperationQueue } from '../../queue/OperationQueue';
 import type { OperationRecord, OperationScope } from '../../queue/OperationRecord';
-import { HttpError } from '../HttpError';
+import type { ApiError } from '../../core/ApiError';
+import { ApiErrors } from '../../core/ApiErrors';
 import { operationPage, operationSummary, parseListQuery } from '../operationViews';
 import { locals } from '../requestContext';
 import { parseRequestPart } from '../requestValidation';
@@ -25,8 +26,8 @@ function scopeOf(response: Response): OperationScope {
   return apiKeyRole === 'admin' ? { admin: true } : { apiKeyName: apiKeyName ?? '' };
 }
 
-function notFound(id: string, detail = ''): HttpError {
-  return new HttpError(404, 'NotFound', `params.id: no operation ${id}${detail}.`, 'params.id');
+function notFound(id: string, detail = ''): ApiError {
+  return ApiErrors.noOperation(id, detail);
 }
 
 /**
@@ -326,7 +327,7 @@ export function operationsRouter(queue: OperationQueue, publicUrl?: string): Rou
     if (!requeued) {
       const operation = await queue.get(id.toLowerCase(), scope);
       if (!operation) throw notFound(id);
-      throw new HttpError(409, 'Conflict', `params.id: operation ${id} is ${operation.state}; only failed operations (dead letters) can be retried.`, 'params.id');
+      throw ApiErrors.operationInWrongState(id, operation.state, 'only failed operations (dead letters) can be retried.');
     }
     sendActionAnswer(request, response, queue.answerFor(requeued), publicUrl);
   });
@@ -337,7 +338,7 @@ export function operationsRouter(queue: OperationQueue, publicUrl?: string): Rou
     if (!cancelled) {
       const operation = await queue.get(id.toLowerCase(), scope);
       if (!operation) throw notFound(id);
-      throw new HttpError(409, 'Conflict', `params.id: operation ${id} is ${operation.state}; ${CANCEL_REFUSALS[operation.state]}`, 'params.id');
+      throw ApiErrors.operationInWrongState(id, operation.state, CANCEL_REFUSALS[operation.state]);
     }
     response.json(operationSummary(cancelled));
   });

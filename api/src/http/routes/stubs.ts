@@ -3,8 +3,8 @@
  * (`ec_stub` rows). The list's `skipToken` is the core's own cursor (core/StubCursor.ts), checked there.
  */
 import { Router } from 'express';
-import type { EnsureService, Stub, StubQuery } from '../../core/EnsureService';
-import { HttpError } from '../HttpError';
+import type { Stub, StubQueries, StubQuery } from '../../core/EnsureService';
+import { ApiErrors } from '../../core/ApiErrors';
 import { InstanceParamsSchema, NoQuerySchema, parseRequestPart, StubParamsSchema, StubQuerySchema } from '../requestValidation';
 
 /**
@@ -347,7 +347,7 @@ import { InstanceParamsSchema, NoQuerySchema, parseRequestPart, StubParamsSchema
  *         description: When the stub was created.
  *         x-ms-summary: Created On
  */
-export function stubsRouter(service: EnsureService): Router {
+export function stubsRouter(service: StubQueries): Router {
   const router = Router();
   router.get('/v1/instances/:instance/stubs', async (request, response) => {
     const { instance } = parseRequestPart(InstanceParamsSchema, request.params, 'params');
@@ -365,7 +365,7 @@ export function stubsRouter(service: EnsureService): Router {
     const { instance, table, id } = parseRequestPart(StubParamsSchema, request.params, 'params');
     parseRequestPart(NoQuerySchema, request.query, 'query');
     const stub = await service.getStub(instance, table, id.toLowerCase());
-    if (!stub) throw new HttpError(404, 'NotFound', `The ${table} record ${id.toLowerCase()} never was a stub in instance "${instance}".`);
+    if (!stub) throw ApiErrors.neverAStub(table, id.toLowerCase(), instance);
     response.json(withoutNulls(stub));
   });
   return router;

@@ -1,6 +1,6 @@
 /** `POST /v1/instances/{instance}/submit`: write a record, creating stubs for the records it references that are missing. */
 import { Router } from 'express';
-import type { EnsureService, SubmitInput } from '../../core/EnsureService';
+import type { EnsureActions, SubmitInput } from '../../core/EnsureService';
 import { InstanceParamsSchema, NoQuerySchema, parseRequestPart, SubmitBodySchema } from '../requestValidation';
 import { actionCall, directRunner, sendActionAnswer, type ActionRunner } from './actionResponse';
 
@@ -174,7 +174,7 @@ import { actionCall, directRunner, sendActionAnswer, type ActionRunner } from '.
  *         items:
  *           $ref: '#/definitions/StubCreated'
  */
-export function submitRouter(service: EnsureService, runner: ActionRunner = directRunner(service)): Router {
+export function submitRouter(actions: EnsureActions, runner: ActionRunner = directRunner(actions)): Router {
   const router = Router();
   router.post('/v1/instances/:instance/submit', async (request, response) => {
     const { instance } = parseRequestPart(InstanceParamsSchema, request.params, 'params');

@@ -11,9 +11,9 @@
  */
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { ApiError } from '../../core/ApiError';
+import type { ApiError } from '../../core/ApiError';
+import { ApiErrors } from '../../core/ApiErrors';
 import { STUB_EVENT_TYPES } from '../../events/StubEvents';
-import { HttpError } from '../HttpError';
 import { locationBaseUrl } from '../locationBase';
 import { callContext, locals } from '../requestContext';
 import { InstanceParamsSchema, NoQuerySchema, parseRequestPart, TableNameSchema } from '../requestValidation';
@@ -265,10 +265,10 @@ export function subscriptionsRouter(webhooks: Webhooks, publicUrl?: string): Rou
     const body = parseRequestPart(SubscriptionBodySchema, request.body, 'body');
     const configured = webhooks.instances.find((candidate) => candidate.name === instance);
     if (!configured) {
-      throw new ApiError(404, 'UnknownInstance', `params.instance: no instance named '${instance}' (configured: ${webhooks.instances.map((i) => i.name).join(', ')}).`, 'params.instance');
+      throw ApiErrors.unknownInstance(instance, webhooks.instances.map((i) => i.name)).locate(() => 'params');
     }
     if (body.table !== undefined && !configured.tables.includes(body.table)) {
-      throw new ApiError(400, 'TableNotAllowed', `body.table: table '${body.table}' is not allowed on instance '${instance}' (allowed: ${configured.tables.join(', ')}).`, 'body.table');
+      throw ApiErrors.tableNotAllowed('table', body.table, instance, configured.tables).locate(() => 'body');
     }
     const events = body.events && body.events.length > 0 ? [...new Set(body.events)] : [...STUB_EVENT_TYPES];
     const viewer = viewerOf(response);
@@ -284,12 +284,7 @@ export function subscriptionsRouter(webhooks: Webhooks, publicUrl?: string): Rou
       });
     } catch (error) {
       if (!(error instanceof SubscriptionLimitError)) throw error;
-      throw new HttpError(
-        409,
-        'SubscriptionLimitReached',
-        `API key '${viewer.apiKey}' already holds ${error.limit} subscriptions, the most one key may hold (webhooks.maxSubscriptionsPerKey). ` +
-          'Turn off a flow that uses the trigger "When a stub changes state", or list them with GET /v1/subscriptions and delete one with DELETE /v1/subscriptions/{id}.',
-      );
+      throw ApiErrors.subscriptionLimitReached(viewer.apiKey, error.limit);
     }
     response
       .status(201)
@@ -331,13 +326,13 @@ export function subscriptionsRouter(webhooks: Webhooks, publicUrl?: string): Rou
 /** The caller as the key check recorded it; no name (the router mounted without the key check) is refused. */
 function viewerOf(response: Response): SubscriptionViewer {
   const { apiKeyName, apiKeyRole } = locals(response);
-  if (apiKeyName === undefined) throw new HttpError(401, 'Unauthorized', 'Subscriptions need an API key.');
+  if (apiKeyName === undefined) throw ApiErrors.subscriptionsNeedApiKey();
   return { apiKey: apiKeyName, admin: apiKeyRole === 'admin' };
 }
 
 /** Unknown, deleted and another key's subscriptions get the same answer: ids of others are not disclosed. */
-function noSuchSubscription(id: string): HttpError {
-  return new HttpError(404, 'NotFound', `There is no subscription ${id.toLowerCase()}.`);
+function noSuchSubscription(id: string): ApiError {
+  return ApiErrors.noSubscription(id.toLowerCase());
 }
 
 /** What list and get show: never the secret, and of the callback URL only its origin. */

@@ -5,8 +5,8 @@
  * its columns instead of typing names.
  */
 import { Router } from 'express';
-import type { EnsureService, TableInfo, TableJsonSchema } from '../../core/EnsureService';
-import { HttpError } from '../HttpError';
+import type { Catalogue, TableInfo, TableJsonSchema } from '../../core/EnsureService';
+import { ApiErrors } from '../../core/ApiErrors';
 import { InstanceParamsSchema, NoQuerySchema, parseRequestPart, SchemaPartSchema, TableParamsSchema } from '../requestValidation';
 
 /**
@@ -142,7 +142,7 @@ import { InstanceParamsSchema, NoQuerySchema, parseRequestPart, SchemaPartSchema
  *         description: A JSON schema of the columns.
  *         x-ms-summary: Schema
  */
-export function tablesRouter(service: EnsureService): Router {
+export function tablesRouter(service: Catalogue): Router {
   const router = Router();
   router.get('/v1/instances/:instance/tables', async (request, response) => {
     const { instance } = parseRequestPart(InstanceParamsSchema, request.params, 'params');
@@ -158,7 +158,7 @@ export function tablesRouter(service: EnsureService): Router {
       return;
     }
     const info = (await service.tables(instance)).find((candidate) => candidate.logicalName === table);
-    if (!info) throw new HttpError(404, 'NotFound', `params.table: "${table}" is not a table of instance "${instance}".`, 'params.table');
+    if (!info) throw ApiErrors.notATableOfInstance(table, instance);
     response.json({ table, part, schema: keySchema(info, recordSchema) });
   });
   return router;

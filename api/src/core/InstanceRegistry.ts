@@ -1,0 +1,81 @@
+/**
+ * The configured instances by name: lookup (an unknown name is `unknownInstance`), each instance's
+ * table allow-list, and table metadata by logical name or by entity set — only for allowed tables.
+ */
+import type { DataverseClient, EntityMetadata } from '../dataverse';
+import { ApiErrors } from './ApiErrors';
+import { clip } from './StubTracking';
+
+export interface StubDefaults {
+  /** Column that receives the stub's name; default the table's primary name column (contact: lastname). */
+  nameColumn?: string;
+  /** Columns every stub of this table gets, e.g. a status that business logic filters on. */
+  columns?: Record<string, unknown>;
+}
+
+export interface CoreInstance {
+  name: string;
+  /** Environment URL as configured (no secrets). */
+  url: string;
+  /** Created and closed by whoever configured the instance (main.ts, a test fixture), never by the core. */
+  client: DataverseClient;
+  /** Name of the instance records are replicated from (stub GUIDs by alternate key are looked up there). */
+  source?: string;
+  /** Logical names of the tables this instance allows (the allow-list). */
+  tables: string[];
+  stubDefaults: Record<string, StubDefaults>;
+  /** The instance's circuit breaker (api/src/resilience), shown by `instances()` and `/ready`. */
+  breaker?: { snapshot(): { state: 'closed' | 'open' | 'half-open' | 'isolated'; openUntil?: string } };
+}
+
+export class InstanceRegistry {
+  private readonly byName = new Map<string, CoreInstance>();
+
+  constructor(instances: readonly CoreInstance[]) {
+    for (const instance of instances) {
+      if (this.byName.has(instance.name)) throw new Error(`instance '${instance.name}' is configured twice`);
+      this.byName.set(instance.name, instance);
+    }
+    for (const instance of instances) {
+      if (instance.source && !this.byName.has(instance.source)) {
+        throw new Error(`instance '${instance.name}' names source '${instance.source}', which is not configured`);
+      }
+    }
+  }
+
+  all(): CoreInstance[] {
+    return [...this.byName.values()];
+  }
+
+  /** The instance named `name` (the action's `instance`), or `unknownInstance`. */
+  get(name: string): CoreInstance {
+    const instance = this.byName.get(name);
+    if (!instance) throw ApiErrors.unknownInstance(name, [...this.byName.keys()]);
+    return instance;
+  }
+
+  /** The instance records of `instance` are replicated from, if configured. */
+  sourceOf(instance: CoreInstance): CoreInstance | undefined {
+    return instance.source ? this.byName.get(instance.source) : undefined;
+  }
+
+  /** `field`: where the table is named in the action's input (`table`, `references.<nav>.table`). */
+  allowTable(instance: CoreInstance, table: string, field: string): void {
+    if (!instance.tables.includes(table)) throw ApiErrors.tableNotAllowed(field, clip(table, 100), instance.name, instance.tables);
+  }
+
+  /** An allowed table's metadata. */
+  async table(instance: CoreInstance, table: string, field: string): Promise<EntityMetadata> {
+    this.allowTable(instance, table, field);
+    return instance.client.getEntityMetadata(table);
+  }
+
+  /** The allowed table whose entity set is `entitySet` (a bind's target). */
+  async tableBySet(instance: CoreInstance, entitySet: string, field: string): Promise<EntityMetadata> {
+    for (const table of instance.tables) {
+      const meta = await instance.client.getEntityMetadata(table);
+      if (meta.entitySetName === entitySet) return meta;
+    }
+    throw ApiErrors.entitySetNotAllowed(field, entitySet, instance.name);
+  }
+}
