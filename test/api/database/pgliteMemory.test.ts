@@ -18,20 +18,6 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-it('creates a cluster where there is none, replacing what an interrupted creation left aside, and leaves nothing else', async () => {
-  const pgdata = join(dir, 'pgdata');
-  mkdirSync(`${pgdata}.creating`);
-  writeFileSync(join(`${pgdata}.creating`, 'PG_VERSION'), 'half');
-  await createPgliteClusterIfMissing(pgdata);
-  expect(existsSync(join(pgdata, 'PG_VERSION'))).toBe(true);
-  expect(existsSync(join(pgdata, 'base'))).toBe(true);
-  expect(readdirSync(dir)).toEqual(['pgdata']);
-  // An existing cluster is left as it is.
-  const created = statSync(join(pgdata, 'PG_VERSION')).mtimeMs;
-  await createPgliteClusterIfMissing(pgdata);
-  expect(statSync(join(pgdata, 'PG_VERSION')).mtimeMs).toBe(created);
-});
-
 it('the queue database, created then reopened, runs with the memory settings', async () => {
   for (let start = 0; start < 2; start++) {
     const db = await PgliteDatabase.open(dir);
@@ -57,7 +43,7 @@ async function systemIdentifier(pgdata: string): Promise<string> {
   }
 }
 
-it('clusters created side by side share one initdb, each in its own folder, and each keeps its own data', async () => {
+it('clusters created side by side share one initdb, each a copy in its own folder; a later creation runs initdb anew', async () => {
   // Each in its own folder, as each database's caller makes (and locks) it first.
   const folders = ['a', 'b', 'c'].map((name) => join(mkdirSync(join(dir, name), { recursive: true })!, 'pgdata'));
   await Promise.all(folders.map((pgdata) => createPgliteClusterIfMissing(pgdata)));
@@ -75,10 +61,19 @@ it('clusters created side by side share one initdb, each in its own folder, and 
   } finally {
     await b.close();
   }
-  // A later creation runs initdb anew.
+
+  // A later creation, alone, replaces what an interrupted creation left aside and leaves nothing else.
   const later = join(mkdirSync(join(dir, 'later'), { recursive: true })!, 'pgdata');
+  mkdirSync(`${later}.creating`);
+  writeFileSync(join(`${later}.creating`, 'PG_VERSION'), 'half');
   await createPgliteClusterIfMissing(later);
+  expect(existsSync(join(later, 'base'))).toBe(true);
+  expect(readdirSync(join(dir, 'later'))).toEqual(['pgdata']);
   expect(identifiers.has(await systemIdentifier(later))).toBe(false);
+  // An existing cluster is left as it is.
+  const created = statSync(join(later, 'PG_VERSION')).mtimeMs;
+  await createPgliteClusterIfMissing(later);
+  expect(statSync(join(later, 'PG_VERSION')).mtimeMs).toBe(created);
 });
 
 it('when the shared initdb fails, every creation waiting on it fails and leaves no cluster; the next one succeeds', async () => {
