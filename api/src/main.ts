@@ -98,7 +98,8 @@ export async function startService(config: AppConfig, options: StartServiceOptio
     // A port already taken fails the start now, not after the databases started.
     for (const setting of portSettings(config)) await checkPortIsFree(setting);
     // The databases first, side by side: each local instance's PGlite, and the queue's (PGlite on its
-    // own worker thread, or PostgreSQL). A first start creates them all (initdb), the slowest part.
+    // own worker thread, or PostgreSQL). A first start creates them (one initdb in a child process,
+    // copied for the others: pgliteMemory.ts), the slowest part.
     const startedAt = performance.now();
     const queueLogger = logger.child({ component: 'queue' });
     const queueWhere = config.databaseUrl !== undefined ? `PostgreSQL ${redactedDatabaseUrl(config.databaseUrl)}` : `PGlite in ${config.dataDir}`;

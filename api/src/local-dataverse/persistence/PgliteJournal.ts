@@ -41,7 +41,8 @@ export class PgliteJournal implements RecordJournal {
     const lock = DataFolderLock.acquire(folder);
     try {
       const pgdata = `${folder}/pgdata`;
-      // initdb's memory would stay with this process: a short-lived worker creates a new folder first.
+      // initdb's memory would stay with this process: a short-lived child process creates a new folder
+      // first (one initdb for the databases created alongside, pgliteMemory.ts).
       await createPgliteClusterIfMissing(pgdata);
       const db = new PGlite({ dataDir: pgdata, startParams: [...PGLITE_START_PARAMS] });
       await db.waitReady;
