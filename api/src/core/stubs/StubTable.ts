@@ -64,11 +64,16 @@ export function secondsToHydrate(createdOn: string, hydratedOn: Date): number | 
   return Number.isFinite(seconds) ? seconds : undefined;
 }
 
+/**
+ * The mark Hydrated (the hydrate action's and the reconciler's external mark): a Hydrated stub carries
+ * no error of its earlier attempts, so `ec_lasterror` is cleared in the same update.
+ */
 export function hydratedRowUpdate(seconds: number | undefined, hydratedOn: Date): Record<string, unknown> {
   return {
     ec_stubstate: StubStateValue.Hydrated,
     ec_hydratedon: hydratedOn.toISOString().replace(/\.\d{3}Z$/, 'Z'),
     ec_secondstohydrate: seconds ?? null,
+    ec_lasterror: null,
   };
 }
 
