@@ -10,7 +10,7 @@
  * its change set succeeded, `updatePending` reports what it wrote itself. An observer that fails never
  * fails the write.
  */
-import { filterEquals, NotFoundError, type BatchOperation, type DataverseClient } from '../../dataverse';
+import { filterEquals, isGuid, NotFoundError, type BatchOperation, type DataverseClient } from '../../dataverse';
 import { ApiErrors } from '../ApiErrors';
 import type { Stub, StubPage, StubState, StubSummary, StubSummaryOptions } from '../EnsureService';
 import type { ResolvedKey } from '../RecordKeys';
@@ -23,7 +23,6 @@ import { hydratedRowUpdate, newStubRow, secondsToHydrate, stateOf, STUB_COLUMNS,
 
 /** Dataverse runs at most 1,000 operations in one $batch. */
 const MAX_BATCH_OPERATIONS = 1000;
-const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 /** A stub about to be written, with its record, in one change set. */
 export interface NewStub {
@@ -169,7 +168,7 @@ export class StubRepository {
 
   /** Stamps `ec_hydrationrequestedon` on the row `stubId` (an existing row only: 404 otherwise). */
   async requestHydration(stubId: string, requestedOn: Date): Promise<void> {
-    if (!GUID.test(stubId)) throw ApiErrors.notAStubRowId('id');
+    if (!isGuid(stubId)) throw ApiErrors.notAStubRowId('id');
     if (!Number.isFinite(requestedOn.getTime())) throw ApiErrors.hydrationRequestTimeInvalid();
     const id = stubId.toLowerCase();
     try {

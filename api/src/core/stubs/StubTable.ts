@@ -7,7 +7,6 @@ import type { EntityKey } from '../../dataverse';
 import { clip } from '../clip';
 import type { Stub, StubState } from '../EnsureService';
 
-export const STUB_TABLE = 'ec_stub';
 export const STUB_ENTITY_SET = 'ec_stubs';
 
 export const StubStateValue: Record<StubState, number> = {

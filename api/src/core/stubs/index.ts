@@ -3,5 +3,5 @@ export { StubRepository, type NewStub, type HydrationTarget } from './StubReposi
 export type { PendingQuery, PendingStub, PendingStubUpdate } from './PendingStubs';
 export { decodeStubKey, encodeStubKey, stubRowName } from './StubKey';
 export { STUB_CHANGE_TYPES, type StubChange, type StubChangeCause, type StubChangeObserver, type StubChangeType } from './StubChanges';
-export { decodeStubCursor, SKIP_TOKEN_FIELD, MAX_OLDER_THAN_SECONDS, type StubFilters, type StubCursor, type StubPosition } from './StubCursor';
+export { decodeStubCursor, type StubFilters } from './StubCursor';
 export { percentile, StubSummaryBuilder } from './StubSummary';
