@@ -10,7 +10,6 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { describeConfig, instanceVariable, loadConfig, redactedDatabaseUrl, newApiKey, storeDataFolderApiKey, ConfigError, type ApiKeyEntry, type AppConfig } from './config';
 import { createEnsureCore } from './core/createEnsureCore';
-import type { EnsureService } from './core/EnsureService';
 import type { CoreInstance } from './core/InstanceRegistry';
 import { WebApiClient } from './dataverse';
 import { createResilientHooks, type RecommendedParallelism } from './resilience';
@@ -20,8 +19,8 @@ import { defaultLogFormat } from './http/logger';
 import { checkPortIsFree, explainListenError, type PortSetting } from './http/listenErrors';
 import { PREVIEW_PATH, previewEnabled } from './http/preview/previewPage';
 import { startLocalDataverse, type LocalDataverse } from './local-dataverse';
-import { StubEventBus, withStubEvents } from './events';
-import { createMetrics, instrumentService } from './metrics';
+import { StubEventBus } from './events';
+import { createMetrics } from './metrics';
 import { startReconciler, type Reconciler } from './reconciler';
 import { startWebhooks, type Webhooks } from './webhooks';
 import { subscriptionsRouter } from './http/routes/subscriptions';
@@ -162,20 +161,15 @@ export async function startService(config: AppConfig, options: StartServiceOptio
         stubDefaults: instance.stubDefaults,
       };
     });
+    // Stub events where the ec_stub rows are written (the core, the reconciler): metrics and webhooks listen.
+    const events = new StubEventBus((error, event) => logger.warn({ err: error, event: event.type }, 'stub event listener failed'));
+    metrics.observeStubEvents(events);
     const core = createEnsureCore({
       instances: coreInstances,
       ...(config.existenceCache ? { existenceCache: config.existenceCache } : {}),
       ...(config.submitStrategy ? { submitStrategy: config.submitStrategy } : {}),
+      stubEvents: events,
     });
-    // Stub metrics and stub events (webhooks) for every action, run now, later from the queue, or by
-    // the reconciler: the decorators wrap the actions only.
-    const events = new StubEventBus((error, event) => logger.warn({ err: error, event: event.type }, 'stub event listener failed'));
-    events.subscribe((event) => {
-      // Hydrated by replication (seen by the reconciler): no hydrate call measured it.
-      if (event.type === 'stub.hydrated' && event.cause === 'external') metrics.recordHydration(event.instance, event.table, event.secondsToHydrate);
-    });
-    const observedActions = withStubEvents(instrumentService(core, metrics), events);
-    const service: EnsureService = { ...core, ...observedActions };
     webhooks = await startWebhooks({
       boss: queueBoss,
       instances: config.instances.map(({ name, tables }) => ({ name, tables })),
@@ -188,7 +182,7 @@ export async function startService(config: AppConfig, options: StartServiceOptio
     operations = await OperationQueue.start({
       boss: queueBoss,
       // The answers the queue stores are the HTTP answers: fields placed in the request (errorFields.ts).
-      service: actionsWithPlacedErrors(observedActions),
+      service: actionsWithPlacedErrors(core),
       instances: instancesWithHints,
       settings: config.queue,
       logger: queueLogger,
@@ -201,11 +195,11 @@ export async function startService(config: AppConfig, options: StartServiceOptio
     const queue = operations;
     reconciler = startReconciler({
       instances: instancesWithHints,
-      service: observedActions,
+      service: core,
       db: queueBoss.getDb(),
       settings: config.reconciler,
       logger: logger.child({ component: 'reconciler' }),
-      onEvent: (event) => events.emit(event),
+      stubEvents: events,
     });
     metrics.setQueueCollector(async () => {
       const counts = await queue.counts();
@@ -215,7 +209,7 @@ export async function startService(config: AppConfig, options: StartServiceOptio
     const actions = { run: queue.accept.bind(queue), ...(config.publicUrl !== undefined ? { publicUrl: config.publicUrl } : {}) } as const;
     const preview = previewEnabled(config.host) ? { instances: coreInstances } : undefined;
     const app = createApp({
-      service,
+      service: core,
       config,
       logger,
       actions,

@@ -89,8 +89,8 @@ describe('local preview page /preview/stubs', () => {
       logger: createLogger({ level: 'silent' }),
       preview: {
         instances: [
-          { name: 'a', client: fixture.clientA },
-          { name: 'b', source: 'a', client: fixture.clientB },
+          { name: 'a' },
+          { name: 'b', source: 'a' },
         ],
       },
     });

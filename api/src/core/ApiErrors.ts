@@ -40,6 +40,11 @@ export const ApiErrors = {
 
   notAStubbedRecordId: (field: string) => inInput('invalidKey', field, (f) => `${f} must be the GUID of the stubbed record.`),
 
+  /** The id of an `ec_stub` row itself (the preview's hydration request). */
+  notAStubRowId: (field: string) => inInput('invalidRequest', field, (f) => `${f}: must be the GUID of an ec_stub row`),
+
+  hydrationRequestTimeInvalid: () => new ApiError('invalidRequest', 'The time of a hydration request must be a date and time.'),
+
   bindRefused: (field: string, problem: string) =>
     inInput('invalidReference', field, (f) => `${f} ${problem}; expected a record path such as "/accounts(<guid>)" or "/accounts(accountnumber='A-100')".`),
 

@@ -15,7 +15,7 @@ export function createCatalogue(registry: InstanceRegistry, probe: InstanceProbe
       const targets = new Set(all.map((i) => i.source).filter(Boolean));
       return Promise.all(
         all.map(async (instance) => {
-          const reachability = await probe.reachability(instance);
+          const reachability = await probe.reachability(instance, registry.stubs(instance));
           const role = instance.source ? 'target' : targets.has(instance.name) ? 'source' : 'standalone';
           const circuit = instance.breaker?.snapshot();
           return {

@@ -1,10 +1,10 @@
 /**
  * The contract between the HTTP layer (routes, validation, auth) and the pattern itself (core), in
- * three parts: the actions (`EnsureActions`: ensure, submit, hydrate — what the queue runs and the
- * metrics and stub-event decorators wrap), the stub queries (`StubQueries`) and the catalogue
- * (`Catalogue`). The HTTP layer validates shapes with zod and calls these methods; the core talks to
- * Dataverse through the `DataverseClient` port and throws `ApiError`s whose fields are relative to the
- * input (the HTTP layer places them in the request).
+ * three parts: the actions (`EnsureActions`: ensure, submit, hydrate — what the queue runs), the stub
+ * queries with the one write people ask of a stub row (`StubQueries`: pages, one stub, the summary,
+ * `requestHydration`) and the catalogue (`Catalogue`). The HTTP layer validates shapes with zod and
+ * calls these methods; the core talks to Dataverse through the `DataverseClient` port and throws
+ * `ApiError`s whose fields are relative to the input (the HTTP layer places them in the request).
  */
 
 /** A record key as users give it: `{"accountid": "<guid>"}` (primary id) or an alternate key's columns. */
@@ -141,6 +141,13 @@ export interface StubSummary {
   timeToHydrate: TimeToHydrate;
   /** The oldest Pending stub of the instance, if any. */
   oldestPending?: { table: string; recordId: string; createdOn: string; ageSeconds: number };
+  /** Only when asked (`StubSummaryOptions.hydratedWithinSeconds`): stubs hydrated within that many seconds. */
+  hydratedRecently?: { withinSeconds: number; count: number };
+}
+
+export interface StubSummaryOptions {
+  /** Also count the stubs hydrated within this many seconds before now (`hydratedRecently`; the local preview's "last 24 h"). */
+  hydratedWithinSeconds?: number;
 }
 
 export interface InstanceInfo {
@@ -182,22 +189,26 @@ export interface CallContext {
    * answer finds its own record (412) instead of creating a second one.
    */
   newRecordId?: string;
+  /** A hydrate the reconciler runs (not a caller's): reported as the cause of its `stub.hydrated` change. */
+  byReconciler?: boolean;
 }
 
-/** The writes: what the durable queue runs and the metrics and stub-event decorators observe. */
+/** The writes: what the durable queue runs (the stub changes they write are reported by core/stubs). */
 export interface EnsureActions {
   ensure(instance: string, input: EnsureInput, context: CallContext): Promise<EnsureResult>;
   submit(instance: string, input: SubmitInput, context: CallContext): Promise<SubmitResult>;
   hydrate(instance: string, input: HydrateInput, context: CallContext): Promise<HydrateResult>;
 }
 
-/** Reads of the `ec_stub` rows. */
+/** Reads of the `ec_stub` rows, and the hydration request people make of one. */
 export interface StubQueries {
   listStubs(instance: string, query: StubQuery): Promise<StubPage>;
   /** `undefined` when the record never was a stub. */
   getStub(instance: string, table: string, recordId: string): Promise<Stub | undefined>;
   /** Counts by state and table, time-to-hydrate percentiles and the oldest pending stub (reads every `ec_stub` row). */
-  stubSummary(instance: string): Promise<StubSummary>;
+  stubSummary(instance: string, options?: StubSummaryOptions): Promise<StubSummary>;
+  /** Stamps `ec_hydrationrequestedon` on the stub row `stubId` (its `ec_stub` id): the reconciler serves it first. */
+  requestHydration(instance: string, stubId: string, requestedOn: Date): Promise<void>;
 }
 
 /** What is configured: instances (with reachability), their allowed tables, a table's schema. */

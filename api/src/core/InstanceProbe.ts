@@ -6,7 +6,7 @@
 import { toApiError } from './DataverseFailures';
 import type { CoreInstance } from './InstanceRegistry';
 import { ProbeCache } from './ProbeCache';
-import { STUB_ENTITY_SET } from './StubTracking';
+import type { StubRepository } from './stubs';
 
 export interface Reachability {
   reachable: boolean;
@@ -26,17 +26,18 @@ export class InstanceProbe {
     this.cache = new ProbeCache(cacheMs, now);
   }
 
-  reachability(instance: CoreInstance): Promise<Reachability> {
-    return this.cache.get(instance.name, () => this.probe(instance));
+  /** `stubs`: the instance's `ec_stub` table, whose `probe` is the read. */
+  reachability(instance: CoreInstance, stubs: StubRepository): Promise<Reachability> {
+    return this.cache.get(instance.name, () => this.probe(instance, stubs));
   }
 
-  private async probe(instance: CoreInstance): Promise<Reachability> {
+  private async probe(instance: CoreInstance, stubs: StubRepository): Promise<Reachability> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
     });
     try {
-      await Promise.race([instance.client.query(STUB_ENTITY_SET, { select: ['ec_stubid'], top: 1 }), timeout]);
+      await Promise.race([stubs.probe(), timeout]);
       return { reachable: true };
     } catch (error) {
       const mapped = toApiError(error, instance.name);

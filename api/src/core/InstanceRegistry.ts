@@ -1,10 +1,12 @@
 /**
  * The configured instances by name: lookup (an unknown name is `unknownInstance`), each instance's
- * table allow-list, and table metadata by logical name or by entity set — only for allowed tables.
+ * table allow-list, table metadata by logical name or by entity set — only for allowed tables — and
+ * each instance's `ec_stub` table (`stubs/StubRepository.ts`, reporting to the given observer).
  */
 import type { DataverseClient, EntityMetadata } from '../dataverse';
 import { ApiErrors } from './ApiErrors';
-import { clip } from './StubTracking';
+import { clip } from './clip';
+import { StubRepository, type StubChangeObserver } from './stubs';
 
 export interface StubDefaults {
   /** Column that receives the stub's name; default the table's primary name column (contact: lastname). */
@@ -30,11 +32,14 @@ export interface CoreInstance {
 
 export class InstanceRegistry {
   private readonly byName = new Map<string, CoreInstance>();
+  private readonly stubTables = new Map<string, StubRepository>();
 
-  constructor(instances: readonly CoreInstance[]) {
+  /** `stubEvents`: hears of every stub change the core writes (the events bus, api/src/events). */
+  constructor(instances: readonly CoreInstance[], stubEvents?: StubChangeObserver) {
     for (const instance of instances) {
       if (this.byName.has(instance.name)) throw new Error(`instance '${instance.name}' is configured twice`);
       this.byName.set(instance.name, instance);
+      this.stubTables.set(instance.name, new StubRepository(instance.name, instance.client, stubEvents));
     }
     for (const instance of instances) {
       if (instance.source && !this.byName.has(instance.source)) {
@@ -52,6 +57,11 @@ export class InstanceRegistry {
     const instance = this.byName.get(name);
     if (!instance) throw ApiErrors.unknownInstance(name, [...this.byName.keys()]);
     return instance;
+  }
+
+  /** The instance's `ec_stub` table: every read and write of its rows. */
+  stubs(instance: CoreInstance): StubRepository {
+    return this.stubTables.get(instance.name)!;
   }
 
   /** The instance records of `instance` are replicated from, if configured. */

@@ -37,11 +37,6 @@ export function toEntityKey(key: ResolvedKey): EntityKey {
   return key.kind === 'id' ? key.id : key.values;
 }
 
-/** The key as people read it (ec_key, ec_name): the GUID, or the alternate-key columns as JSON. */
-export function keyText(key: ResolvedKey): string {
-  return key.kind === 'id' ? key.id : JSON.stringify(key.values);
-}
-
 /** Identity of a referenced record for caches and locks (alternate keys compare case-insensitively). */
 export function referenceId(instance: string, table: string, key: ResolvedKey): string {
   const text = key.kind === 'id' ? key.id : JSON.stringify(Object.entries(key.values).sort(([a], [b]) => a.localeCompare(b))).toLowerCase();

@@ -2,7 +2,7 @@
  * Which stubs to create and how: the GUID each carries (the referenced GUID, or the source instance's
  * GUID for an alternate key, else a new one), its columns (key, name, configured defaults, the caller's
  * plain columns) and its change-set parts — the stub, create-only by GUID so an existing record is
- * never touched, beside its ec_stub row (`StubRows.ts`).
+ * never touched, beside its ec_stub row (the stub repository's, `stubs/`).
  */
 import { randomUUID } from 'node:crypto';
 import type { BatchOperation, EntityMetadata } from '../dataverse';
@@ -11,10 +11,10 @@ import type { CallContext, RecordKeyInput, StubCreated } from './EnsureService';
 import { recordIdIn } from './ExistenceLookup';
 import { refuseInvalidText } from './InputText';
 import type { CoreInstance, InstanceRegistry } from './InstanceRegistry';
-import { keyText, type ResolvedKey } from './RecordKeys';
+import type { ResolvedKey } from './RecordKeys';
 import type { Reference } from './ReferenceResolution';
-import { newStubRowOperation } from './StubRows';
-import { clip } from './StubTracking';
+import { clip } from './clip';
+import type { NewStub } from './stubs';
 
 /** A stub to create: the reference plus the GUID it will carry. */
 export interface StubPlan extends Reference {
@@ -58,15 +58,21 @@ export function stubColumns(meta: EntityMetadata, columns: Record<string, unknow
 }
 
 /** The change-set parts of stub `i`: the stub (content id `stub<i>`) and its ec_stub row (`row<i>`). */
-export function stubOperations(instance: CoreInstance, plan: StubPlan, i: number, context: CallContext): BatchOperation[] {
+export function stubOperations(registry: InstanceRegistry, instance: CoreInstance, plan: StubPlan, i: number, context: CallContext): BatchOperation[] {
   return [
     { method: 'PATCH', target: { entitySet: plan.meta.entitySetName, key: plan.recordId }, body: stubBody(instance, plan), condition: 'createOnly', contentId: `stub${i}` },
-    newStubRowOperation(
-      { table: plan.meta.logicalName, recordId: plan.recordId, keyText: keyText(plan.key), name: plan.name ?? defaultName(plan.key), sourceInstance: instance.source },
-      i,
-      context,
-    ),
+    registry.stubs(instance).creationOperation(newStub(instance, plan, context), `row${i}`),
   ];
+}
+
+/** The change sets with these stubs committed: their `stub.created` changes reported. */
+export async function reportStubsCreated(registry: InstanceRegistry, instance: CoreInstance, plans: readonly StubPlan[], context: CallContext, cause: 'ensure' | 'submit'): Promise<void> {
+  await registry.stubs(instance).created(plans.map((plan) => newStub(instance, plan, context)), cause);
+}
+
+/** What the stub's row records. */
+function newStub(instance: CoreInstance, plan: StubPlan, context: CallContext): NewStub {
+  return { table: plan.meta.logicalName, recordId: plan.recordId, key: plan.key, name: plan.name ?? defaultName(plan.key), sourceInstance: instance.source, origin: context.origin };
 }
 
 /** What a submit answers about a stub it created. */

@@ -1,17 +1,15 @@
 /**
  * The stub queries (`StubQueries`): pages of `ec_stub` rows (the skip token is the service's own keyset
- * cursor, `StubCursor.ts`), one row by table and record id, and the summary of all rows
- * (`StubSummary.ts`). Read-only. Fields of errors are relative to the query (`top`, `table`,
- * `skipToken`, `id`).
+ * cursor, `stubs/StubCursor.ts`), one row by table and record id, the summary of all rows
+ * (`stubs/StubSummary.ts`), and the hydration request people make of a row. The rows are the stub
+ * repository's (`stubs/`); here the query's values are checked. Fields of errors are relative to the
+ * query (`top`, `table`, `skipToken`, `id`).
  */
-import { filterEquals } from '../dataverse';
 import { ApiErrors } from './ApiErrors';
 import { withApiErrors } from './DataverseFailures';
-import type { Stub, StubPage, StubQueries, StubQuery, StubSummary } from './EnsureService';
+import type { Stub, StubPage, StubQueries, StubQuery, StubSummary, StubSummaryOptions } from './EnsureService';
 import type { InstanceRegistry } from './InstanceRegistry';
-import { afterPositionFilter, decodeStubCursor, encodeStubCursor, type StubFilters } from './StubCursor';
-import { StubSummaryBuilder, SUMMARY_COLUMNS } from './StubSummary';
-import { STUB_COLUMNS, STUB_ENTITY_SET, StubStateValue, stubRowKey, toStub } from './StubTracking';
+import { decodeStubCursor, type StubFilters } from './stubs';
 
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
@@ -19,7 +17,8 @@ export function createStubQueries(registry: InstanceRegistry): StubQueries {
   return {
     listStubs: (instance, query) => listStubs(registry, instance, query),
     getStub: (instance, table, recordId) => getStub(registry, instance, table, recordId),
-    stubSummary: (instance) => stubSummary(registry, instance),
+    stubSummary: (instance, options) => stubSummary(registry, instance, options),
+    requestHydration: (instance, stubId, requestedOn) => requestHydration(registry, instance, stubId, requestedOn),
   };
 }
 
@@ -37,28 +36,8 @@ export async function listStubs(registry: InstanceRegistry, instanceName: string
     // Dataverse but values validated there and here.
     const cursor = query.skipToken !== undefined ? decodeStubCursor(query.skipToken, instance.name, given) : undefined;
     const filters = cursor?.filters ?? given;
-    const conditions: string[] = [];
-    if (filters.state) conditions.push(filterEquals('ec_stubstate', StubStateValue[filters.state]));
-    if (filters.table) {
-      registry.allowTable(instance, filters.table, cursor ? 'skipToken' : 'table');
-      conditions.push(filterEquals('ec_table', filters.table));
-    }
-    if (filters.olderThanSeconds !== undefined) {
-      const before = new Date(Date.now() - filters.olderThanSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-      conditions.push(`createdon le ${before}`);
-    }
-    if (cursor) conditions.push(afterPositionFilter(cursor.after));
-    const page = await instance.client.query(STUB_ENTITY_SET, {
-      select: [...STUB_COLUMNS],
-      ...(conditions.length > 0 ? { filter: conditions.join(' and ') } : {}),
-      // createdon has whole seconds: ec_stubid orders the stubs of one second, for the cursor.
-      orderBy: [{ column: 'createdon' }, { column: 'ec_stubid' }],
-      maxPageSize: top,
-    });
-    const value = page.records.map(toStub);
-    const last = value[value.length - 1];
-    // Dataverse's nextLink only says whether there is more; the token is ours.
-    return { value, ...(page.nextLink && last ? { nextSkipToken: encodeStubCursor(instance.name, filters, { createdOn: last.createdOn, id: last.id }) } : {}) };
+    if (filters.table) registry.allowTable(instance, filters.table, cursor ? 'skipToken' : 'table');
+    return registry.stubs(instance).page(filters, cursor?.after, top);
   });
 }
 
@@ -67,18 +46,16 @@ export async function getStub(registry: InstanceRegistry, instanceName: string, 
   return withApiErrors(instance.name, async () => {
     registry.allowTable(instance, table, 'table');
     if (!GUID.test(recordId)) throw ApiErrors.notAStubbedRecordId('id');
-    const row = await instance.client.tryRetrieve(STUB_ENTITY_SET, stubRowKey(table, recordId.toLowerCase()), { select: [...STUB_COLUMNS] });
-    return row ? toStub(row) : undefined;
+    return registry.stubs(instance).get(table, recordId.toLowerCase());
   });
 }
 
-export async function stubSummary(registry: InstanceRegistry, instanceName: string): Promise<StubSummary> {
+export async function stubSummary(registry: InstanceRegistry, instanceName: string, options: StubSummaryOptions = {}): Promise<StubSummary> {
   const instance = registry.get(instanceName);
-  return withApiErrors(instance.name, async () => {
-    const summary = new StubSummaryBuilder(instance.name);
-    for await (const page of instance.client.queryPages(STUB_ENTITY_SET, { select: [...SUMMARY_COLUMNS], maxPageSize: 5000 })) {
-      for (const row of page.records) summary.add(row);
-    }
-    return summary.build();
-  });
+  return withApiErrors(instance.name, async () => registry.stubs(instance).summary(options));
+}
+
+export async function requestHydration(registry: InstanceRegistry, instanceName: string, stubId: string, requestedOn: Date): Promise<void> {
+  const instance = registry.get(instanceName);
+  return withApiErrors(instance.name, async () => registry.stubs(instance).requestHydration(stubId, requestedOn));
 }

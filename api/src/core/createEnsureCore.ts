@@ -2,7 +2,8 @@
  * The core, wired: the configured instances (`InstanceRegistry.ts`), the existence cache, the per-key
  * locks, the submit strategy chosen by configuration (`single-round-trip` by default, or `atomic`;
  * `submit/`), the three actions (`actions/`), the stub queries (`StubQueryService.ts`) and the catalogue
- * (`Catalogue.ts`). The result is all three parts of the service in one object; each consumer takes
+ * (`Catalogue.ts`). Every `ec_stub` row is read and written by the instance's stub repository
+ * (`stubs/`), which reports each stub change it writes to `stubEvents`. The result is all three parts of the service in one object; each consumer takes
  * the part it needs. The core opens no connection: the clients it is given are closed by whoever
  * created them.
  */
@@ -17,6 +18,7 @@ import { InstanceProbe } from './InstanceProbe';
 import { InstanceRegistry, type CoreInstance } from './InstanceRegistry';
 import { KeyedLock } from './KeyedLock';
 import { createStubQueries } from './StubQueryService';
+import type { StubChangeObserver } from './stubs';
 import { atomicSubmit } from './submit/AtomicSubmit';
 import { singleRoundTripSubmit } from './submit/SingleRoundTripSubmit';
 import type { SubmitStrategy, SubmitStrategyImplementation, SubmitStrategyParts } from './submit/SubmitStrategy';
@@ -40,6 +42,8 @@ export interface EnsureCoreOptions {
    *   the record. Two round trips; a rejected record leaves nothing behind.
    */
   submitStrategy?: SubmitStrategy;
+  /** Hears of every stub created or hydrated here (the events bus, api/src/events). */
+  stubEvents?: StubChangeObserver;
 }
 
 export type { SubmitStrategy };
@@ -53,7 +57,7 @@ const SUBMIT_STRATEGIES: Record<SubmitStrategy, (parts: SubmitStrategyParts) => 
 };
 
 export function createEnsureCore(options: EnsureCoreOptions): EnsureCore {
-  const registry = new InstanceRegistry(options.instances);
+  const registry = new InstanceRegistry(options.instances, options.stubEvents);
   const cache = new ExistenceCache(options.existenceCache);
   const parts: ActionParts = {
     registry,

@@ -1,53 +1,26 @@
 /**
  * Stub state changes as events: `stub.created` (ensure / submit created a stub), `stub.hydrated` (the
  * hydrate action, the reconciler, or someone else filled it) and `stub.abandoned` (the reconciler gave
- * up: the record never appeared in the source). A small in-process bus carries them from where they
- * happen (the `withStubEvents` service decorator, the reconciler) to whoever listens (webhook
- * deliveries, logs). Listeners are observers: one that throws or rejects never fails the action.
+ * up: the record never appeared in the source). The core's stub repository reports each change where
+ * it writes the row (`StubChangeObserver`, core/stubs/StubChanges.ts); this bus is that observer and
+ * carries the changes, as events with an id, to whoever listens (metrics, webhook deliveries, logs).
+ * Listeners are observers: one that throws or rejects never fails the write.
  */
 import { randomUUID } from 'node:crypto';
-import type { StubState } from '../core/EnsureService';
+import { STUB_CHANGE_TYPES, type StubChange, type StubChangeCause, type StubChangeObserver, type StubChangeType } from '../core/stubs';
 
-export const STUB_EVENT_TYPES = ['stub.created', 'stub.hydrated', 'stub.abandoned'] as const;
-export type StubEventType = (typeof STUB_EVENT_TYPES)[number];
+export const STUB_EVENT_TYPES = STUB_CHANGE_TYPES;
+export type StubEventType = StubChangeType;
+export type StubEventCause = StubChangeCause;
 
-/** What caused the change. */
-export type StubEventCause =
-  /** `POST …/ensure` (or the queue running it later). */
-  | 'ensure'
-  /** `POST …/submit`: a missing reference became a stub. */
-  | 'submit'
-  /** `POST …/hydrate`: replication (or a flow) delivered the full record. */
-  | 'hydrate'
-  /** The reconciler read the record from the source and hydrated it. */
-  | 'reconciler'
-  /** Someone other than this service's application user updated the stub record; the reconciler marked it. */
-  | 'external';
-
-export interface StubEvent {
+export interface StubEvent extends StubChange {
   /** Unique per event; the same on every delivery attempt (receivers de-duplicate on it). */
   id: string;
-  type: StubEventType;
   /** ISO 8601, when the change happened (as far as this service knows). */
   occurredOn: string;
-  instance: string;
-  table: string;
-  /** GUID of the stubbed record. */
-  recordId: string;
-  /** The state after the change. */
-  state: StubState;
-  cause: StubEventCause;
-  /** The key the stub was created for: the GUID, or the alternate key's columns as JSON. */
-  key?: string;
-  /** `stub.hydrated`: seconds from the stub's creation to its hydration. */
-  secondsToHydrate?: number;
-  /** `stub.abandoned`: hydration attempts made. */
-  attempts?: number;
-  /** `stub.abandoned`: why the last attempt failed. */
-  lastError?: string;
 }
 
-export type StubEventInput = Omit<StubEvent, 'id' | 'occurredOn'> & { occurredOn?: string };
+export type StubEventInput = StubChange;
 
 /** A complete event from its facts: a new id, and `occurredOn` now unless given. */
 export function stubEvent(input: StubEventInput): StubEvent {
@@ -56,8 +29,12 @@ export function stubEvent(input: StubEventInput): StubEvent {
 
 export type StubEventListener = (event: StubEvent) => void | Promise<void>;
 
-/** In-process publish / subscribe. `emit` never throws; listener failures go to `onListenerError`. */
-export class StubEventBus {
+/**
+ * In-process publish / subscribe. `emit` never throws; listener failures go to `onListenerError`.
+ * The core reports its stub changes here (`stubChanged`): give the bus as `stubEvents` to the core and
+ * the reconciler.
+ */
+export class StubEventBus implements StubChangeObserver {
   private readonly listeners = new Set<StubEventListener>();
 
   constructor(private readonly onListenerError: (error: unknown, event: StubEvent) => void = () => undefined) {}
@@ -68,6 +45,11 @@ export class StubEventBus {
     return () => {
       this.listeners.delete(listener);
     };
+  }
+
+  /** A change the core wrote, as a new event. */
+  stubChanged(change: StubChange): Promise<void> {
+    return this.emit(stubEvent(change));
   }
 
   /** Hands the event to every listener; resolves when the asynchronous ones settled (never rejects). */

@@ -58,7 +58,7 @@ export interface CreateAppOptions {
   actions?: ActionRunner;
   /**
    * Prometheus metrics (`createMetrics()`): HTTP metrics for every request and `GET /metrics`, open
-   * like `/health`. Give the same object's decorator to `service` (`instrumentService`) for stub metrics.
+   * like `/health`. Stub metrics come from stub events (`metrics.observeStubEvents(bus)`, main.ts).
    */
   metrics?: ServiceMetrics;
 }

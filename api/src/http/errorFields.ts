@@ -3,7 +3,8 @@
  * (`key.accountnumber`, `instance`, `top`); here each service part is wrapped so that its errors name
  * the field where the request carried it: the instance is always the URL's `{instance}`
  * (`params.instance`); an action's input is the body (`body.key.accountnumber`); a stub list's is the
- * query (`query.top`); a single stub's and a table schema's are the path (`params.table`, `params.id`).
+ * query (`query.top`); a single stub's, a hydration request's and a table schema's are the path
+ * (`params.table`, `params.id`).
  * The message, which names the field, is written again with the placed path (`ApiError.locate`).
  */
 import { ApiError, type FieldLocation } from '../core/ApiError';
@@ -42,7 +43,8 @@ export function stubQueriesWithPlacedErrors(stubs: StubQueries): StubQueries {
   return {
     listStubs: (instance, query) => placed(() => stubs.listStubs(instance, query), inQuery),
     getStub: (instance, table, recordId) => placed(() => stubs.getStub(instance, table, recordId), inPath),
-    stubSummary: (instance) => placed(() => stubs.stubSummary(instance), inPath),
+    stubSummary: (instance, options) => placed(() => stubs.stubSummary(instance, options), inPath),
+    requestHydration: (instance, stubId, requestedOn) => placed(() => stubs.requestHydration(instance, stubId, requestedOn), inPath),
   };
 }
 

@@ -7,7 +7,8 @@
  * const metrics = createMetrics();
  * const hooks = metrics.instrumentDataverseHooks('b', resilience.hooks);   // each HTTP attempt
  * metrics.observeResilience('b', resilience.on, resilience.breaker);       // circuit, retries
- * createApp({ service: instrumentService(core, metrics), metrics, … });   // /metrics, HTTP, stubs
+ * metrics.observeStubEvents(bus);                                       // stubs created, hydrated
+ * createApp({ service: core, metrics, … });                              // /metrics, HTTP
  * ```
  */
 import { Router, type RequestHandler } from 'express';
@@ -23,7 +24,7 @@ import {
 } from './dataverseMetrics';
 import { httpMetricsMiddleware } from './httpMetrics';
 import { QueueGauges, type QueueCollector } from './queueMetrics';
-import type { StubRecorder } from './instrumentService';
+import { stubMetricsListener, type StubEventSource, type StubRecorder } from './stubMetrics';
 
 export const METRICS_PREFIX = 'dve_';
 export const METRICS_PATH = '/metrics';
@@ -199,15 +200,17 @@ export class ServiceMetrics implements StubRecorder {
     this.parallelismHints.set(instance, hint);
   }
 
-  /** Stubs created in `instance` (the `instrumentService` decorator calls it). */
+  /** Counts the stubs created and hydrated from the stub events `source` carries; returns the unsubscribe. */
+  observeStubEvents(source: StubEventSource): () => void {
+    return source.subscribe(stubMetricsListener(this));
+  }
+
+  /** Stubs created in `instance` (from `stub.created` events). */
   recordStubsCreated(instance: string, table: string, count = 1): void {
     if (count > 0) this.stubsCreated.inc({ instance, table }, count);
   }
 
-  /**
-   * A stub hydrated, and its time to hydrate when known — for the decorator and for a reconciler
-   * that hydrates outside the service.
-   */
+  /** A stub hydrated, and its time to hydrate when known (from `stub.hydrated` events). */
   recordHydration(instance: string, table: string, seconds?: number): void {
     this.stubsHydrated.inc({ instance, table });
     if (seconds !== undefined && Number.isFinite(seconds) && seconds >= 0) this.timeToHydrate.observe({ instance, table }, seconds);

@@ -1,4 +1,4 @@
-/** Prometheus metrics of the service (prom-client): `createMetrics()`, the service decorator, `/metrics`. */
+/** Prometheus metrics of the service (prom-client): `createMetrics()`, the stub events listener, `/metrics`. */
 export {
   createMetrics,
   ServiceMetrics,
@@ -10,7 +10,7 @@ export {
   type CreateMetricsOptions,
   type OperationOutcome,
 } from './ServiceMetrics';
-export { instrumentService, type StubRecorder } from './instrumentService';
+export { stubMetricsListener, type StubEventSource, type StubRecorder } from './stubMetrics';
 export { CIRCUIT_STATE_VALUES, attemptOutcome, type AttemptOutcome, type BreakerStateSource } from './dataverseMetrics';
 export { UNMATCHED_ROUTE, routeLabel } from './httpMetrics';
 export { COLLECT_TIMEOUT_MS, OPERATION_STATES, type OperationState, type QueueCollector, type QueueSnapshot } from './queueMetrics';

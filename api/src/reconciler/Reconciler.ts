@@ -19,22 +19,21 @@
  * them, and externally hydrated stubs are still marked. A target that fails ends that target's round.
  *
  * This file gathers the facts and applies the decisions; what to do with each stub is decided by
- * `decideStub` (pure), its `ec_stub` reads and writes are in ReconcilerStubRows.ts, its reads of the
+ * `decideStub` (pure), its `ec_stub` reads and writes are the stub repository's (core/stubs: the
+ * pending query, the row updates, and the stub changes reported once written), its reads of the
  * records in StubRecordReads.ts.
  */
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { isRefusalOfTheRequest } from '../core/ApiError';
-import type { EnsureActions } from '../core/EnsureService';
+import type { CallContext, EnsureActions } from '../core/EnsureService';
+import { StubRepository, type PendingStub, type PendingStubUpdate, type StubChangeObserver } from '../core/stubs';
 import type { DataverseClient } from '../dataverse';
-import { RECONCILER_ORIGIN } from '../events/withStubEvents';
-import { stubEvent, type StubEvent } from '../events/StubEvents';
 import { decideStub, type HydrationFailureKind, type SourceAnswer, type StubDecision, type StubDecisionInput } from './decideStub';
 import { forEachConcurrently } from './forEachConcurrently';
 import { ReconcilerLease } from './ReconcilerLease';
-import { reconcilerSettings, type ReconcilerSettings, type ReconcilerSettingsInput } from './ReconcilerSettings';
-import { attemptUpdate, markHydratedUpdate, readPendingStubs, writeRowUpdates, type PendingRow } from './ReconcilerStubRows';
+import { reconcilerSettings, retryDelaySeconds, type ReconcilerSettings, type ReconcilerSettingsInput } from './ReconcilerSettings';
 import { readSource, readTargetRecords, tableGroups, type TableGroup } from './StubRecordReads';
 import type { SqlDatabase } from '../database/SqlDatabase';
 import { withinHint, type ParallelismHint } from '../resilience/RecommendedParallelism';
@@ -58,8 +57,12 @@ export interface StartReconcilerOptions {
   db: SqlDatabase;
   settings?: ReconcilerSettingsInput;
   logger: Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
-  /** Every state change the reconciler causes: stub.hydrated (cause reconciler or external), stub.abandoned. */
-  onEvent?: (event: StubEvent) => void | Promise<void>;
+  /**
+   * Hears of the stub changes the reconciler writes itself: stub.hydrated (cause external) and
+   * stub.abandoned (the events bus, api/src/events). Its hydrations are reported by the service it
+   * calls (cause reconciler).
+   */
+  stubEvents?: StubChangeObserver;
   /** This replica's name in the lease (default `<host>:<pid>:<random>`). */
   holder?: string;
 }
@@ -109,19 +112,23 @@ export function startReconciler(options: StartReconcilerOptions): Reconciler {
   return new StubReconciler(options);
 }
 
-/** A row write a decision calls for; its event is emitted once the row is written. */
+/** Attempts with their own wait in the pending filter; beyond, the longest wait applies. */
+const BACKOFF_TIERS = 24;
+
+/** The hydrate calls' context: the service reports their `stub.hydrated` with the reconciler as cause. */
+const HYDRATE_CONTEXT: CallContext = { origin: 'reconciler', byReconciler: true };
+
+/** A row write a decision calls for; the repository reports its change once the row is written. */
 interface RowUpdate {
-  row: PendingRow;
-  body: Record<string, unknown>;
+  update: PendingStubUpdate;
   kind: 'markedExternal' | 'missing' | 'failed';
   abandon: boolean;
-  event?: StubEvent;
 }
 
 /** A stub to hydrate, with the facts it was decided on (decided again if the hydration fails). */
 interface Hydration {
   group: TableGroup;
-  row: PendingRow;
+  row: PendingStub;
   facts: Omit<StubDecisionInput, 'now'>;
   record: Record<string, unknown>;
 }
@@ -129,6 +136,8 @@ interface Hydration {
 class StubReconciler implements Reconciler {
   private readonly settings: ReconcilerSettings;
   private readonly byName: Map<string, ReconcilerInstance>;
+  /** Each instance's `ec_stub` table (core/stubs). */
+  private readonly stubTables: Map<string, StubRepository>;
   private readonly lease: ReconcilerLease;
   private readonly logger: StartReconcilerOptions['logger'];
   private timer: NodeJS.Timeout | undefined;
@@ -139,6 +148,7 @@ class StubReconciler implements Reconciler {
   constructor(private readonly options: StartReconcilerOptions) {
     this.settings = reconcilerSettings(options.settings);
     this.byName = new Map(options.instances.map((instance) => [instance.name, instance]));
+    this.stubTables = new Map(options.instances.map((instance) => [instance.name, new StubRepository(instance.name, instance.client, options.stubEvents)]));
     this.logger = options.logger;
     this.lease = new ReconcilerLease(options.db, LEASE_NAME, options.holder ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`, this.settings.leaseSeconds);
     if (this.settings.enabled) this.schedule(this.settings.intervalSeconds * 1000);
@@ -211,7 +221,7 @@ class StubReconciler implements Reconciler {
     if (tables.length === 0) return { ...report, skipped: `no table is allowed in both '${target.name}' and its source '${source.name}'` };
     if (circuitOpen(target)) return { ...report, skipped: `the circuit of '${target.name}' is open` };
     try {
-      const rows = await readPendingStubs(target.client, tables, this.settings);
+      const rows = await this.pendingStubs(target, tables);
       report.examined = rows.length;
       if (rows.length === 0) return report;
       const groups = await tableGroups(target.client, rows);
@@ -243,7 +253,7 @@ class StubReconciler implements Reconciler {
           const decision = decideStub({ ...facts, now: new Date() });
           if (decision.kind === 'hydrate') toHydrate.push({ group, row, facts, record: decision.record });
           else if (decision.kind === 'defer' || decision.kind === 'stopRound') report.deferred++;
-          else rowUpdates.push(this.rowUpdate(target, row, decision));
+          else rowUpdates.push(rowUpdate(row, decision));
         }
       }
 
@@ -275,26 +285,13 @@ class StubReconciler implements Reconciler {
         return;
       }
       try {
-        const result = await this.options.service.hydrate(target.name, { table: row.table, key: { [group.targetMeta.primaryIdAttribute]: row.recordId }, record }, { origin: RECONCILER_ORIGIN });
+        // The service reports the stub.hydrated it writes, with the reconciler as its cause.
+        await this.options.service.hydrate(target.name, { table: row.table, key: { [group.targetMeta.primaryIdAttribute]: row.recordId }, record }, HYDRATE_CONTEXT);
         report.hydrated++;
-        if (result.wasStub) {
-          await this.emit(
-            stubEvent({
-              type: 'stub.hydrated',
-              instance: target.name,
-              table: row.table,
-              recordId: row.recordId,
-              state: 'Hydrated',
-              cause: 'reconciler',
-              key: row.key,
-              ...(result.secondsToHydrate !== undefined ? { secondsToHydrate: result.secondsToHydrate } : {}),
-            }),
-          );
-        }
       } catch (error) {
         const decision = decideStub({ ...facts, hydration: { kind: hydrationFailureKind(error), message: describe(error) }, now: new Date() });
         if (decision.kind === 'countAttempt' || decision.kind === 'abandon') {
-          refused.push(this.rowUpdate(target, row, decision));
+          refused.push(rowUpdate(row, decision));
         } else {
           stopReason = decision.kind === 'stopRound' ? decision.reason : describe(error);
           report.deferred++;
@@ -305,34 +302,20 @@ class StubReconciler implements Reconciler {
     return refused;
   }
 
-  /** The row update (and the event, once written) of a decision that changes the row. */
-  private rowUpdate(target: ReconcilerInstance, row: PendingRow, decision: Extract<StubDecision, { kind: 'markExternal' | 'countAttempt' | 'abandon' }>): RowUpdate {
-    if (decision.kind === 'markExternal') {
-      const body = markHydratedUpdate(row, decision.hydratedOn);
-      const event = stubEvent({
-        type: 'stub.hydrated',
-        instance: target.name,
-        table: row.table,
-        recordId: row.recordId,
-        state: 'Hydrated',
-        cause: 'external',
-        key: row.key,
-        occurredOn: decision.hydratedOn.toISOString(),
-        ...(typeof body.ec_secondstohydrate === 'number' ? { secondsToHydrate: body.ec_secondstohydrate } : {}),
-      });
-      return { row, body, event, kind: 'markedExternal', abandon: false };
-    }
-    const { attempts, lastError, outcome } = decision;
-    const abandon = decision.kind === 'abandon';
-    const event = abandon
-      ? stubEvent({ type: 'stub.abandoned', instance: target.name, table: row.table, recordId: row.recordId, state: 'Abandoned', cause: 'reconciler', key: row.key, attempts, lastError })
-      : undefined;
-    return { row, body: attemptUpdate({ attempts, lastError, abandon }), kind: outcome, abandon, ...(event ? { event } : {}) };
+  /** One $batch: the stubs someone asked to hydrate, then the oldest Pending ones due for an attempt. */
+  private pendingStubs(target: ReconcilerInstance, tables: readonly string[]): Promise<PendingStub[]> {
+    // Stubs that failed before wait `retryDelaySeconds(attempts)` since their last attempt.
+    const backoff = this.settings.retryBaseSeconds === 0 ? undefined : { tiers: Math.min(BACKOFF_TIERS, this.settings.maxAttempts), waitSeconds: (attempts: number) => retryDelaySeconds(this.settings, attempts) };
+    return this.stubs(target).pendingDue({ tables, top: this.settings.batchSize, ...(backoff ? { backoff } : {}) });
   }
 
-  /** Writes the row updates (marks, attempts); counts and reports (events) the ones written. */
+  private stubs(instance: ReconcilerInstance): StubRepository {
+    return this.stubTables.get(instance.name)!;
+  }
+
+  /** Writes the row updates (marks, attempts; the repository reports their changes); counts the ones written. */
   private async updateRows(target: ReconcilerInstance, updates: RowUpdate[], report: InstanceRoundReport): Promise<void> {
-    const written = await writeRowUpdates(target.client, updates);
+    const written = await this.stubs(target).updatePending(updates.map((update) => update.update));
     for (const [i, update] of updates.entries()) {
       if (!written[i]) {
         // The row changed since it was read: a later round decides.
@@ -343,18 +326,15 @@ class StubReconciler implements Reconciler {
       else if (update.kind === 'failed') report.failed++;
       else report.missing++;
       if (update.abandon) report.abandoned++;
-      if (update.event) await this.emit(update.event);
     }
   }
+}
 
-  private async emit(event: StubEvent): Promise<void> {
-    if (!this.options.onEvent) return;
-    try {
-      await this.options.onEvent(event);
-    } catch (error) {
-      this.logger.warn({ err: error, event: event.type }, 'reconciler: an event listener failed');
-    }
-  }
+/** The row update of a decision that changes the row. */
+function rowUpdate(stub: PendingStub, decision: Extract<StubDecision, { kind: 'markExternal' | 'countAttempt' | 'abandon' }>): RowUpdate {
+  if (decision.kind === 'markExternal') return { update: { kind: 'hydratedExternally', stub, hydratedOn: decision.hydratedOn }, kind: 'markedExternal', abandon: false };
+  const abandon = decision.kind === 'abandon';
+  return { update: { kind: 'attemptFailed', stub, attempts: decision.attempts, lastError: decision.lastError, abandon }, kind: decision.outcome, abandon };
 }
 
 /**
@@ -366,7 +346,7 @@ function hydrationFailureKind(error: unknown): HydrationFailureKind {
 }
 
 /** What the source said about a stub's record: its read failed for the round, or found it or not. */
-function sourceAnswer(sourceRead: { error: string } | { found: Map<string, Map<string, Record<string, unknown>>> }, row: PendingRow): SourceAnswer {
+function sourceAnswer(sourceRead: { error: string } | { found: Map<string, Map<string, Record<string, unknown>>> }, row: PendingStub): SourceAnswer {
   if ('error' in sourceRead) return { said: 'failed', reason: sourceRead.error };
   const record = sourceRead.found.get(row.table)?.get(row.rowId);
   return record ? { said: 'found', record } : { said: 'notFound' };

@@ -4,10 +4,10 @@
  * One $batch per instance per round, one GET per table per 100 stubs.
  */
 import { rowMatchesKey, type ResolvedKey } from '../core/RecordKeys';
+import { decodeStubKey, type PendingStub } from '../core/stubs';
 import { filterAnyOf, filterEquals, guid, type BatchOperation, type DataverseClient, type DataverseRecord, type EntityMetadata } from '../dataverse';
 import { chunk, MAX_BATCH_OPERATIONS } from './BatchParts';
 import { hydrationColumns, hydrationRecord } from './HydrationColumns';
-import type { PendingRow } from './ReconcilerStubRows';
 
 /** Ids per GET: keeps each request URL around 5 KB (Dataverse limits URLs; a $batch part is a URL too). */
 const IDS_PER_QUERY = 100;
@@ -15,12 +15,12 @@ const IDS_PER_QUERY = 100;
 /** The round's stubs of one table, with the table's metadata in the target. */
 export interface TableGroup {
   table: string;
-  rows: PendingRow[];
+  rows: PendingStub[];
   targetMeta: EntityMetadata;
 }
 
-export async function tableGroups(target: DataverseClient, rows: PendingRow[]): Promise<TableGroup[]> {
-  const byTable = new Map<string, PendingRow[]>();
+export async function tableGroups(target: DataverseClient, rows: PendingStub[]): Promise<TableGroup[]> {
+  const byTable = new Map<string, PendingStub[]>();
   for (const row of rows) byTable.set(row.table, [...(byTable.get(row.table) ?? []), row]);
   return Promise.all([...byTable.entries()].map(async ([table, tableRows]) => ({ table, rows: tableRows, targetMeta: await target.getEntityMetadata(table) })));
 }
@@ -112,19 +112,8 @@ async function batchGet(client: DataverseClient, operations: BatchOperation[]): 
   return rows;
 }
 
-/** The alternate key a stub was created from (`ec_key` holds its columns as JSON), when it is one of the source table's keys. */
+/** The alternate key a stub was created from (its `ec_key`, read by the stub key codec), when it is one of the source table's keys. */
 function alternateKeyOf(meta: EntityMetadata, keyText: string): Extract<ResolvedKey, { kind: 'alternate' }> | undefined {
-  if (!keyText.startsWith('{')) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(keyText);
-  } catch {
-    return undefined;
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
-  const entries = Object.entries(parsed as Record<string, unknown>);
-  if (entries.length === 0 || !entries.every(([, value]) => typeof value === 'string' || typeof value === 'number')) return undefined;
-  const columns = entries.map(([column]) => column).sort();
-  const key = meta.keys.find((candidate) => candidate.keyAttributes.length === columns.length && [...candidate.keyAttributes].sort().every((column, i) => column === columns[i]));
-  return key ? { kind: 'alternate', keyName: key.logicalName, values: Object.fromEntries(entries) as Record<string, string | number> } : undefined;
+  const key = decodeStubKey(meta, keyText);
+  return key?.kind === 'alternate' ? key : undefined;
 }

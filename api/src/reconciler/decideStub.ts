@@ -7,7 +7,7 @@
  * The reconciler asks twice for a stub it hydrates: first without `hydration` (→ `hydrate`), then,
  * when the target failed the hydration, with what it said (→ an attempt, or the round stops).
  */
-import { clip } from '../core/StubTracking';
+import { clip } from '../core/clip';
 import type { ReconcilerSettings } from './ReconcilerSettings';
 
 /** The stub's `ec_stub` row as the round read it. */

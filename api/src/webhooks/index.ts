@@ -5,4 +5,4 @@ export { signWebhook, verifyWebhookSignature, newWebhookSecret, SIGNATURE_HEADER
 export { callbackUrlProblem, addressProblem, guardedConnector, guardedLookup, type CallbackPolicy, type LookupFunction } from './CallbackUrl';
 export { classifyAddress, type AddressClass, type AddressVerdict } from './AddressPolicy';
 export { webhookSettings, WEBHOOK_DEFAULTS, type WebhookSettings } from './WebhookSettings';
-export { withStubEvents, StubEventBus, type StubEvent } from '../events';
+export { StubEventBus, type StubEvent } from '../events';

@@ -4,6 +4,7 @@ import type { WebApiClient } from '../../../api/src/dataverse';
 import { createEnsureCore, type EnsureCore, type SubmitStrategy } from '../../../api/src/core/createEnsureCore';
 import { serviceWithPlacedErrors } from '../../../api/src/http/errorFields';
 import type { CallContext } from '../../../api/src/core/EnsureService';
+import type { StubChangeObserver } from '../../../api/src/core/stubs';
 import { startLocalAB } from '../../support/abInstances';
 
 export const context: CallContext = { origin: 'test:core' };
@@ -15,11 +16,12 @@ export class CoreFixture {
   clientB!: WebApiClient;
   core!: EnsureCore;
 
-  async start(submitStrategy?: SubmitStrategy): Promise<this> {
+  /** `stubEvents`: where the core reports the stub changes it writes (a `StubEventBus`). */
+  async start(submitStrategy?: SubmitStrategy, stubEvents?: StubChangeObserver): Promise<this> {
     const ab = await startLocalAB();
     ({ a: this.a, b: this.b, clientA: this.clientA, clientB: this.clientB } = ab);
     // Errors as callers see them: the core's fields placed in the request (body.key, query.top, params.id).
-    this.core = serviceWithPlacedErrors(createEnsureCore({ submitStrategy, instances: ab.instances }));
+    this.core = serviceWithPlacedErrors(createEnsureCore({ submitStrategy, instances: ab.instances, ...(stubEvents ? { stubEvents } : {}) }));
     return this;
   }
 

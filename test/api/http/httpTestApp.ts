@@ -115,6 +115,9 @@ export class RecordingService implements EnsureService {
     this.record('stubSummary', instance);
     return STUB_SUMMARY;
   }
+  async requestHydration(instance: string, stubId: string, requestedOn: Date): Promise<void> {
+    this.record('requestHydration', instance, stubId, requestedOn);
+  }
   async instances(): Promise<InstanceInfo[]> {
     this.record('instances');
     return this.instanceList;

@@ -1,7 +1,7 @@
 /**
  * `skipToken` of `GET /v1/instances/{instance}/stubs` and of the local preview's `/preview/stubs/api/stubs`
  * over HTTP, with the real core on an in-memory local Dataverse: a token is the service's own keyset
- * cursor (api/src/core/StubCursor.ts), bound to the instance and filters it was issued for.
+ * cursor (api/src/core/stubs/StubCursor.ts), bound to the instance and filters it was issued for.
  *
  * - paging (3 pages) returns every stub exactly once, oldest first, also when a stub is added between
  *   two pages, with the filters sent again on every page or only on the first;
@@ -31,7 +31,7 @@ beforeAll(async () => {
     service: f.core,
     config: { apiKeys: [{ name: 'test', sha256: hashApiKey(API_KEY) }] },
     logger: pino({ level: 'silent' }),
-    preview: { instances: [{ name: 'b', source: 'a', client: f.clientB }], bundle: async () => ({ code: '', etag: '"none"' }) },
+    preview: { instances: [{ name: 'b', source: 'a' }], bundle: async () => ({ code: '', etag: '"none"' }) },
   });
   server = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));

@@ -5,7 +5,7 @@
  * percentiles from real `ec_stub` rows) is tested in test/api/reconciler/stub-summary.test.ts.
  */
 import { ApiError } from '../../../api/src/core/ApiError';
-import { percentile, StubSummaryBuilder } from '../../../api/src/core/StubSummary';
+import { percentile, StubSummaryBuilder } from '../../../api/src/core/stubs';
 import { STUB_SUMMARY, TestApp } from './httpTestApp';
 
 describe('GET /v1/instances/{instance}/stubs/summary', () => {

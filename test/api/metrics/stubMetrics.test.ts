@@ -1,12 +1,12 @@
 /**
- * Stub metrics through the `instrumentService` decorator, over real HTTP: with the real core on two
- * local Dataverse instances (stubs created by ensure and submit, then hydrated), and with the HTTP
- * layer's recording service for exact time-to-hydrate values and failures. `recordHydration` serves a
- * reconciler that hydrates outside the service.
+ * Stub metrics from stub events (`metrics.observeStubEvents(bus)`), over real HTTP: with the real core
+ * on two local Dataverse instances reporting to the bus (stubs created by ensure and submit, then
+ * hydrated; nothing for what it did not write), and events handed to the bus directly for exact
+ * time-to-hydrate values. `recordHydration` serves a reconciler that hydrates outside the service.
  */
 import { randomUUID } from 'node:crypto';
-import type { EnsureService } from '../../../api/src/core/EnsureService';
-import { createMetrics, instrumentService, TIME_TO_HYDRATE_BUCKETS } from '../../../api/src/metrics';
+import { StubEventBus } from '../../../api/src/events';
+import { createMetrics, TIME_TO_HYDRATE_BUCKETS } from '../../../api/src/metrics';
 import { CoreFixture } from '../core/coreFixture';
 import { RecordingService } from '../http/httpTestApp';
 import { startAppWithMetrics, type RunningApp } from './metricsTestApp';
@@ -15,9 +15,11 @@ describe('with the real core on local Dataverse instances', () => {
   const core = new CoreFixture();
   let app: RunningApp;
   beforeAll(async () => {
-    await core.start();
+    const bus = new StubEventBus();
+    await core.start(undefined, bus);
     const metrics = createMetrics({ defaultMetrics: false });
-    ({ app } = await startAppWithMetrics({ ...core.core, ...instrumentService(core.core, metrics) }, metrics));
+    metrics.observeStubEvents(bus);
+    ({ app } = await startAppWithMetrics(core.core, metrics));
   });
   afterAll(async () => {
     await app?.stop();
@@ -61,25 +63,38 @@ describe('with the real core on local Dataverse instances', () => {
     expect(scrape.value('dve_time_to_hydrate_seconds_bucket', { instance: 'b', table: 'account', le: '604800' })).toBe(1);
     expect(scrape.text).not.toContain(account);
   });
+
+  it('counts nothing for an existing record, a hydration of a record that was no stub or a failed call', async () => {
+    const existing = randomUUID();
+    await core.clientB.upsert('contacts', existing, { lastname: 'Already here' }, { condition: 'createOnly' });
+    expect(JSON.parse((await app.request('POST', '/v1/instances/b/ensure', { body: { table: 'contact', key: { contactid: existing } } })).text)).toMatchObject({ outcome: 'exists' });
+    const plain = await app.request('POST', '/v1/instances/b/hydrate', { body: { table: 'contact', key: { contactid: randomUUID() }, record: { lastname: 'Never a stub' } } });
+    expect(JSON.parse(plain.text)).toMatchObject({ wasStub: false });
+    const refused = await app.request('POST', '/v1/instances/b/submit', { body: { table: 'contact', record: { lastname: 'x' }, references: { parentcustomerid_account: { table: 'systemuser', key: { systemuserid: randomUUID() } } } } });
+    expect(refused.status).toBe(400);
+    const scrape = await app.scrape();
+    expect(scrape.find('dve_stubs_created_total', { table: 'contact' })).toEqual([]);
+    expect(scrape.find('dve_stubs_hydrated_total', { table: 'contact' })).toEqual([]);
+    expect(scrape.find('dve_time_to_hydrate_seconds_count', { table: 'contact' })).toEqual([]);
+  });
 });
 
-describe('with a recording service', () => {
-  let service: RecordingService;
+describe('from stub events handed to the bus', () => {
+  let bus: StubEventBus;
   let app: RunningApp;
   let metrics: ReturnType<typeof createMetrics>;
   beforeEach(async () => {
-    service = new RecordingService();
+    bus = new StubEventBus();
     metrics = createMetrics({ defaultMetrics: false });
-    // The recording service's stub queries and catalogue, its actions observed.
-    ({ app } = await startAppWithMetrics(Object.assign(Object.create(service) as EnsureService, instrumentService(service, metrics)), metrics));
+    metrics.observeStubEvents(bus);
+    ({ app } = await startAppWithMetrics(new RecordingService(), metrics));
   });
   afterEach(() => app.stop());
 
   it('observes secondsToHydrate in buckets from 1 s to 7 days', async () => {
     expect(TIME_TO_HYDRATE_BUCKETS[0]).toBe(1);
     expect(TIME_TO_HYDRATE_BUCKETS.at(-1)).toBe(7 * 24 * 3600);
-    // The recording service answers wasStub with 12 s.
-    expect((await app.request('POST', '/v1/instances/b/hydrate', { body: { table: 'account', key: { accountnumber: 'A-1' }, record: { name: 'x' } } })).status).toBe(200);
+    await bus.stubChanged({ type: 'stub.hydrated', instance: 'b', table: 'account', recordId: randomUUID(), state: 'Hydrated', cause: 'hydrate', secondsToHydrate: 12 });
     const scrape = await app.scrape();
     const bucket = (le: string) => scrape.value('dve_time_to_hydrate_seconds_bucket', { instance: 'b', table: 'account', le });
     expect(bucket('5')).toBe(0);
@@ -89,13 +104,8 @@ describe('with a recording service', () => {
     expect(scrape.value('dve_stubs_hydrated_total', { instance: 'b', table: 'account' })).toBe(1);
   });
 
-  it('counts nothing for a failed call, an existing record or a hydration of a record that was no stub', async () => {
-    service.ensure = async (_instance, input) => ({ id: randomUUID(), table: input.table, outcome: 'exists' });
-    service.hydrate = async (_instance, input) => ({ id: randomUUID(), table: input.table, operation: 'created', wasStub: false });
-    expect((await app.request('POST', '/v1/instances/b/ensure', { body: { table: 'account', key: { accountnumber: 'A-2' } } })).status).toBe(200);
-    expect((await app.request('POST', '/v1/instances/b/hydrate', { body: { table: 'account', key: { accountnumber: 'A-2' }, record: { name: 'x' } } })).status).toBe(200);
-    service.failure = new Error('Dataverse said no');
-    expect((await app.request('POST', '/v1/instances/b/submit', { body: { table: 'contact', record: { lastname: 'x' } } })).status).toBe(500);
+  it('counts nothing for an abandoned stub', async () => {
+    await bus.stubChanged({ type: 'stub.abandoned', instance: 'b', table: 'account', recordId: randomUUID(), state: 'Abandoned', cause: 'reconciler', attempts: 3, lastError: 'not found' });
     const scrape = await app.scrape();
     expect(scrape.find('dve_stubs_created_total')).toEqual([]);
     expect(scrape.find('dve_stubs_hydrated_total')).toEqual([]);

@@ -9,7 +9,7 @@ import { createEnsureCore, type EnsureCore } from '../../../api/src/core/createE
 import type { CoreInstance } from '../../../api/src/core/InstanceRegistry';
 import type { CallContext, EnsureActions, Stub } from '../../../api/src/core/EnsureService';
 import type { WebApiClient } from '../../../api/src/dataverse';
-import type { StubEvent } from '../../../api/src/events';
+import { StubEventBus, type StubEvent } from '../../../api/src/events';
 import type { LocalDataverse } from '../../../api/src/local-dataverse';
 import { createQueue, type QueueBoss } from '../../../api/src/database/createQueue';
 import { startReconciler, type Reconciler, type ReconcilerInstance, type ReconcilerSettingsInput } from '../../../api/src/reconciler';
@@ -36,14 +36,21 @@ export class ReconcilerFixture {
   instances!: CoreInstance[];
   core!: EnsureCore;
   boss!: QueueBoss;
+  /** The stub events of the core and the reconcilers. */
+  bus = new StubEventBus();
+  /** The events the reconcilers caused (their hydrations, external marks, abandons). */
   readonly events: StubEvent[] = [];
   private readonly reconcilers: Reconciler[] = [];
   private readonly bosses: QueueBoss[] = [];
 
-  /** `databaseUrl`: PostgreSQL for the queue's database; default in-memory PGlite. */
-  async start(options: { databaseUrl?: string } = {}): Promise<this> {
+  /** `databaseUrl`: PostgreSQL for the queue's database; default in-memory PGlite. `bus`: where the stub events go. */
+  async start(options: { databaseUrl?: string; bus?: StubEventBus } = {}): Promise<this> {
     ({ a: this.a, b: this.b, clientA: this.clientA, clientB: this.clientB, instances: this.instances } = await startLocalAB());
-    this.core = createEnsureCore({ instances: this.instances });
+    if (options.bus) this.bus = options.bus;
+    this.bus.subscribe((event) => {
+      if (event.cause === 'reconciler' || event.cause === 'external') this.events.push(event);
+    });
+    this.core = createEnsureCore({ instances: this.instances, stubEvents: this.bus });
     this.boss = await this.openBoss(options.databaseUrl);
     return this;
   }
@@ -54,18 +61,15 @@ export class ReconcilerFixture {
     return boss;
   }
 
-  /** A reconciler without its timer unless `enabled`; its events go to `events`. */
-  reconciler(settings: ReconcilerSettingsInput = {}, options: { boss?: QueueBoss; service?: Pick<EnsureActions, 'hydrate'>; holder?: string; instances?: readonly ReconcilerInstance[]; onEvent?: (event: StubEvent) => void | Promise<void> } = {}): Reconciler {
+  /** A reconciler without its timer unless `enabled`; its events go to `bus` (and `events`). */
+  reconciler(settings: ReconcilerSettingsInput = {}, options: { boss?: QueueBoss; service?: Pick<EnsureActions, 'hydrate'>; holder?: string; instances?: readonly ReconcilerInstance[] } = {}): Reconciler {
     const reconciler = startReconciler({
       instances: options.instances ?? this.instances,
       service: options.service ?? this.core,
       db: (options.boss ?? this.boss).getDb(),
       settings: { enabled: false, retryBaseSeconds: 0, ...settings },
       logger: silent,
-      onEvent: async (event) => {
-        this.events.push(event);
-        await options.onEvent?.(event);
-      },
+      stubEvents: this.bus,
       ...(options.holder ? { holder: options.holder } : {}),
     });
     this.reconcilers.push(reconciler);

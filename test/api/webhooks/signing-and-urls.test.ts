@@ -1,14 +1,11 @@
 /**
  * The pieces without a network: HMAC signatures as a receiver checks them (README "Verifying a
- * delivery"), the callback URL policy (SSRF), the derived delivery ids, and the withStubEvents
- * decorator (what it emits, what it leaves to the reconciler, that it keeps the wrapped service's type).
+ * delivery"), the callback URL policy (SSRF) and the derived delivery ids. The events themselves come
+ * from the core where it writes the rows: test/api/core/stubEvents.test.ts.
  */
 import { createHmac } from 'node:crypto';
-import type { CallContext } from '../../../api/src/core/EnsureService';
-import { RECONCILER_ORIGIN, StubEventBus, withStubEvents, type StubEvent } from '../../../api/src/events';
 import { addressProblem, callbackUrlProblem, deliveryId, newWebhookSecret, signWebhook, verifyWebhookSignature } from '../../../api/src/webhooks';
 import { guardedLookup } from '../../../api/src/webhooks/CallbackUrl';
-import { RecordingService } from '../http/httpTestApp';
 
 describe('signatures', () => {
   const secret = newWebhookSecret();
@@ -87,44 +84,5 @@ describe('callback URLs', () => {
     expect(deliveryId('s1', 'e1')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-8[0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(deliveryId('s1', 'e1')).toBe(deliveryId('s1', 'e1'));
     expect(deliveryId('s1', 'e1')).not.toBe(deliveryId('s2', 'e1'));
-  });
-});
-
-describe('withStubEvents', () => {
-  const context: CallContext = { origin: 'apikey:test' };
-
-  it('emits stub.created for created stubs and stub.hydrated for hydrated ones, not for the reconciler’s calls', async () => {
-    const events: StubEvent[] = [];
-    const bus = new StubEventBus();
-    bus.subscribe((event) => {
-      events.push(event);
-    });
-    const inner = new RecordingService();
-    const service = withStubEvents(inner, bus);
-    await service.ensure('b', { table: 'account', key: { accountid: '6F1C1C6E-2A4B-4C8E-9F00-0A1B2C3D4E5F' } }, context);
-    await service.submit('b', { table: 'contact', record: { lastname: 'x' } }, context);
-    await service.hydrate('b', { table: 'account', key: { accountid: '6f1c1c6e-2a4b-4c8e-9f00-0a1b2c3d4e5f' }, record: { name: 'y' } }, context);
-    await service.hydrate('b', { table: 'account', key: { accountid: '6f1c1c6e-2a4b-4c8e-9f00-0a1b2c3d4e5f' }, record: { name: 'y' } }, { origin: RECONCILER_ORIGIN });
-    expect(events.map((event) => [event.type, event.cause, event.table, event.recordId, event.key ?? null, event.secondsToHydrate ?? null])).toEqual([
-      ['stub.created', 'ensure', 'account', '6f1c1c6e-2a4b-4c8e-9f00-0a1b2c3d4e5f', '6f1c1c6e-2a4b-4c8e-9f00-0a1b2c3d4e5f', null],
-      ['stub.created', 'submit', 'account', '6f1c1c6e-2a4b-4c8e-9f00-0a1b2c3d4e5f', '{"accountnumber":"A-100"}', null],
-      ['stub.hydrated', 'hydrate', 'account', '6f1c1c6e-2a4b-4c8e-9f00-0a1b2c3d4e5f', null, 12],
-    ]);
-    expect(new Set(events.map((event) => event.id)).size).toBe(3);
-  });
-
-  it('keeps results and errors of the wrapped actions; a failing listener fails nothing', async () => {
-    const bus = new StubEventBus();
-    const seen: unknown[] = [];
-    const failing = new StubEventBus((error) => seen.push(error));
-    failing.subscribe(() => {
-      throw new Error('listener down');
-    });
-    const inner = new RecordingService();
-    const service = withStubEvents(inner, failing);
-    expect((await service.ensure('b', { table: 'account', key: { accountnumber: 'A-1' } }, context)).outcome).toBe('created-stub');
-    expect(seen).toHaveLength(1);
-    inner.failure = new Error('core failed');
-    await expect(withStubEvents(inner, bus).ensure('b', { table: 'account', key: { accountnumber: 'A-1' } }, context)).rejects.toThrow('core failed');
   });
 });

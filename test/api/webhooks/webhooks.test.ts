@@ -1,6 +1,6 @@
 /**
- * Webhooks end to end over real HTTP: the API (createApp with subscriptionsRouter, the core decorated
- * by withStubEvents) on two local Dataverse instances, the reconciler, pg-boss on in-memory PGlite,
+ * Webhooks end to end over real HTTP: the API (createApp with subscriptionsRouter, the core reporting
+ * its stub changes to the bus) on two local Dataverse instances, the reconciler, pg-boss on in-memory PGlite,
  * and local receivers (node:http).
  *
  * - subscribe → 201 + absolute Location + a secret shown once; invalid callback URLs, tables and
@@ -15,7 +15,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { hashApiKey } from '../../../api/src/config/ApiKeys';
-import { StubEventBus, stubEvent, withStubEvents, type StubEvent } from '../../../api/src/events';
+import { StubEventBus, stubEvent, type StubEvent } from '../../../api/src/events';
 import { createApp } from '../../../api/src/http';
 import { startWebhooks, verifyWebhookSignature, type Webhooks } from '../../../api/src/webhooks';
 import { subscriptionsRouter } from '../../../api/src/http/routes/subscriptions';
@@ -32,7 +32,7 @@ let server: Server;
 let baseUrl: string;
 
 beforeAll(async () => {
-  await fixture.start();
+  await fixture.start({ bus });
   webhooks = await startWebhooks({
     boss: fixture.boss,
     instances: fixture.instances.map((instance) => ({ name: instance.name, tables: instance.tables })),
@@ -40,7 +40,7 @@ beforeAll(async () => {
     settings: { retryDelaySeconds: 1, timeoutSeconds: 2, cacheSeconds: 0 },
     logger: silent,
   });
-  const service = { ...fixture.core, ...withStubEvents(fixture.core, bus) };
+  const service = fixture.core;
   const app = createApp({ service, config: { apiKeys: [{ name: 'test', sha256: hashApiKey(API_KEY) }] }, logger: silent, routers: [subscriptionsRouter(webhooks)] });
   server = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
@@ -140,8 +140,7 @@ describe('deliveries', () => {
       const ensured = await api('POST', '/v1/instances/b/ensure', { table, key: { [`${table}id`]: id } });
       expect(ensured.body.outcome).toBe('created-stub');
     }
-    const service = withStubEvents(fixture.core, bus);
-    const reconciler = fixture.reconciler({ maxAttempts: 1 }, { service, onEvent: (event) => bus.emit(event) });
+    const reconciler = fixture.reconciler({ maxAttempts: 1 });
     expect((await reconciler.runOnce()).instances[0]).toMatchObject({ examined: 3, hydrated: 2, abandoned: 1 });
     await fixture.stopReconcilers();
 

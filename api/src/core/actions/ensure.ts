@@ -13,8 +13,7 @@ import { refuseInvalidText } from '../InputText';
 import { referenceId, resolveKey } from '../RecordKeys';
 import type { Reference } from '../ReferenceResolution';
 import { isChangeSetRace } from '../RetryRules';
-import { stubColumns, stubOperations, stubRecordId, type StubPlan } from '../StubPlanning';
-import { isStillAStub } from '../StubRows';
+import { reportStubsCreated, stubColumns, stubOperations, stubRecordId, type StubPlan } from '../StubPlanning';
 import type { ActionParts } from './ActionParts';
 
 export async function ensure({ registry, cache, locks }: ActionParts, instanceName: string, input: EnsureInput, context: CallContext): Promise<EnsureResult> {
@@ -31,16 +30,19 @@ export async function ensure({ registry, cache, locks }: ActionParts, instanceNa
         const existing = await recordIdIn(instance.client, meta, key);
         if (existing) {
           cache.remember(reference.id, existing);
-          const isStub = await isStillAStub(instance.client, meta.logicalName, existing);
+          // Still a stub while its row is not Hydrated (Pending or Abandoned).
+          const state = await registry.stubs(instance).state(meta.logicalName, existing);
+          const isStub = state !== undefined && state !== 'Hydrated';
           return { id: existing, table: meta.logicalName, outcome: isStub ? 'exists-as-stub' : 'exists' };
         }
         const plan: StubPlan = { ...reference, recordId: await stubRecordId(registry, instance, reference) };
         try {
-          await writeChangeSet(instance.client, stubOperations(instance, plan, 0, context));
+          await writeChangeSet(instance.client, stubOperations(registry, instance, plan, 0, context));
         } catch (error) {
           if (attempt === 0 && isChangeSetRace(error)) continue;
           throw error;
         }
+        await reportStubsCreated(registry, instance, [plan], context, 'ensure');
         cache.remember(reference.id, plan.recordId);
         return { id: plan.recordId, table: meta.logicalName, outcome: 'created-stub' };
       }

@@ -12,11 +12,11 @@ import { referenceId, resolveKey } from '../RecordKeys';
 import { writeRecord } from '../RecordWrite';
 import { resolveReferences } from '../ReferenceResolution';
 import { isStubRowChangedMeanwhile } from '../RetryRules';
-import { hydratedRowOperation, unhydratedRow } from '../StubRows';
 import type { ActionParts } from './ActionParts';
 
-export async function hydrate({ registry, cache, locks }: ActionParts, instanceName: string, input: HydrateInput, _context: CallContext): Promise<HydrateResult> {
+export async function hydrate({ registry, cache, locks }: ActionParts, instanceName: string, input: HydrateInput, context: CallContext): Promise<HydrateResult> {
   const instance = registry.get(instanceName);
+  const stubs = registry.stubs(instance);
   return withApiErrors(instance.name, async () => {
     const meta = await registry.table(instance, input.table, 'table');
     const key = resolveKey(meta, input.key, 'key');
@@ -27,13 +27,13 @@ export async function hydrate({ registry, cache, locks }: ActionParts, instanceN
       const recordId = key.kind === 'id' ? key.id : await recordIdIn(instance.client, meta, key);
       const upsert = recordOperation(meta, key, record);
       for (let attempt = 0; ; attempt++) {
-        const row = recordId ? await unhydratedRow(instance.client, meta.logicalName, recordId) : undefined;
-        if (!row) {
+        const row = recordId ? await stubs.hydrationTarget(meta.logicalName, recordId) : undefined;
+        if (row === undefined || row.state === 'Hydrated') {
           const written = await writeRecord(instance, meta, key, record);
           cache.remember(id, written.id);
           return { id: written.id, table: meta.logicalName, operation: written.operation, wasStub: false };
         }
-        const marking = hydratedRowOperation(meta.logicalName, recordId!, row, new Date());
+        const marking = stubs.hydrationOperation(row, new Date(), 'row');
         const result = await instance.client.executeBatch([{ changeSet: [upsert, marking.operation] }]);
         const rowFailure = result.operations.find((o) => o.contentId === 'row' && o.outcome === 'failed');
         // Hydrated meanwhile (answered wasStub: false then: the causes cannot be told apart, ec_hydratedon
@@ -43,6 +43,7 @@ export async function hydrate({ registry, cache, locks }: ActionParts, instanceN
         const written = recordOutcome(meta, result.operations.find((o) => o.contentId === 'record')!, upsert);
         cache.remember(id, written.id);
         const { secondsToHydrate } = marking;
+        await stubs.hydrated(row, secondsToHydrate, context.byReconciler ? 'reconciler' : 'hydrate');
         return { id: written.id, table: meta.logicalName, operation: written.operation, wasStub: true, ...(secondsToHydrate === undefined ? {} : { secondsToHydrate }) };
       }
     } finally {

@@ -6,7 +6,7 @@
 import { lastOperation, recordOutcome, writeChangeSet } from '../ChangeSets';
 import { findRecordIds } from '../ExistenceLookup';
 import { writeRecord } from '../RecordWrite';
-import { planStubs, stubCreated, stubOperations } from '../StubPlanning';
+import { planStubs, reportStubsCreated, stubCreated, stubOperations } from '../StubPlanning';
 import type { SubmitStrategyImplementation, SubmitStrategyParts, SubmitWrite } from './SubmitStrategy';
 
 export function atomicSubmit({ registry, cache }: SubmitStrategyParts): SubmitStrategyImplementation {
@@ -20,8 +20,9 @@ export function atomicSubmit({ registry, cache }: SubmitStrategyParts): SubmitSt
         const written = await writeRecord(instance, meta, recordKey, record, ownWrite);
         return { ...written, table: meta.logicalName, stubsCreated: [] };
       }
-      const operations = plans.flatMap((plan, i) => stubOperations(instance, plan, i, context));
+      const operations = plans.flatMap((plan, i) => stubOperations(registry, instance, plan, i, context));
       const result = await writeChangeSet(instance.client, [...operations, recordOperation]);
+      await reportStubsCreated(registry, instance, plans, context, 'submit');
       for (const plan of plans) cache.remember(plan.id, plan.recordId);
       const written = recordOutcome(meta, lastOperation(result), recordOperation);
       return { ...written, table: meta.logicalName, stubsCreated: plans.map(stubCreated) };

@@ -8,7 +8,7 @@ import { recordBindPath, DuplicateRecordError, NotFoundError, type BatchOperatio
 import { ChangeSetFailure, lastOperation, recordOutcome } from '../ChangeSets';
 import { toEntityKey } from '../RecordKeys';
 import { isOwnWriteCollision } from '../RetryRules';
-import { planStubs, stubCreated, stubOperations, type StubPlan } from '../StubPlanning';
+import { planStubs, reportStubsCreated, stubCreated, stubOperations, type StubPlan } from '../StubPlanning';
 import type { SubmitStrategyImplementation, SubmitStrategyParts, SubmitWrite } from './SubmitStrategy';
 
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
@@ -18,7 +18,7 @@ export function singleRoundTripSubmit({ registry, cache }: SubmitStrategyParts):
     name: 'single-round-trip',
     async write({ instance, meta, recordOperation, unknown, context, ownWrite }: SubmitWrite) {
       const plans = await planStubs(registry, instance, unknown);
-      const items = plans.map((plan, i) => ({ changeSet: stubOperations(instance, plan, i, context) }));
+      const items = plans.map((plan, i) => ({ changeSet: stubOperations(registry, instance, plan, i, context) }));
       // A 412 on an alternate-key stub says the record exists, not its GUID: read it from the record's answer.
       const learn = lookupColumnsOf(meta, recordOperation, plans.filter((plan) => plan.key.kind === 'alternate'));
       const recordPart = withLookupsReturned(meta, recordOperation, learn);
@@ -37,6 +37,8 @@ export function singleRoundTripSubmit({ registry, cache }: SubmitStrategyParts):
           stubFailure ??= failed?.error ?? result.errors[0];
         }
       });
+      // Their change sets committed, whatever becomes of the record: tracked stubs, reported now.
+      await reportStubsCreated(registry, instance, created, context, 'submit');
       const last = lastOperation(result);
       if (ownWrite && isOwnWriteCollision(last.error)) {
         // Our own earlier attempt landed (its answer was lost and the batch was retried).

@@ -20,10 +20,7 @@ import helmet from 'helmet';
 import { z } from 'zod';
 import { matchApiKey } from '../../config/ApiKeys';
 import type { ApiKeyEntry } from '../../config/ConfigSchema';
-import { toApiError } from '../../core/DataverseFailures';
-import type { Stub, StubQueries, StubState } from '../../core/EnsureService';
-import { STUB_ENTITY_SET } from '../../core/StubTracking';
-import { NotFoundError, type DataverseClient } from '../../dataverse';
+import type { StubQueries } from '../../core/EnsureService';
 import { API_KEY_HEADER } from '../apiKeyAuthentication';
 import { ApiErrors } from '../../core/ApiErrors';
 import { jsonBody } from '../jsonBody';
@@ -32,15 +29,10 @@ import { PREVIEW_API_PATH, PREVIEW_MAX_TOP, PREVIEW_PATH, PREVIEW_SCRIPT_PATH, t
 
 export { PREVIEW_PATH } from './previewTypes';
 
-/** A configured instance as the preview sees it. `client` writes `ec_hydrationrequestedon`. */
+/** A configured instance as the preview sees it. */
 export interface PreviewInstance {
   name: string;
   source?: string;
-  /**
-   * `EnsureService` has no write to `ec_stub` rows, and the core is not the preview's to change, so
-   * "Request hydration" goes through the instance's Dataverse client (the one the core uses).
-   */
-  client: Pick<DataverseClient, 'upsert'>;
 }
 
 export interface PreviewOptions {
@@ -49,10 +41,8 @@ export interface PreviewOptions {
   bundle?: () => Promise<PreviewBundle>;
 }
 
-/** Rows read per state for the header numbers; beyond that the page counts the rows on screen. */
-export const MAX_SUMMARY_ROWS = 20_000;
-const SUMMARY_PAGE_SIZE = 5000;
-const DAY_MS = 24 * 60 * 60 * 1000;
+/** "Hydrated in the last 24 h" of the header. */
+const DAY_SECONDS = 24 * 60 * 60;
 
 const PAGE_CSP = helmet.contentSecurityPolicy({
   useDefaults: false,
@@ -186,7 +176,7 @@ export function previewRouter(service: StubQueries, apiKeys: readonly ApiKeyEntr
   router.get(`${PREVIEW_API_PATH}/summary`, async (request, response) => {
     const query = parse(StubsQuerySchema.pick({ instance: true }), request.query, 'query');
     const instance = instanceOf(query.instance);
-    response.set('Cache-Control', 'no-store').json(await countSummary(service, instance.name, new Date()));
+    response.set('Cache-Control', 'no-store').json(await previewSummary(service, instance.name));
   });
   router.patch(`${PREVIEW_API_PATH}/stubs/:id`, async (request, response) => {
     const query = parse(StubsQuerySchema.pick({ instance: true }), request.query, 'query');
@@ -195,43 +185,22 @@ export function previewRouter(service: StubQueries, apiKeys: readonly ApiKeyEntr
     if (!GUID.test(id)) throw ApiErrors.invalidRequest('params.id', 'must be the GUID of an ec_stub row');
     if (!request.is('application/json')) throw ApiErrors.bodyNotJson();
     const body = parse(HydrationRequestSchema, request.body, 'body');
-    try {
-      await instance.client.upsert(STUB_ENTITY_SET, id.toLowerCase(), { ec_hydrationrequestedon: body.ec_hydrationrequestedon }, { condition: 'updateOnly' });
-    } catch (error) {
-      if (error instanceof NotFoundError) throw ApiErrors.noStubRow(instance.name, id.toLowerCase());
-      throw toApiError(error, instance.name);
-    }
+    // The body is the control's own update of the row (PreviewHydrationRequestBody); the service writes it.
+    await service.requestHydration(instance.name, id, new Date(body.ec_hydrationrequestedon));
     response.status(204).end();
   });
   return router;
 }
 
-/** Header numbers over the whole table, from `listStubs` pages (at most `MAX_SUMMARY_ROWS` per state). */
-export async function countSummary(service: Pick<StubQueries, 'listStubs'>, instance: string, now: Date): Promise<PreviewSummary> {
-  let pendingCount = 0;
-  let oldest: string | undefined;
-  let hydratedLast24h = 0;
-  const pendingComplete = await scanStubs(service, instance, 'Pending', (stub) => {
-    pendingCount += 1;
-    if (oldest === undefined || Date.parse(stub.createdOn) < Date.parse(oldest)) oldest = stub.createdOn;
-  });
-  const hydratedComplete = await scanStubs(service, instance, 'Hydrated', (stub) => {
-    const hydratedOn = stub.hydratedOn ? Date.parse(stub.hydratedOn) : Number.NaN;
-    if (now.getTime() - hydratedOn <= DAY_MS) hydratedLast24h += 1;
-  });
-  return { complete: pendingComplete && hydratedComplete, pendingCount, ...(oldest !== undefined ? { oldestPendingCreatedOn: oldest } : {}), hydratedLast24h };
-}
-
-async function scanStubs(service: Pick<StubQueries, 'listStubs'>, instance: string, state: StubState, visit: (stub: Stub) => void): Promise<boolean> {
-  let read = 0;
-  let skipToken: string | undefined;
-  do {
-    const page = await service.listStubs(instance, { state, top: SUMMARY_PAGE_SIZE, ...(skipToken ? { skipToken } : {}) });
-    page.value.forEach(visit);
-    read += page.value.length;
-    skipToken = page.nextSkipToken;
-  } while (skipToken !== undefined && read < MAX_SUMMARY_ROWS);
-  return skipToken === undefined;
+/** The header numbers, from the service's stub summary (the whole table, counted in one place). */
+export async function previewSummary(service: Pick<StubQueries, 'stubSummary'>, instance: string): Promise<PreviewSummary> {
+  const summary = await service.stubSummary(instance, { hydratedWithinSeconds: DAY_SECONDS });
+  return {
+    complete: true,
+    pendingCount: summary.counts.pending,
+    ...(summary.oldestPending ? { oldestPendingCreatedOn: summary.oldestPending.createdOn } : {}),
+    hydratedLast24h: summary.hydratedRecently?.count ?? 0,
+  };
 }
 
 function escapeHtml(text: string): string {

@@ -14,8 +14,8 @@ export interface PreviewStubPage {
 
 /**
  * `GET /preview/stubs/api/summary`: the header numbers over the instance's whole `ec_stub` table,
- * counted from `listStubs` pages. `complete: false` when the table has more rows than the preview
- * reads (`MAX_SUMMARY_ROWS` per state); the page then counts the rows on screen instead.
+ * from the service's stub summary (which reads every row). `complete` is always true now; the page
+ * still counts the rows on screen when it is not.
  */
 export interface PreviewSummary {
   complete: boolean;
@@ -24,7 +24,7 @@ export interface PreviewSummary {
   hydratedLast24h: number;
 }
 
-/** `PATCH /preview/stubs/api/stubs/:id`: the only column the preview writes. */
+/** `PATCH /preview/stubs/api/stubs/:id`: the control's own update of the row, handed to `requestHydration`. */
 export interface PreviewHydrationRequestBody {
   ec_hydrationrequestedon: string;
 }

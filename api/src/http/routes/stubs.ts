@@ -1,6 +1,6 @@
 /**
  * `GET /v1/instances/{instance}/stubs`, `…/stubs/summary` and `…/stubs/{table}/{id}`: the tracked stubs
- * (`ec_stub` rows). The list's `skipToken` is the core's own cursor (core/StubCursor.ts), checked there.
+ * (`ec_stub` rows). The list's `skipToken` is the core's own cursor (core/stubs/StubCursor.ts), checked there.
  */
 import { Router } from 'express';
 import type { Stub, StubQueries, StubQuery } from '../../core/EnsureService';

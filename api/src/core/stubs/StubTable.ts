@@ -1,11 +1,12 @@
 /**
- * The `ec_stub` tracking table (docs/data-model.md): one row per stubbed
- * record, alternate key `ec_stub_record` on (ec_table, ec_recordid). Names and choice values live here once.
+ * The `ec_stub` tracking table (docs/data-model.md): one row per stubbed record, alternate key
+ * `ec_stub_record` on (ec_table, ec_recordid). Its names, choice values and row bodies live here once;
+ * only the stub repository (`StubRepository.ts`) and its neighbours in this folder use them.
  */
-import type { EntityKey } from '../dataverse';
-import type { Stub, StubState } from './EnsureService';
+import type { EntityKey } from '../../dataverse';
+import { clip } from '../clip';
+import type { Stub, StubState } from '../EnsureService';
 
-export const STUB_TABLE = 'ec_stub';
 export const STUB_ENTITY_SET = 'ec_stubs';
 
 export const StubStateValue: Record<StubState, number> = {
@@ -19,6 +20,9 @@ export const STUB_COLUMNS = [
   'ec_attempts', 'ec_lasterror', 'ec_hydrationrequestedon', 'ec_hydratedon', 'ec_secondstohydrate', 'ec_origin', 'createdon',
 ] as const;
 
+/** Text limits of the columns written from callers' values. */
+export const LAST_ERROR_MAX = 4000;
+
 export function stubRowKey(table: string, recordId: string): EntityKey {
   return { ec_table: table, ec_recordid: recordId };
 }
@@ -26,7 +30,10 @@ export function stubRowKey(table: string, recordId: string): EntityKey {
 export interface NewStubRow {
   table: string;
   recordId: string;
+  /** `ec_key`, as the key codec writes it (`StubKey.ts`). */
   keyText: string;
+  /** `ec_name`, as the key codec writes it. */
+  rowName: string;
   name: string;
   sourceInstance: string | undefined;
   origin: string;
@@ -35,10 +42,10 @@ export interface NewStubRow {
 /** A fresh Pending row (written by upsert, so a row left from an earlier life of the record is reset). */
 export function newStubRow(row: NewStubRow): Record<string, unknown> {
   return {
-    ec_name: clip(`${row.table}:${row.keyText}`, 400),
+    ec_name: row.rowName,
     ec_table: row.table,
     ec_recordid: row.recordId,
-    ec_key: clip(row.keyText, 1000),
+    ec_key: row.keyText,
     ec_recordname: clip(row.name, 400),
     ec_sourceinstance: row.sourceInstance ?? null,
     ec_stubstate: StubStateValue.Pending,
@@ -50,12 +57,22 @@ export function newStubRow(row: NewStubRow): Record<string, unknown> {
   };
 }
 
-export function hydratedRowUpdate(createdOn: string, now: Date): Record<string, unknown> {
-  const seconds = Math.max(0, Math.round((now.getTime() - Date.parse(createdOn)) / 1000));
+/** Seconds from the row's creation to `hydratedOn` (whole, never negative; undefined when createdon is not a date). */
+export function secondsToHydrate(createdOn: string, hydratedOn: Date): number | undefined {
+  const seconds = Math.max(0, Math.round((hydratedOn.getTime() - Date.parse(createdOn)) / 1000));
+  return Number.isFinite(seconds) ? seconds : undefined;
+}
+
+/**
+ * The mark Hydrated (the hydrate action's and the reconciler's external mark): a Hydrated stub carries
+ * no error of its earlier attempts, so `ec_lasterror` is cleared in the same update.
+ */
+export function hydratedRowUpdate(seconds: number | undefined, hydratedOn: Date): Record<string, unknown> {
   return {
     ec_stubstate: StubStateValue.Hydrated,
-    ec_hydratedon: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    ec_secondstohydrate: Number.isFinite(seconds) ? seconds : null,
+    ec_hydratedon: hydratedOn.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    ec_secondstohydrate: seconds ?? null,
+    ec_lasterror: null,
   };
 }
 
@@ -83,8 +100,4 @@ export function toStub(row: Record<string, unknown>): Stub {
     origin: text(row.ec_origin),
     createdOn: String(row.createdon),
   };
-}
-
-export function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

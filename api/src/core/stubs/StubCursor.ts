@@ -20,9 +20,9 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { ApiError } from './ApiError';
-import { ApiErrors } from './ApiErrors';
-import type { StubQuery, StubState } from './EnsureService';
+import type { ApiError } from '../ApiError';
+import { ApiErrors } from '../ApiErrors';
+import type { StubQuery, StubState } from '../EnsureService';
 
 /** The token's field in the stub query (the HTTP layer answers `query.skipToken`). */
 export const SKIP_TOKEN_FIELD = 'skipToken';

@@ -1,14 +1,15 @@
 /**
- * The stub summary (`GET /v1/instances/{instance}/stubs/summary`) computed from `ec_stub` rows: counts
- * by state and table, time-to-hydrate percentiles (nearest rank over `ec_secondstohydrate` of Hydrated
- * rows) and the oldest Pending stub. Dataverse has no percentile aggregate (and `$count` stops at
+ * The stub summary (`GET /v1/instances/{instance}/stubs/summary`, and the local preview's header
+ * numbers) computed from `ec_stub` rows: counts by state and table, time-to-hydrate percentiles
+ * (nearest rank over `ec_secondstohydrate` of Hydrated rows), the oldest Pending stub and, when asked,
+ * how many were hydrated recently. Dataverse has no percentile aggregate (and `$count` stops at
  * 5,000), so the core reads the few columns this needs from every row, 5,000 per page.
  */
-import type { StubCounts, StubSummary, TableStubSummary, TimeToHydrate } from './EnsureService';
-import { stateOf } from './StubTracking';
+import type { StubCounts, StubSummary, StubSummaryOptions, TableStubSummary, TimeToHydrate } from '../EnsureService';
+import { stateOf } from './StubTable';
 
 /** The columns the summary reads. */
-export const SUMMARY_COLUMNS = ['ec_table', 'ec_recordid', 'ec_stubstate', 'ec_secondstohydrate', 'createdon'] as const;
+export const SUMMARY_COLUMNS = ['ec_table', 'ec_recordid', 'ec_stubstate', 'ec_secondstohydrate', 'ec_hydratedon', 'createdon'] as const;
 
 /** Nearest-rank percentile of ascending `sorted` (p in 0–100). */
 export function percentile(sorted: readonly number[], p: number): number | undefined {
@@ -31,10 +32,12 @@ interface TableAccumulator {
 
 export class StubSummaryBuilder {
   private readonly tables = new Map<string, TableAccumulator>();
+  private hydratedRecently = 0;
 
   constructor(
     private readonly instance: string,
     private readonly now: Date = new Date(),
+    private readonly options: StubSummaryOptions = {},
   ) {}
 
   add(row: Record<string, unknown>): void {
@@ -46,6 +49,9 @@ export class StubSummaryBuilder {
     if (state === 'Hydrated') {
       accumulator.counts.hydrated++;
       if (typeof row.ec_secondstohydrate === 'number' && Number.isFinite(row.ec_secondstohydrate)) accumulator.seconds.push(row.ec_secondstohydrate);
+      const within = this.options.hydratedWithinSeconds;
+      const hydratedOn = typeof row.ec_hydratedon === 'string' ? Date.parse(row.ec_hydratedon) : Number.NaN;
+      if (within !== undefined && this.now.getTime() - hydratedOn <= within * 1000) this.hydratedRecently++;
     } else if (state === 'Abandoned') {
       accumulator.counts.abandoned++;
     } else {
@@ -89,6 +95,7 @@ export class StubSummaryBuilder {
       tables,
       timeToHydrate: timeToHydrate(allSeconds),
       ...(oldest ? { oldestPending: { table: oldest.table, recordId: oldest.recordId, createdOn: oldest.createdOn, ageSeconds: oldest.ageSeconds } } : {}),
+      ...(this.options.hydratedWithinSeconds !== undefined ? { hydratedRecently: { withinSeconds: this.options.hydratedWithinSeconds, count: this.hydratedRecently } } : {}),
     };
   }
 }
