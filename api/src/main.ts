@@ -165,6 +165,8 @@ export async function startService(config: AppConfig, options: StartServiceOptio
       instances: coreInstances,
       ...(config.existenceCache ? { existenceCache: config.existenceCache } : {}),
       ...(config.submitStrategy ? { submitStrategy: config.submitStrategy } : {}),
+      onStubMarkerMissing: (instance, table) =>
+        logger.warn({ instance, table }, `stubDefaults.${table}.marker is on, but ${table} has no Yes/No column ec_isstub: its stubs are created without the marker (docs/stub-marker.md)`),
     });
     // Stub metrics and stub events (webhooks) for every action, run now, later from the queue, or by
     // the reconciler: the decorators wrap the actions only.

@@ -4,6 +4,7 @@
  */
 import type { DataverseClient, EntityMetadata } from '../dataverse';
 import { ApiErrors } from './ApiErrors';
+import { StubMarkerTables } from './StubMarker';
 import { clip } from './StubTracking';
 
 export interface StubDefaults {
@@ -11,6 +12,8 @@ export interface StubDefaults {
   nameColumn?: string;
   /** Columns every stub of this table gets, e.g. a status that business logic filters on. */
   columns?: Record<string, unknown>;
+  /** Write the stub marker `ec_isstub` when the table has it (`StubMarker.ts`). */
+  marker?: boolean;
 }
 
 export interface CoreInstance {
@@ -28,10 +31,18 @@ export interface CoreInstance {
   breaker?: { snapshot(): { state: 'closed' | 'open' | 'half-open' | 'isolated'; openUntil?: string } };
 }
 
+export interface InstanceRegistryOptions {
+  /** A table has the stub marker enabled but not the column: called once per instance and table (for the log). */
+  onStubMarkerMissing?: (instance: string, table: string) => void;
+}
+
 export class InstanceRegistry {
   private readonly byName = new Map<string, CoreInstance>();
+  /** Which tables' stubs carry the marker `ec_isstub`, decided once per instance and table. */
+  readonly stubMarkers: StubMarkerTables;
 
-  constructor(instances: readonly CoreInstance[]) {
+  constructor(instances: readonly CoreInstance[], options: InstanceRegistryOptions = {}) {
+    this.stubMarkers = new StubMarkerTables(options.onStubMarkerMissing);
     for (const instance of instances) {
       if (this.byName.has(instance.name)) throw new Error(`instance '${instance.name}' is configured twice`);
       this.byName.set(instance.name, instance);

@@ -40,6 +40,8 @@ export interface EnsureCoreOptions {
    *   the record. Two round trips; a rejected record leaves nothing behind.
    */
   submitStrategy?: SubmitStrategy;
+  /** A table has `stubDefaults.<table>.marker` on but no `ec_isstub` column: called once per instance and table (main.ts logs it). */
+  onStubMarkerMissing?: (instance: string, table: string) => void;
 }
 
 export type { SubmitStrategy };
@@ -53,7 +55,7 @@ const SUBMIT_STRATEGIES: Record<SubmitStrategy, (parts: SubmitStrategyParts) => 
 };
 
 export function createEnsureCore(options: EnsureCoreOptions): EnsureCore {
-  const registry = new InstanceRegistry(options.instances);
+  const registry = new InstanceRegistry(options.instances, { onStubMarkerMissing: options.onStubMarkerMissing });
   const cache = new ExistenceCache(options.existenceCache);
   const parts: ActionParts = {
     registry,

@@ -13,7 +13,7 @@ import { refuseInvalidText } from '../InputText';
 import { referenceId, resolveKey } from '../RecordKeys';
 import type { Reference } from '../ReferenceResolution';
 import { isChangeSetRace } from '../RetryRules';
-import { stubColumns, stubOperations, stubRecordId, type StubPlan } from '../StubPlanning';
+import { planStub, stubColumns, stubOperations } from '../StubPlanning';
 import { isStillAStub } from '../StubRows';
 import type { ActionParts } from './ActionParts';
 
@@ -34,7 +34,7 @@ export async function ensure({ registry, cache, locks }: ActionParts, instanceNa
           const isStub = await isStillAStub(instance.client, meta.logicalName, existing);
           return { id: existing, table: meta.logicalName, outcome: isStub ? 'exists-as-stub' : 'exists' };
         }
-        const plan: StubPlan = { ...reference, recordId: await stubRecordId(registry, instance, reference) };
+        const plan = await planStub(registry, instance, reference);
         try {
           await writeChangeSet(instance.client, stubOperations(instance, plan, 0, context));
         } catch (error) {
