@@ -125,6 +125,19 @@ describe.each<SubmitStrategy>(['single-round-trip', 'atomic'])('submit (%s)', (s
   });
 });
 
+test('ec_isstub: true is refused before any request: 400 even while the target is down', async () => {
+  const client = new WebApiClient({ url: ab.b.url }); // its own metadata cache: nothing known yet
+  const fresh = serviceWithPlacedErrors(createEnsureCore({ instances: [marked[0]!, { ...marked[1]!, client }] }));
+  await fetch(`${ab.b.url}/_admin/faults`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"mode":"unavailable"}' });
+  try {
+    await expect(fresh.submit('b', { table: 'account', record: { name: 'x', ec_isstub: true } }, context)).rejects.toMatchObject({ status: 400, field: 'body.record.ec_isstub' });
+    await expect(fresh.hydrate('b', { table: 'account', key: { accountid: randomUUID() }, record: { ec_isstub: true } }, context)).rejects.toMatchObject({ status: 400, field: 'body.record.ec_isstub' });
+  } finally {
+    await fetch(`${ab.b.url}/_admin/faults`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"mode":"none"}' });
+    await client.close();
+  }
+});
+
 describe('hydrate', () => {
   test('clears the marker in the change set that marks the row Hydrated, in the same requests as without it', async () => {
     const hydrateWith = async (marker: boolean) => {

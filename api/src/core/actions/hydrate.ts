@@ -21,9 +21,9 @@ import type { ActionParts } from './ActionParts';
 export async function hydrate({ registry, cache, locks }: ActionParts, instanceName: string, input: HydrateInput, _context: CallContext): Promise<HydrateResult> {
   const instance = registry.get(instanceName);
   return withApiErrors(instance.name, async () => {
+    refuseStubMarkerSet(input.record, 'record'); // before any request: refused even while the target is down
     const meta = await registry.table(instance, input.table, 'table');
     const key = resolveKey(meta, input.key, 'key');
-    refuseStubMarkerSet(input.record, 'record');
     const { record } = await resolveReferences(registry, instance, meta, { record: input.record });
     const id = referenceId(instance.name, meta.logicalName, key);
     const release = await locks.acquire([id]);

@@ -24,9 +24,9 @@ export async function submit(parts: ActionParts, instanceName: string, input: Su
   const { registry, cache } = parts;
   const instance = registry.get(instanceName);
   return withApiErrors(instance.name, async () => {
+    refuseStubMarkerSet(input.record, 'record'); // before any request: refused even while the target is down
     const meta = await registry.table(instance, input.table, 'table');
     const recordKey = input.key ? resolveKey(meta, input.key, 'key') : undefined;
-    refuseStubMarkerSet(input.record, 'record');
     const { record, references } = await resolveReferences(registry, instance, meta, input);
     // A create carries a GUID chosen here, so a retried write whose first answer was lost is
     // recognised (412 on our own fresh GUID) instead of creating the record twice.
