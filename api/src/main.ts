@@ -169,6 +169,8 @@ export async function startService(config: AppConfig, options: StartServiceOptio
       ...(config.existenceCache ? { existenceCache: config.existenceCache } : {}),
       ...(config.submitStrategy ? { submitStrategy: config.submitStrategy } : {}),
       stubEvents: events,
+      onStubMarkerMissing: (instance, table) =>
+        logger.warn({ instance, table }, `stubDefaults.${table}.marker is on, but ${table} has no Yes/No column ec_isstub: its stubs are created without the marker (docs/stub-marker.md)`),
     });
     webhooks = await startWebhooks({
       boss: queueBoss,

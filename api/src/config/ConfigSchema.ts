@@ -73,6 +73,8 @@ export const AuthFileSchema = z.discriminatedUnion('kind', [
 export const StubDefaultsSchema = z.strictObject({
   nameColumn: z.string().regex(COLUMN_LOGICAL_NAME, { message: 'must be a column logical name (a-z, 0-9, _)' }).optional(),
   columns: z.record(z.string().regex(COLUMN_LOGICAL_NAME, { message: 'must be a column logical name (a-z, 0-9, _)' }), z.unknown()).optional(),
+  /** Write the stub marker column `ec_isstub` (true on stubs, false at hydration; docs/stub-marker.md). */
+  marker: z.boolean().optional(),
 });
 
 export const InstanceFileSchema = z

@@ -37,6 +37,7 @@ export type LogLevel = NonNullable<ConfigFile['logLevel']>;
 export interface StubDefaultsConfig {
   nameColumn?: string;
   columns?: Record<string, unknown>;
+  marker?: boolean;
 }
 
 export interface InstanceConfig {

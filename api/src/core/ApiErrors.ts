@@ -67,6 +67,10 @@ export const ApiErrors = {
   recordPropertyRefused: (field: string) =>
     inInput('invalidRecord', field, (f) => `${f}: only column values and '<navigation property>@odata.bind' entries are accepted.`),
 
+  /** `field`: `record.ec_isstub` (StubMarker.ts). */
+  stubMarkerSetByCaller: (field: string) =>
+    inInput('invalidRecord', field, (f) => `${f}: only this service marks a record as a stub; leave it out (or give false).`),
+
   stubColumnNotPlain: (field: string) => inInput('invalidRecord', field, (f) => `${f}: a stub carries plain column values only (no ids, no binds).`),
 
   /** A string Dataverse would refuse (DataverseText.ts), `problem` naming the code point and index. */

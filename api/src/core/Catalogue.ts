@@ -1,6 +1,7 @@
 /**
- * The catalogue (`Catalogue`): the configured instances with their role, live circuit state and
- * reachability (`InstanceProbe.ts`); an instance's allowed tables; a table's JSON schema.
+ * The catalogue (`Catalogue`): the configured instances with their role, live circuit state,
+ * reachability (`InstanceProbe.ts`) and the tables whose stubs carry the marker (`StubMarker.ts`); an
+ * instance's allowed tables; a table's JSON schema.
  */
 import { withApiErrors } from './DataverseFailures';
 import type { Catalogue, InstanceInfo } from './EnsureService';
@@ -18,6 +19,8 @@ export function createCatalogue(registry: InstanceRegistry, probe: InstanceProbe
           const reachability = await probe.reachability(instance, registry.stubs(instance));
           const role = instance.source ? 'target' : targets.has(instance.name) ? 'source' : 'standalone';
           const circuit = instance.breaker?.snapshot();
+          // Decided once per table; an unreachable instance is not asked for metadata (it would wait for the timeout).
+          const stubMarker = reachability.reachable ? await registry.stubMarkers.tables(instance, (table) => instance.client.getEntityMetadata(table)) : undefined;
           return {
             name: instance.name,
             url: instance.url,
@@ -25,6 +28,7 @@ export function createCatalogue(registry: InstanceRegistry, probe: InstanceProbe
             role,
             ...reachability,
             ...(circuit ? { circuit: { state: circuit.state, ...(circuit.openUntil ? { openUntil: circuit.openUntil } : {}) } } : {}),
+            ...(stubMarker ? { stubMarker } : {}),
           } satisfies InstanceInfo;
         }),
       );

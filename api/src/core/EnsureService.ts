@@ -161,6 +161,8 @@ export interface InstanceInfo {
   error?: string;
   /** The circuit breaker protecting the instance, when one is configured. */
   circuit?: { state: 'closed' | 'open' | 'half-open' | 'isolated'; openUntil?: string };
+  /** The tables whose stubs carry the marker `ec_isstub`; absent when that could not be read yet (unreachable). */
+  stubMarker?: string[];
 }
 
 export interface TableInfo {

@@ -6,6 +6,7 @@
 import type { DataverseClient, EntityMetadata } from '../dataverse';
 import { ApiErrors } from './ApiErrors';
 import { clip } from './clip';
+import { StubMarkerTables } from './StubMarker';
 import { StubRepository, type StubChangeObserver } from './stubs';
 
 export interface StubDefaults {
@@ -13,6 +14,8 @@ export interface StubDefaults {
   nameColumn?: string;
   /** Columns every stub of this table gets, e.g. a status that business logic filters on. */
   columns?: Record<string, unknown>;
+  /** Write the stub marker `ec_isstub` when the table has it (`StubMarker.ts`). */
+  marker?: boolean;
 }
 
 export interface CoreInstance {
@@ -30,16 +33,25 @@ export interface CoreInstance {
   breaker?: { snapshot(): { state: 'closed' | 'open' | 'half-open' | 'isolated'; openUntil?: string } };
 }
 
+export interface InstanceRegistryOptions {
+  /** Hears of every stub change the core writes (the events bus, api/src/events). */
+  stubEvents?: StubChangeObserver;
+  /** A table has the stub marker enabled but not the column: called once per instance and table (for the log). */
+  onStubMarkerMissing?: (instance: string, table: string) => void;
+}
+
 export class InstanceRegistry {
   private readonly byName = new Map<string, CoreInstance>();
   private readonly stubTables = new Map<string, StubRepository>();
+  /** Which tables' stubs carry the marker `ec_isstub`, decided once per instance and table. */
+  readonly stubMarkers: StubMarkerTables;
 
-  /** `stubEvents`: hears of every stub change the core writes (the events bus, api/src/events). */
-  constructor(instances: readonly CoreInstance[], stubEvents?: StubChangeObserver) {
+  constructor(instances: readonly CoreInstance[], options: InstanceRegistryOptions = {}) {
+    this.stubMarkers = new StubMarkerTables(options.onStubMarkerMissing);
     for (const instance of instances) {
       if (this.byName.has(instance.name)) throw new Error(`instance '${instance.name}' is configured twice`);
       this.byName.set(instance.name, instance);
-      this.stubTables.set(instance.name, new StubRepository(instance.name, instance.client, stubEvents));
+      this.stubTables.set(instance.name, new StubRepository(instance.name, instance.client, options.stubEvents));
     }
     for (const instance of instances) {
       if (instance.source && !this.byName.has(instance.source)) {

@@ -1,8 +1,9 @@
 /**
  * Which stubs to create and how: the GUID each carries (the referenced GUID, or the source instance's
  * GUID for an alternate key, else a new one), its columns (key, name, configured defaults, the caller's
- * plain columns) and its change-set parts — the stub, create-only by GUID so an existing record is
- * never touched, beside its ec_stub row (the stub repository's, `stubs/`).
+ * plain columns, the marker `ec_isstub = true` where the table uses it — `StubMarker.ts`) and its
+ * change-set parts — the stub, create-only by GUID so an existing record is never touched, beside its
+ * ec_stub row (the stub repository's, `stubs/`).
  */
 import { randomUUID } from 'node:crypto';
 import type { BatchOperation, EntityMetadata } from '../dataverse';
@@ -14,18 +15,25 @@ import type { CoreInstance, InstanceRegistry } from './InstanceRegistry';
 import type { ResolvedKey } from './RecordKeys';
 import type { Reference } from './ReferenceResolution';
 import { clip } from './clip';
+import { STUB_MARKER_COLUMN } from './StubMarker';
 import type { NewStub } from './stubs';
 
-/** A stub to create: the reference plus the GUID it will carry. */
+/** A stub to create: the reference plus the GUID it will carry and whether it carries the marker. */
 export interface StubPlan extends Reference {
   recordId: string;
+  marker: boolean;
 }
 
 /** Plans a stub for each reference (GUIDs looked up in the source, one at a time). */
 export async function planStubs(registry: InstanceRegistry, instance: CoreInstance, references: Reference[]): Promise<StubPlan[]> {
   const plans: StubPlan[] = [];
-  for (const reference of references) plans.push({ ...reference, recordId: await stubRecordId(registry, instance, reference) });
+  for (const reference of references) plans.push(await planStub(registry, instance, reference));
   return plans;
+}
+
+/** Plans one stub: its GUID (`stubRecordId`) and whether its table uses the marker. */
+export async function planStub(registry: InstanceRegistry, instance: CoreInstance, reference: Reference): Promise<StubPlan> {
+  return { ...reference, recordId: await stubRecordId(registry, instance, reference), marker: registry.stubMarkers.uses(instance, reference.meta) };
 }
 
 /**
@@ -86,6 +94,7 @@ function stubBody(instance: CoreInstance, plan: StubPlan): Record<string, unknow
   const body: Record<string, unknown> = { ...(defaults.columns ?? {}), ...(plan.columns ?? {}) };
   if (plan.key.kind === 'alternate') Object.assign(body, plan.key.values);
   if (nameColumn) body[nameColumn] = plan.name ?? clip(defaultName(plan.key), 100);
+  if (plan.marker) body[STUB_MARKER_COLUMN] = true;
   return body;
 }
 

@@ -44,6 +44,8 @@ export interface EnsureCoreOptions {
   submitStrategy?: SubmitStrategy;
   /** Hears of every stub created or hydrated here (the events bus, api/src/events). */
   stubEvents?: StubChangeObserver;
+  /** A table has `stubDefaults.<table>.marker` on but no `ec_isstub` column: called once per instance and table (main.ts logs it). */
+  onStubMarkerMissing?: (instance: string, table: string) => void;
 }
 
 export type { SubmitStrategy };
@@ -57,7 +59,7 @@ const SUBMIT_STRATEGIES: Record<SubmitStrategy, (parts: SubmitStrategyParts) => 
 };
 
 export function createEnsureCore(options: EnsureCoreOptions): EnsureCore {
-  const registry = new InstanceRegistry(options.instances, options.stubEvents);
+  const registry = new InstanceRegistry(options.instances, { ...(options.stubEvents ? { stubEvents: options.stubEvents } : {}), ...(options.onStubMarkerMissing ? { onStubMarkerMissing: options.onStubMarkerMissing } : {}) });
   const cache = new ExistenceCache(options.existenceCache);
   const parts: ActionParts = {
     registry,

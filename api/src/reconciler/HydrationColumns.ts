@@ -3,9 +3,11 @@
  * list (`reconciler.columns.<table>`), else every column that both instances' metadata declare and the
  * target accepts on create or update — except the primary id (it is the key), lookups (their target
  * may not exist in the target instance: a bind to it would fail the whole hydration; replication or
- * a later submit sets them), state/status (Dataverse allows only certain transitions) and system
- * columns.
+ * a later submit sets them), state/status (Dataverse allows only certain transitions), system
+ * columns and the stub marker `ec_isstub` (the source's value says nothing about the target's record;
+ * the hydration itself clears the marker) — the marker is left out of a configured list too.
  */
+import { STUB_MARKER_COLUMN } from '../core/StubMarker';
 import type { EntityMetadata } from '../dataverse';
 
 const SKIPPED_TYPES = new Set(['Lookup', 'Customer', 'Owner', 'PartyList', 'Virtual', 'EntityName', 'CalendarRules', 'ManagedProperty', 'Uniqueidentifier', 'State', 'Status']);
@@ -21,10 +23,11 @@ const SKIPPED_COLUMNS = new Set([
   'importsequencenumber',
   'timezoneruleversionnumber',
   'utcconversiontimezonecode',
+  STUB_MARKER_COLUMN,
 ]);
 
 export function hydrationColumns(target: EntityMetadata, source: EntityMetadata, configured: readonly string[] | undefined): string[] {
-  if (configured && configured.length > 0) return [...new Set(configured.filter((column) => column !== target.primaryIdAttribute))];
+  if (configured && configured.length > 0) return [...new Set(configured.filter((column) => column !== target.primaryIdAttribute && column !== STUB_MARKER_COLUMN))];
   const inSource = new Set(source.attributes.map((attribute) => attribute.logicalName));
   return target.attributes
     .filter(

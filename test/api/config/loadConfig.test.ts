@@ -39,8 +39,8 @@ describe('loadConfig', () => {
     expect(config.source).toBe('embedded default');
     expect(config).toMatchObject({ port: 3000, host: '127.0.0.1', dataDir: join(cwd, '.data'), bodyLimit: '1mb', logLevel: 'info', apiKeys: [], apiKeySource: 'none' });
     expect(config.instances).toEqual([
-      { name: 'a', local: { port: 5551, memory: false, dataDir: join(cwd, '.data', 'local-dataverse', 'a') }, auth: { kind: 'none' }, tables: ['account', 'contact'], stubDefaults: { contact: { nameColumn: 'lastname' } } },
-      { name: 'b', local: { port: 5552, memory: false, dataDir: join(cwd, '.data', 'local-dataverse', 'b') }, auth: { kind: 'none' }, source: 'a', tables: ['account', 'contact'], stubDefaults: { contact: { nameColumn: 'lastname' } } },
+      { name: 'a', local: { port: 5551, memory: false, dataDir: join(cwd, '.data', 'local-dataverse', 'a') }, auth: { kind: 'none' }, tables: ['account', 'contact'], stubDefaults: { account: { marker: true }, contact: { nameColumn: 'lastname', marker: true } } },
+      { name: 'b', local: { port: 5552, memory: false, dataDir: join(cwd, '.data', 'local-dataverse', 'b') }, auth: { kind: 'none' }, source: 'a', tables: ['account', 'contact'], stubDefaults: { account: { marker: true }, contact: { nameColumn: 'lastname', marker: true } } },
     ]);
   });
 
@@ -131,7 +131,7 @@ describe('loadConfig', () => {
     it('DVE_INSTANCE_<NAME>_URL turns a local instance into a remote one; the error names the variable', () => {
       expect(issuesOf({ DVE_INSTANCE_B_URL: 'not a url' })).toEqual(['instances.b.url: must be an http(s) URL without credentials, query or fragment (from DVE_INSTANCE_B_URL)']);
       const config = load({ DVE_INSTANCE_B_URL: 'https://contoso.crm4.dynamics.com' });
-      expect(config.instances[1]).toEqual({ name: 'b', url: 'https://contoso.crm4.dynamics.com', source: 'a', tables: ['account', 'contact'], stubDefaults: { contact: { nameColumn: 'lastname' } } });
+      expect(config.instances[1]).toEqual({ name: 'b', url: 'https://contoso.crm4.dynamics.com', source: 'a', tables: ['account', 'contact'], stubDefaults: { account: { marker: true }, contact: { nameColumn: 'lastname', marker: true } } });
     });
 
     it('client secret: tenant and client ids from the file or the environment, the secret from the environment only', () => {

@@ -149,7 +149,7 @@ describe('instances and tables', () => {
       const instances = await f.core.instances();
       expect(instances).toEqual([
         { name: 'a', url: f.a.url, role: 'source', reachable: false, error: expect.stringContaining('unavailable') },
-        { name: 'b', url: f.b.url, source: 'a', role: 'target', reachable: true },
+        { name: 'b', url: f.b.url, source: 'a', role: 'target', reachable: true, stubMarker: [] },
       ]);
     } finally {
       await fetch(`${f.a.url}/_admin/faults`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"mode":"none"}' });

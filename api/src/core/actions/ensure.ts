@@ -13,7 +13,7 @@ import { refuseInvalidText } from '../InputText';
 import { referenceId, resolveKey } from '../RecordKeys';
 import type { Reference } from '../ReferenceResolution';
 import { isChangeSetRace } from '../RetryRules';
-import { reportStubsCreated, stubColumns, stubOperations, stubRecordId, type StubPlan } from '../StubPlanning';
+import { planStub, reportStubsCreated, stubColumns, stubOperations } from '../StubPlanning';
 import type { ActionParts } from './ActionParts';
 
 export async function ensure({ registry, cache, locks }: ActionParts, instanceName: string, input: EnsureInput, context: CallContext): Promise<EnsureResult> {
@@ -35,7 +35,7 @@ export async function ensure({ registry, cache, locks }: ActionParts, instanceNa
           const isStub = state !== undefined && state !== 'Hydrated';
           return { id: existing, table: meta.logicalName, outcome: isStub ? 'exists-as-stub' : 'exists' };
         }
-        const plan: StubPlan = { ...reference, recordId: await stubRecordId(registry, instance, reference) };
+        const plan = await planStub(registry, instance, reference);
         try {
           await writeChangeSet(instance.client, stubOperations(registry, instance, plan, 0, context));
         } catch (error) {

@@ -5,7 +5,8 @@
  * otherwise the unknown ones are locked (in sorted order, single-flight per key in this process) and
  * the configured strategy (`single-round-trip` by default, or `atomic`; `submit/`) writes the stubs
  * and the record. Tries once more when a stub was created meanwhile (`isChangeSetRace`) or a cached
- * reference was deleted (`isStaleReference`).
+ * reference was deleted (`isStaleReference`). A record carrying `ec_isstub: true` is refused: only
+ * stubs are marked (`StubMarker.ts`).
  */
 import { randomUUID } from 'node:crypto';
 import { recordOperation } from '../ChangeSets';
@@ -15,6 +16,7 @@ import { resolveKey } from '../RecordKeys';
 import { writeRecord } from '../RecordWrite';
 import { resolveReferences } from '../ReferenceResolution';
 import { isChangeSetRace, isStaleReference } from '../RetryRules';
+import { refuseStubMarkerSet } from '../StubMarker';
 import type { SubmitWrite } from '../submit/SubmitStrategy';
 import type { ActionParts } from './ActionParts';
 
@@ -22,6 +24,7 @@ export async function submit(parts: ActionParts, instanceName: string, input: Su
   const { registry, cache } = parts;
   const instance = registry.get(instanceName);
   return withApiErrors(instance.name, async () => {
+    refuseStubMarkerSet(input.record, 'record'); // before any request: refused even while the target is down
     const meta = await registry.table(instance, input.table, 'table');
     const recordKey = input.key ? resolveKey(meta, input.key, 'key') : undefined;
     const { record, references } = await resolveReferences(registry, instance, meta, input);

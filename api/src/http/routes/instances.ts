@@ -9,7 +9,7 @@ import { NoQuerySchema, parseRequestPart } from '../requestValidation';
  *   get:
  *     operationId: ListInstances
  *     summary: List instances
- *     description: Lists the Dataverse instances this service is configured for, with their source instance and whether each is reachable now.
+ *     description: Lists the Dataverse instances this service is configured for, with their source instance, whether each is reachable now and which tables mark their stubs with ec_isstub.
  *     x-ms-visibility: internal
  *     responses:
  *       200:
@@ -74,6 +74,12 @@ import { NoQuerySchema, parseRequestPart } from '../requestValidation';
  *             format: date-time
  *             description: When an open circuit lets a probe through.
  *             x-ms-summary: Open until
+ *       stubMarker:
+ *         type: array
+ *         description: The tables whose stubs carry the marker column ec_isstub (Yes on a stub, No once hydrated). Absent while the instance could not be asked.
+ *         x-ms-summary: Tables with the stub marker
+ *         items:
+ *           type: string
  *   ErrorResponse:
  *     type: object
  *     required: [error]
