@@ -259,10 +259,16 @@ describe('the generated connector against the running API', () => {
         const part = (spec['parameters'] as Json)['part'];
         const properties = Object.keys((schema['properties'] ?? {}) as Json);
         expect(schema['type']).toBe('object');
-        expect(properties).toContain(`${table}id`);
+        if (part === 'stub') {
+          // only what Ensure record accepts as stub columns: no id, no lookup, no key or name column
+          expect(properties).toEqual(expect.arrayContaining(table === 'account' ? ['telephone1', 'revenue'] : ['firstname', 'lastname', 'emailaddress1']));
+          expect(properties.filter((name) => name === `${table}id` || name.includes('@') || name === 'accountnumber' || name === 'name')).toEqual([]);
+        } else {
+          expect(properties).toContain(`${table}id`);
+        }
         if (part === 'key') {
           expect(properties).toEqual(table === 'account' ? ['accountid', 'accountnumber'] : ['contactid']);
-        } else {
+        } else if (part !== 'stub') {
           expect(part).toBe('record');
           expect(properties).toEqual(expect.arrayContaining(table === 'account' ? ['name', 'accountnumber', 'revenue', 'primarycontactid@odata.bind'] : ['firstname', 'lastname', 'parentcustomerid_account@odata.bind']));
         }
@@ -601,12 +607,13 @@ describe('the generated connector against the running API', () => {
     expect(codeOf(await call('RetryOperation', { id: 'not-a-guid' }, 400, { checkInputs: false }))).toBe('InvalidRequest');
     expect(codeOf(await call('CancelOperation', { id: 'not-a-guid' }, 400, { checkInputs: false }))).toBe('InvalidRequest');
     expect(codeOf(await call('CancelOperation', { id: NEVER_A_STUB_ID }, 404))).toBe('NotFound');
-    // The stub-column fields are the table's record schema, which also lists lookups and the
-    // primary id; Ensure refuses both in stub columns (the field's description says so).
-    expect(shown.get('EnsureRecord/columns/account')?.['properties']).toHaveProperty(['parentaccountid@odata.bind']);
-    const bindInColumns = await call('EnsureRecord', { instance: TARGET, body: { table: 'account', key: { accountnumber: 'A-400' }, columns: { 'parentaccountid@odata.bind': "/accounts(accountnumber='A-100')" } } }, 400);
+    // The stub-column fields (part=stub) offer neither lookups nor the primary id; Ensure still refuses
+    // both when a flow passes them anyway (as a JSON object or an expression).
+    expect(shown.get('EnsureRecord/columns/account')?.['properties']).not.toHaveProperty(['parentaccountid@odata.bind']);
+    expect(shown.get('EnsureRecord/columns/account')?.['properties']).not.toHaveProperty(['accountid']);
+    const bindInColumns = await call('EnsureRecord', { instance: TARGET, body: { table: 'account', key: { accountnumber: 'A-400' }, columns: { 'parentaccountid@odata.bind': "/accounts(accountnumber='A-100')" } } }, 400, { checkInputs: false });
     expect((bindInColumns['error'] as Json)['field']).toBe('body.columns.parentaccountid@odata.bind');
-    expect(codeOf(await call('EnsureRecord', { instance: TARGET, body: { table: 'account', key: { accountnumber: 'A-400' }, columns: { accountid: CONTACT_ID } } }, 400))).toBe('InvalidRecord');
+    expect(codeOf(await call('EnsureRecord', { instance: TARGET, body: { table: 'account', key: { accountnumber: 'A-400' }, columns: { accountid: CONTACT_ID } } }, 400, { checkInputs: false }))).toBe('InvalidRecord');
 
     // 422: Dataverse rejects a value of the wrong type (an expression's result in a number field).
     const wrongRevenue = { revenue: 'a lot' };

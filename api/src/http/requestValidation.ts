@@ -123,7 +123,7 @@ export const StubQuerySchema = z.strictObject({
 });
 
 export const SchemaPartSchema = z.strictObject({
-  part: z.enum(['record', 'key'], { message: 'must be record or key' }).optional(),
+  part: z.enum(['record', 'key', 'stub'], { message: 'must be record, key or stub' }).optional(),
 });
 export const NoQuerySchema = z.strictObject({});
 

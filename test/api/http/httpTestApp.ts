@@ -48,6 +48,9 @@ export const ACCOUNT_SCHEMA: TableJsonSchema = {
   properties: {
     name: { type: 'string', maxLength: 160, 'x-ms-summary': 'Account Name' },
     accountnumber: { type: 'string', maxLength: 20, 'x-ms-summary': 'Account Number' },
+    telephone1: { type: 'string', maxLength: 50, 'x-ms-summary': 'Main Phone' },
+    accountid: { type: 'string', format: 'uuid', 'x-ms-summary': 'Account' },
+    'primarycontactid@odata.bind': { type: 'string', 'x-ms-summary': 'primarycontactid (contact)' },
   },
 };
 

@@ -67,6 +67,10 @@ describe('responses', () => {
     const key = await app.request('GET', '/v1/instances/b/tables/account/schema?part=key');
     expect(Object.keys(key.body.schema.properties)).toEqual(['accountid', 'accountnumber']);
     expect(key.body.schema.properties.accountnumber).toMatchObject({ type: 'string', maxLength: 20, 'x-ms-summary': 'Account Number' });
+    const stub = await app.request('GET', '/v1/instances/b/tables/account/schema?part=stub');
+    expect(stub.body).toMatchObject({ table: 'account', part: 'stub' });
+    expect(Object.keys(stub.body.schema.properties)).toEqual(Object.keys(record.body.schema.properties).filter((name) => !['accountid', 'accountnumber', 'name'].includes(name) && !name.endsWith('@odata.bind')));
+    expect(Object.keys(stub.body.schema.properties)).toEqual(['telephone1']);
   });
 
   it.each([
