@@ -235,10 +235,10 @@ describe('the generated connector against the running API', () => {
     for (const { operationId, locator, spec } of pickers) {
       const listed = await platform.dynamicValues(operationId, locator, { instance: TARGET });
       if (spec['operationId'] === 'ListInstances') {
-        expect([operationId, locator, listed]).toEqual([operationId, locator, [{ value: 'a', title: 'a' }, { value: 'b', title: 'b' }]]);
+        expect([operationId, locator, listed]).toEqual([operationId, locator, [{ value: 'a', title: 'a' }, { value: 'b', title: 'b — replicated from a' }]]);
       } else {
         expect([operationId, locator, spec['operationId']]).toEqual([operationId, locator, 'ListTables']);
-        expect([operationId, locator, listed]).toEqual([operationId, locator, [{ value: 'account', title: 'account' }, { value: 'contact', title: 'contact' }]]);
+        expect([operationId, locator, listed]).toEqual([operationId, locator, [{ value: 'account', title: 'Account (account)' }, { value: 'contact', title: 'Contact (contact)' }]]);
       }
     }
   });
@@ -271,6 +271,10 @@ describe('the generated connector against the running API', () => {
         } else if (part !== 'stub') {
           expect(part).toBe('record');
           expect(properties).toEqual(expect.arrayContaining(table === 'account' ? ['name', 'accountnumber', 'revenue', 'primarycontactid@odata.bind'] : ['firstname', 'lastname', 'parentcustomerid_account@odata.bind']));
+          // display names, choices with their labels, the table's required column marked
+          expect(schema['required']).toEqual(table === 'account' ? ['name'] : ['lastname']);
+          expect((schema['properties'] as Record<string, Json>)['statecode']).toMatchObject({ 'x-ms-summary': 'Status', enum: [0, 1], 'x-ms-enum-values': [{ value: 0, displayName: 'Active' }, { value: 1, displayName: 'Inactive' }] });
+          expect((schema['properties'] as Record<string, Json>)[table === 'account' ? 'telephone1' : 'emailaddress1']).toMatchObject({ 'x-ms-summary': table === 'account' ? 'Main Phone' : 'Email' });
         }
         for (const property of Object.values(schema['properties'] as Record<string, Json>)) expect(property['x-ms-summary']).toEqual(expect.any(String));
         shown.set(`${operationId}/${locator[1]}/${table}`, schema);

@@ -25,7 +25,7 @@ import { actionCall, directRunner, sendActionAnswer, type ActionRunner } from '.
  *           operationId: ListInstances
  *           value-collection: value
  *           value-path: name
- *           value-title: name
+ *           value-title: title
  *       - $ref: '#/parameters/IdempotencyKey'
  *       - name: body
  *         in: body
@@ -50,7 +50,7 @@ import { actionCall, directRunner, sendActionAnswer, type ActionRunner } from '.
  *                 operationId: ListTables
  *                 value-collection: value
  *                 value-path: logicalName
- *                 value-title: logicalName
+ *                 value-title: title
  *                 parameters:
  *                   instance:
  *                     parameter: instance

@@ -32,7 +32,7 @@ import { NoQuerySchema, parseRequestPart } from '../requestValidation';
  *           $ref: '#/definitions/Instance'
  *   Instance:
  *     type: object
- *     required: [name, url, role, reachable]
+ *     required: [name, url, role, title, reachable]
  *     properties:
  *       name:
  *         type: string
@@ -51,6 +51,10 @@ import { NoQuerySchema, parseRequestPart } from '../requestValidation';
  *         enum: [source, target, standalone]
  *         description: Whether the instance is a replication source, a target, or neither.
  *         x-ms-summary: Role
+ *       title:
+ *         type: string
+ *         description: What an instance picker shows, such as "b — replicated from a".
+ *         x-ms-summary: Title
  *       reachable:
  *         type: boolean
  *         description: Whether the instance answered just now.

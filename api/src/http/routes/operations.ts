@@ -100,7 +100,7 @@ function notFound(id: string, detail = ''): ApiError {
  *           operationId: ListInstances
  *           value-collection: value
  *           value-path: name
- *           value-title: name
+ *           value-title: title
  *       - name: top
  *         in: query
  *         required: false

@@ -20,7 +20,7 @@
  *       operationId: ListInstances
  *       value-collection: value
  *       value-path: name
- *       value-title: name
+ *       value-title: title
  *   InstanceToWrite:
  *     name: instance
  *     in: path
@@ -34,7 +34,7 @@
  *       operationId: ListInstances
  *       value-collection: value
  *       value-path: name
- *       value-title: name
+ *       value-title: title
  *   IdempotencyKey:
  *     name: Idempotency-Key
  *     in: header

@@ -89,12 +89,20 @@ import { InstanceParamsSchema, NoQuerySchema, parseRequestPart, SchemaPartSchema
  *           $ref: '#/definitions/Table'
  *   Table:
  *     type: object
- *     required: [logicalName, entitySetName, primaryIdAttribute, keys]
+ *     required: [logicalName, title, entitySetName, primaryIdAttribute, keys]
  *     properties:
  *       logicalName:
  *         type: string
  *         description: The table logical name, such as account.
  *         x-ms-summary: Table Name
+ *       displayName:
+ *         type: string
+ *         description: The table display name, such as Account.
+ *         x-ms-summary: Display Name
+ *       title:
+ *         type: string
+ *         description: What a table picker shows, such as "Account (account)".
+ *         x-ms-summary: Title
  *       entitySetName:
  *         type: string
  *         description: The Web API entity set name, such as accounts.
