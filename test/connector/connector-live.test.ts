@@ -229,12 +229,17 @@ describe('the generated connector against the running API', () => {
     expect(refused).toMatchObject({ error: { code: expect.any(String) } });
   });
 
+  const WRITING = ['EnsureRecord', 'SubmitRecord', 'HydrateRecord'];
+
   it('resolves every instance and table picker through the operation its x-ms-dynamic-values names', async () => {
     const pickers = dynamicFields('x-ms-dynamic-values');
     expect(pickers.length).toBeGreaterThanOrEqual(10);
     for (const { operationId, locator, spec } of pickers) {
       const listed = await platform.dynamicValues(operationId, locator, { instance: TARGET });
-      if (spec['operationId'] === 'ListInstances') {
+      if (spec['operationId'] === 'ListInstances' && WRITING.includes(operationId)) {
+        // the actions that write offer only instances with a source: a stub on a (the source) never hydrates
+        expect([operationId, locator, listed]).toEqual([operationId, locator, [{ value: 'b', title: 'b — replicated from a' }]]);
+      } else if (spec['operationId'] === 'ListInstances') {
         expect([operationId, locator, listed]).toEqual([operationId, locator, [{ value: 'a', title: 'a' }, { value: 'b', title: 'b — replicated from a' }]]);
       } else {
         expect([operationId, locator, spec['operationId']]).toEqual([operationId, locator, 'ListTables']);
@@ -618,6 +623,13 @@ describe('the generated connector against the running API', () => {
     const bindInColumns = await call('EnsureRecord', { instance: TARGET, body: { table: 'account', key: { accountnumber: 'A-400' }, columns: { 'parentaccountid@odata.bind': "/accounts(accountnumber='A-100')" } } }, 400, { checkInputs: false });
     expect((bindInColumns['error'] as Json)['field']).toBe('body.columns.parentaccountid@odata.bind');
     expect(codeOf(await call('EnsureRecord', { instance: TARGET, body: { table: 'account', key: { accountnumber: 'A-400' }, columns: { accountid: CONTACT_ID } } }, 400, { checkInputs: false }))).toBe('InvalidRecord');
+
+    // 400: the source instance takes no writes (the picker does not offer it; typed in, it is refused)
+    for (const operationId of WRITING) {
+      const body = { table: 'account', key: { accountnumber: 'A-700' }, record: { name: 'Never written' } };
+      const refusal = await call(operationId, { instance: 'a', body: operationId === 'EnsureRecord' ? { table: 'account', key: body.key } : operationId === 'SubmitRecord' ? { table: 'account', record: body.record } : body }, 400, { checkInputs: false });
+      expect(refusal['error']).toMatchObject({ code: 'InvalidRequest', field: 'params.instance' });
+    }
 
     // 422: Dataverse rejects a value of the wrong type (an expression's result in a number field).
     const wrongRevenue = { revenue: 'a lot' };

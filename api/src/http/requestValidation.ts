@@ -126,6 +126,10 @@ export const SchemaPartSchema = z.strictObject({
   part: z.enum(['record', 'key', 'stub'], { message: 'must be record, key or stub' }).optional(),
 });
 export const NoQuerySchema = z.strictObject({});
+/** `GET /v1/instances?role=target`: the instances the actions may write to (the connector's instance picker). */
+export const InstancesQuerySchema = z.strictObject({
+  role: z.enum(['source', 'target', 'standalone'], { message: 'must be source, target or standalone' }).optional(),
+});
 
 export const InstanceParamsSchema = z.strictObject({ instance: InstanceNameSchema });
 export const TableParamsSchema = z.strictObject({ instance: InstanceNameSchema, table: TableNameSchema });

@@ -47,7 +47,7 @@ describe('hydrate', () => {
       url: f.b.url,
       hooks: { wrap: async (request, attempt) => (request.operation === 'batch' ? (batches++, await attempt(), attempt()) : attempt()) },
     });
-    const core = createEnsureCore({ instances: [{ name: 'b', url: f.b.url, client: replaying, tables: ['account', 'contact'], stubDefaults: {} }] });
+    const core = createEnsureCore({ instances: [{ name: 'a', url: f.a.url, client: f.clientA, tables: ['account', 'contact'], stubDefaults: {} }, { name: 'b', url: f.b.url, client: replaying, source: 'a', tables: ['account', 'contact'], stubDefaults: {} }] });
     try {
       const keys: Array<Record<string, string>> = [{ accountid: randomUUID() }, { accountnumber: `HYD-LOST-${Date.now() % 1e6}` }];
       for (const key of keys) {
@@ -83,7 +83,7 @@ describe('hydrate', () => {
         },
       },
     });
-    const core = createEnsureCore({ instances: [{ name: 'b', url: f.b.url, client: racing, tables: ['account', 'contact'], stubDefaults: {} }] });
+    const core = createEnsureCore({ instances: [{ name: 'a', url: f.a.url, client: f.clientA, tables: ['account', 'contact'], stubDefaults: {} }, { name: 'b', url: f.b.url, client: racing, source: 'a', tables: ['account', 'contact'], stubDefaults: {} }] });
     try {
       const result = await core.hydrate('b', { table: 'account', key: { accountid: id }, record: { name: 'This replica' } }, context);
       expect(result).toEqual({ id, table: 'account', operation: 'updated', wasStub: false });

@@ -60,6 +60,10 @@ describe('responses', () => {
   it('lists instances and tables wrapped in value; the key schema from the table keys', async () => {
     const instances = await app.request('GET', '/v1/instances');
     expect(instances.body.value.map((instance: { name: string }) => instance.name)).toEqual(['a', 'b']);
+    const targets = await app.request('GET', '/v1/instances?role=target');
+    expect(targets.body.value).toEqual([expect.objectContaining({ name: 'b', title: 'b — replicated from a' })]);
+    const badRole = await app.request('GET', '/v1/instances?role=writer');
+    expect([badRole.status, badRole.body.error.field]).toEqual([400, 'query.role']);
     const tables = await app.request('GET', '/v1/instances/b/tables');
     expect(tables.body.value[0].logicalName).toBe('account');
     const record = await app.request('GET', '/v1/instances/b/tables/account/schema');

@@ -16,7 +16,7 @@ import { hydratedRowOperation, unhydratedRow } from '../StubRows';
 import type { ActionParts } from './ActionParts';
 
 export async function hydrate({ registry, cache, locks }: ActionParts, instanceName: string, input: HydrateInput, _context: CallContext): Promise<HydrateResult> {
-  const instance = registry.get(instanceName);
+  const instance = registry.target(instanceName);
   return withApiErrors(instance.name, async () => {
     const meta = await registry.table(instance, input.table, 'table');
     const key = resolveKey(meta, input.key, 'key');

@@ -20,7 +20,7 @@ import type { ActionParts } from './ActionParts';
 
 export async function submit(parts: ActionParts, instanceName: string, input: SubmitInput, context: CallContext): Promise<SubmitResult> {
   const { registry, cache } = parts;
-  const instance = registry.get(instanceName);
+  const instance = registry.target(instanceName);
   return withApiErrors(instance.name, async () => {
     const meta = await registry.table(instance, input.table, 'table');
     const recordKey = input.key ? resolveKey(meta, input.key, 'key') : undefined;

@@ -26,6 +26,8 @@ import { actionCall, directRunner, sendActionAnswer, type ActionRunner } from '.
  *           value-collection: value
  *           value-path: name
  *           value-title: title
+ *           parameters:
+ *             role: target
  *       - $ref: '#/parameters/IdempotencyKey'
  *       - name: body
  *         in: body

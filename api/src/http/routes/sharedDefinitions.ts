@@ -35,6 +35,8 @@
  *       value-collection: value
  *       value-path: name
  *       value-title: title
+ *       parameters:
+ *         role: target
  *   IdempotencyKey:
  *     name: Idempotency-Key
  *     in: header
