@@ -46,7 +46,6 @@ const ACTIONS: Record<string, string> = {
   GetStub: 'Get stub',
   GetStubSummary: 'Get stub summary',
   OnStubStateChanged: 'When a stub changes state',
-  GetOperation: 'Get operation status',
   ListOperations: 'List operations',
   RetryOperation: 'Retry a failed operation',
   CancelOperation: 'Cancel a queued operation',
