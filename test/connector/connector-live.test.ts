@@ -46,7 +46,6 @@ const ACTIONS: Record<string, string> = {
   GetStub: 'Get stub',
   GetStubSummary: 'Get stub summary',
   OnStubStateChanged: 'When a stub changes state',
-  GetOperation: 'Get operation status',
   ListOperations: 'List operations',
   RetryOperation: 'Retry a failed operation',
   CancelOperation: 'Cancel a queued operation',
@@ -229,16 +228,21 @@ describe('the generated connector against the running API', () => {
     expect(refused).toMatchObject({ error: { code: expect.any(String) } });
   });
 
+  const WRITING = ['EnsureRecord', 'SubmitRecord', 'HydrateRecord'];
+
   it('resolves every instance and table picker through the operation its x-ms-dynamic-values names', async () => {
     const pickers = dynamicFields('x-ms-dynamic-values');
     expect(pickers.length).toBeGreaterThanOrEqual(10);
     for (const { operationId, locator, spec } of pickers) {
       const listed = await platform.dynamicValues(operationId, locator, { instance: TARGET });
-      if (spec['operationId'] === 'ListInstances') {
-        expect([operationId, locator, listed]).toEqual([operationId, locator, [{ value: 'a', title: 'a' }, { value: 'b', title: 'b' }]]);
+      if (spec['operationId'] === 'ListInstances' && WRITING.includes(operationId)) {
+        // the actions that write offer only instances with a source: a stub on a (the source) never hydrates
+        expect([operationId, locator, listed]).toEqual([operationId, locator, [{ value: 'b', title: 'b — replicated from a' }]]);
+      } else if (spec['operationId'] === 'ListInstances') {
+        expect([operationId, locator, listed]).toEqual([operationId, locator, [{ value: 'a', title: 'a' }, { value: 'b', title: 'b — replicated from a' }]]);
       } else {
         expect([operationId, locator, spec['operationId']]).toEqual([operationId, locator, 'ListTables']);
-        expect([operationId, locator, listed]).toEqual([operationId, locator, [{ value: 'account', title: 'account' }, { value: 'contact', title: 'contact' }]]);
+        expect([operationId, locator, listed]).toEqual([operationId, locator, [{ value: 'account', title: 'Account (account)' }, { value: 'contact', title: 'Contact (contact)' }]]);
       }
     }
   });
@@ -259,12 +263,22 @@ describe('the generated connector against the running API', () => {
         const part = (spec['parameters'] as Json)['part'];
         const properties = Object.keys((schema['properties'] ?? {}) as Json);
         expect(schema['type']).toBe('object');
-        expect(properties).toContain(`${table}id`);
+        if (part === 'stub') {
+          // only what Ensure record accepts as stub columns: no id, no lookup, no key or name column
+          expect(properties).toEqual(expect.arrayContaining(table === 'account' ? ['telephone1', 'revenue'] : ['firstname', 'lastname', 'emailaddress1']));
+          expect(properties.filter((name) => name === `${table}id` || name.includes('@') || name === 'accountnumber' || name === 'name')).toEqual([]);
+        } else {
+          expect(properties).toContain(`${table}id`);
+        }
         if (part === 'key') {
           expect(properties).toEqual(table === 'account' ? ['accountid', 'accountnumber'] : ['contactid']);
-        } else {
+        } else if (part !== 'stub') {
           expect(part).toBe('record');
           expect(properties).toEqual(expect.arrayContaining(table === 'account' ? ['name', 'accountnumber', 'revenue', 'primarycontactid@odata.bind'] : ['firstname', 'lastname', 'parentcustomerid_account@odata.bind']));
+          // display names, choices with their labels, the table's required column marked
+          expect(schema['required']).toEqual(table === 'account' ? ['name'] : ['lastname']);
+          expect((schema['properties'] as Record<string, Json>)['statecode']).toMatchObject({ 'x-ms-summary': 'Status', enum: [0, 1], 'x-ms-enum-values': [{ value: 0, displayName: 'Active' }, { value: 1, displayName: 'Inactive' }] });
+          expect((schema['properties'] as Record<string, Json>)[table === 'account' ? 'telephone1' : 'emailaddress1']).toMatchObject({ 'x-ms-summary': table === 'account' ? 'Main Phone' : 'Email' });
         }
         for (const property of Object.values(schema['properties'] as Record<string, Json>)) expect(property['x-ms-summary']).toEqual(expect.any(String));
         shown.set(`${operationId}/${locator[1]}/${table}`, schema);
@@ -601,12 +615,20 @@ describe('the generated connector against the running API', () => {
     expect(codeOf(await call('RetryOperation', { id: 'not-a-guid' }, 400, { checkInputs: false }))).toBe('InvalidRequest');
     expect(codeOf(await call('CancelOperation', { id: 'not-a-guid' }, 400, { checkInputs: false }))).toBe('InvalidRequest');
     expect(codeOf(await call('CancelOperation', { id: NEVER_A_STUB_ID }, 404))).toBe('NotFound');
-    // The stub-column fields are the table's record schema, which also lists lookups and the
-    // primary id; Ensure refuses both in stub columns (the field's description says so).
-    expect(shown.get('EnsureRecord/columns/account')?.['properties']).toHaveProperty(['parentaccountid@odata.bind']);
-    const bindInColumns = await call('EnsureRecord', { instance: TARGET, body: { table: 'account', key: { accountnumber: 'A-400' }, columns: { 'parentaccountid@odata.bind': "/accounts(accountnumber='A-100')" } } }, 400);
+    // The stub-column fields (part=stub) offer neither lookups nor the primary id; Ensure still refuses
+    // both when a flow passes them anyway (as a JSON object or an expression).
+    expect(shown.get('EnsureRecord/columns/account')?.['properties']).not.toHaveProperty(['parentaccountid@odata.bind']);
+    expect(shown.get('EnsureRecord/columns/account')?.['properties']).not.toHaveProperty(['accountid']);
+    const bindInColumns = await call('EnsureRecord', { instance: TARGET, body: { table: 'account', key: { accountnumber: 'A-400' }, columns: { 'parentaccountid@odata.bind': "/accounts(accountnumber='A-100')" } } }, 400, { checkInputs: false });
     expect((bindInColumns['error'] as Json)['field']).toBe('body.columns.parentaccountid@odata.bind');
-    expect(codeOf(await call('EnsureRecord', { instance: TARGET, body: { table: 'account', key: { accountnumber: 'A-400' }, columns: { accountid: CONTACT_ID } } }, 400))).toBe('InvalidRecord');
+    expect(codeOf(await call('EnsureRecord', { instance: TARGET, body: { table: 'account', key: { accountnumber: 'A-400' }, columns: { accountid: CONTACT_ID } } }, 400, { checkInputs: false }))).toBe('InvalidRecord');
+
+    // 400: the source instance takes no writes (the picker does not offer it; typed in, it is refused)
+    for (const operationId of WRITING) {
+      const body = { table: 'account', key: { accountnumber: 'A-700' }, record: { name: 'Never written' } };
+      const refusal = await call(operationId, { instance: 'a', body: operationId === 'EnsureRecord' ? { table: 'account', key: body.key } : operationId === 'SubmitRecord' ? { table: 'account', record: body.record } : body }, 400, { checkInputs: false });
+      expect(refusal['error']).toMatchObject({ code: 'InvalidRequest', field: 'params.instance' });
+    }
 
     // 422: Dataverse rejects a value of the wrong type (an expression's result in a number field).
     const wrongRevenue = { revenue: 'a lot' };

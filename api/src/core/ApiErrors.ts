@@ -22,6 +22,12 @@ export const ApiErrors = {
   unknownInstance: (name: string, configured: readonly string[]) =>
     inInput('unknownInstance', 'instance', (f) => `${f}: no instance named '${name}' (configured: ${list(configured)}).`),
 
+  /** A write to an instance nothing is replicated into: a stub made there would never be hydrated. */
+  notReplicatedInto: (name: string, targets: readonly string[]) =>
+    inInput('invalidRequest', 'instance', (f) =>
+      `${f}: instance '${name}' has no source, so a stub written there would never be hydrated; write to an instance replicated from another${targets.length > 0 ? ` (${list(targets)})` : ''}.`,
+    ),
+
   /** `table` as shown (the core clips what it quotes). */
   tableNotAllowed: (field: string, table: string, instance: string, allowed: readonly string[]) =>
     inInput('tableNotAllowed', field, (f) => `${f}: table '${table}' is not allowed on instance '${instance}' (allowed: ${list(allowed)}).`),

@@ -26,6 +26,7 @@ export function createCatalogue(registry: InstanceRegistry, probe: InstanceProbe
             url: instance.url,
             ...(instance.source ? { source: instance.source } : {}),
             role,
+            title: instance.source ? `${instance.name} — replicated from ${instance.source}` : instance.name,
             ...reachability,
             ...(circuit ? { circuit: { state: circuit.state, ...(circuit.openUntil ? { openUntil: circuit.openUntil } : {}) } } : {}),
             ...(stubMarker ? { stubMarker } : {}),
@@ -45,6 +46,8 @@ export function createCatalogue(registry: InstanceRegistry, probe: InstanceProbe
               entitySetName: meta.entitySetName,
               primaryIdAttribute: meta.primaryIdAttribute,
               ...(meta.primaryNameAttribute ? { primaryNameAttribute: meta.primaryNameAttribute } : {}),
+              ...(meta.displayName ? { displayName: meta.displayName } : {}),
+              title: meta.displayName ? `${meta.displayName} (${meta.logicalName})` : meta.logicalName,
               keys: meta.keys.map((k) => ({ name: k.logicalName, attributes: [...k.keyAttributes] })),
             };
           }),
@@ -54,7 +57,10 @@ export function createCatalogue(registry: InstanceRegistry, probe: InstanceProbe
 
     async tableSchema(instanceName, table) {
       const instance = registry.get(instanceName);
-      return withApiErrors(instance.name, async () => tableJsonSchema(await registry.table(instance, table, 'table')));
+      return withApiErrors(instance.name, async () => {
+        const meta = await registry.table(instance, table, 'table');
+        return tableJsonSchema(meta, await instance.client.getChoiceOptions(meta.logicalName));
+      });
     },
   };
 }

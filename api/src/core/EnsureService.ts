@@ -156,6 +156,8 @@ export interface InstanceInfo {
   /** The instance records are expected to come from (replication source), if any. */
   source?: string;
   role: 'source' | 'target' | 'standalone';
+  /** What an instance picker shows: `b — replicated from a`, or the name alone. */
+  title: string;
   reachable: boolean;
   /** Why it is not reachable (no secrets). */
   error?: string;
@@ -170,13 +172,30 @@ export interface TableInfo {
   entitySetName: string;
   primaryIdAttribute: string;
   primaryNameAttribute?: string;
+  /** The table's display name, e.g. `Account`, when the metadata has one. */
+  displayName?: string;
+  /** What a table picker shows: `Account (account)`, or the logical name alone. */
+  title: string;
   keys: Array<{ name: string; attributes: string[] }>;
 }
 
 /** JSON Schema (draft-04 subset, as Swagger 2.0 / connectors use) of a table's writable columns. */
 export interface TableJsonSchema {
   type: 'object';
-  properties: Record<string, { type: string; format?: string; maxLength?: number; enum?: unknown[]; title?: string; description?: string; 'x-ms-summary'?: string }>;
+  properties: Record<
+    string,
+    {
+      type: string;
+      format?: string;
+      maxLength?: number;
+      enum?: unknown[];
+      /** The label of each `enum` value, shown by the designer instead of the number. */
+      'x-ms-enum-values'?: Array<{ value: unknown; displayName: string }>;
+      title?: string;
+      description?: string;
+      'x-ms-summary'?: string;
+    }
+  >;
   required?: string[];
 }
 

@@ -76,6 +76,16 @@ export class InstanceRegistry {
     return this.stubTables.get(instance.name)!;
   }
 
+  /**
+   * The instance named `name` when Ensure, Submit and Hydrate may write to it: it has a source, so
+   * replication hydrates the stubs made there. Else `unknownInstance` or `notReplicatedInto`.
+   */
+  target(name: string): CoreInstance {
+    const instance = this.get(name);
+    if (!instance.source) throw ApiErrors.notReplicatedInto(instance.name, this.all().filter((i) => i.source).map((i) => i.name));
+    return instance;
+  }
+
   /** The instance records of `instance` are replicated from, if configured. */
   sourceOf(instance: CoreInstance): CoreInstance | undefined {
     return instance.source ? this.byName.get(instance.source) : undefined;

@@ -54,7 +54,23 @@ export interface DataverseClient {
 
   /** The same, found by entity set name (e.g. from an `@odata.bind` path). */
   getEntityMetadataBySetName(entitySet: string): Promise<EntityMetadata>;
+
+  /**
+   * The options (value and label) of a table's choice, status and state columns, by column logical
+   * name; cached like the metadata. Read apart from `getEntityMetadata` because Dataverse answers
+   * option sets only through a type cast per attribute type, and writes need none of it.
+   */
+  getChoiceOptions(logicalName: string): Promise<ChoiceColumns>;
 }
+
+/** One option of a choice column: its stored value and its label in the caller's language. */
+export interface ChoiceOption {
+  readonly value: number;
+  readonly label: string;
+}
+
+/** Choice columns of a table (logical name → its options). */
+export type ChoiceColumns = ReadonlyMap<string, readonly ChoiceOption[]>;
 
 /** A record as Dataverse returns it (annotations such as `@odata.etag` included). */
 export type DataverseRecord = Record<string, unknown>;
@@ -161,6 +177,8 @@ export interface EntityMetadata {
   readonly entitySetName: string;
   readonly primaryIdAttribute: string;
   readonly primaryNameAttribute: string | undefined;
+  /** The table's display name (`DisplayName` label in the caller's language), e.g. `Account`. */
+  readonly displayName?: string | undefined;
   readonly keys: readonly EntityKeyMetadata[];
   readonly manyToOne: readonly LookupMetadata[];
   /** Columns with their Dataverse type (`String`, `Lookup`, `Picklist`…) and writability. */
@@ -174,6 +192,8 @@ export interface AttributeMetadata {
   readonly validForCreate: boolean;
   readonly validForUpdate: boolean;
   readonly displayName: string | undefined;
+  /** `RequiredLevel.Value`: `None`, `Recommended`, `ApplicationRequired` or `SystemRequired`. */
+  readonly requiredLevel?: string | undefined;
 }
 
 export interface EntityKeyMetadata {

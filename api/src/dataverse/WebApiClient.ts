@@ -12,6 +12,8 @@ import type {
   BatchItem,
   BatchOptions,
   BatchResult,
+  ChoiceColumns,
+  ChoiceOption,
   DataverseClient,
   DataverseRecord,
   DataverseRecordInput,
@@ -24,7 +26,7 @@ import type {
 import { DataverseRequestError, InvalidDataverseInputError, NotFoundError, ResourceNotFoundError } from './DataverseErrors';
 import { type DataverseClientHooks, DataverseHttpTransport, type DataverseHttpResponse } from './DataverseHttpTransport';
 import { EntityMetadataCache, type EntityMetadataCacheOptions } from './EntityMetadataCache';
-import { ENTITY_DEFINITION_QUERY, readEntityDefinition } from './EntityDefinitionReader';
+import { CHOICE_ATTRIBUTE_CASTS, CHOICE_OPTIONS_QUERY, ENTITY_DEFINITION_QUERY, readChoiceOptions, readEntityDefinition } from './EntityDefinitionReader';
 import { assertODataIdentifier } from './ODataIdentifier';
 import { type EntityKey, isGuid, percentEncodeODataText, recordPath } from './ODataKeyLiteral';
 import { assertMaxPageSize, type QueryOptions, queryString, type RetrieveOptions } from './ODataQuery';
@@ -65,6 +67,7 @@ export class WebApiClient implements DataverseClient {
   private readonly root: URL;
   private readonly http: DataverseHttpTransport;
   private readonly metadata: EntityMetadataCache<EntityMetadata>;
+  private readonly choices: EntityMetadataCache<ChoiceColumns>;
 
   constructor(options: WebApiClientOptions) {
     this.root = webApiRoot(options.url);
@@ -77,6 +80,7 @@ export class WebApiClient implements DataverseClient {
       ...(options.hooks === undefined ? {} : { hooks: options.hooks }),
     });
     this.metadata = new EntityMetadataCache<EntityMetadata>(options.metadataCache);
+    this.choices = new EntityMetadataCache<ChoiceColumns>(options.metadataCache);
   }
 
   async close(): Promise<void> {
@@ -214,6 +218,20 @@ export class WebApiClient implements DataverseClient {
       const metadata = readEntityDefinition(first as Record<string, unknown>);
       this.metadata.set(`logical:${metadata.logicalName}`, metadata);
       return metadata;
+    });
+  }
+
+  /** The options of the table's choice, state and status columns: one cast per attribute type, cached. */
+  async getChoiceOptions(logicalName: string): Promise<ChoiceColumns> {
+    const name = assertODataIdentifier(logicalName, 'table logical name');
+    return this.choices.get(`choices:${name}`, async () => {
+      const options = new Map<string, ChoiceOption[]>();
+      for (const cast of CHOICE_ATTRIBUTE_CASTS) {
+        const url = this.url(`${recordPath('EntityDefinitions', { LogicalName: name })}/Attributes/Microsoft.Dynamics.CRM.${cast}?${CHOICE_OPTIONS_QUERY}`);
+        const response = await this.http.send({ operation: 'metadata', method: 'GET', url });
+        readChoiceOptions(parseJsonBody(response, { method: 'GET', path: url.pathname }), options);
+      }
+      return options;
     });
   }
 

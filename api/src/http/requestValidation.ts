@@ -123,9 +123,13 @@ export const StubQuerySchema = z.strictObject({
 });
 
 export const SchemaPartSchema = z.strictObject({
-  part: z.enum(['record', 'key'], { message: 'must be record or key' }).optional(),
+  part: z.enum(['record', 'key', 'stub'], { message: 'must be record, key or stub' }).optional(),
 });
 export const NoQuerySchema = z.strictObject({});
+/** `GET /v1/instances?role=target`: the instances the actions may write to (the connector's instance picker). */
+export const InstancesQuerySchema = z.strictObject({
+  role: z.enum(['source', 'target', 'standalone'], { message: 'must be source, target or standalone' }).optional(),
+});
 
 export const InstanceParamsSchema = z.strictObject({ instance: InstanceNameSchema });
 export const TableParamsSchema = z.strictObject({ instance: InstanceNameSchema, table: TableNameSchema });

@@ -103,3 +103,23 @@ describe('ensure', () => {
     await expect(f.core.ensure('zz', { table: 'account', key: { accountid: randomUUID() } }, context)).rejects.toMatchObject({ status: 404, code: 'UnknownInstance' });
   });
 });
+
+describe('an instance without a source (the source itself) takes no writes', () => {
+  test.each([
+    ['ensure', () => f.core.ensure('a', { table: 'account', key: { accountid: randomUUID() } }, context)],
+    ['submit', () => f.core.submit('a', { table: 'account', record: { name: 'Never written' } }, context)],
+    ['hydrate', () => f.core.hydrate('a', { table: 'account', key: { accountid: randomUUID() }, record: { name: 'Never written' } }, context)],
+  ])('%s on a: 400 naming params.instance, nothing written', async (_action, write) => {
+    const before = await f.get(f.a, 'accounts?$select=accountid');
+    const error = await write().then(() => undefined, (caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).toBody()).toEqual({
+      error: {
+        code: 'InvalidRequest',
+        message: "params.instance: instance 'a' has no source, so a stub written there would never be hydrated; write to an instance replicated from another (b).",
+        field: 'params.instance',
+      },
+    });
+    expect((await f.get(f.a, 'accounts?$select=accountid')).body.value).toHaveLength(before.body.value.length);
+  });
+});

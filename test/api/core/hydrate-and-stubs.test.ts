@@ -47,7 +47,7 @@ describe('hydrate', () => {
       url: f.b.url,
       hooks: { wrap: async (request, attempt) => (request.operation === 'batch' ? (batches++, await attempt(), attempt()) : attempt()) },
     });
-    const core = createEnsureCore({ instances: [{ name: 'b', url: f.b.url, client: replaying, tables: ['account', 'contact'], stubDefaults: {} }] });
+    const core = createEnsureCore({ instances: [{ name: 'a', url: f.a.url, client: f.clientA, tables: ['account', 'contact'], stubDefaults: {} }, { name: 'b', url: f.b.url, client: replaying, source: 'a', tables: ['account', 'contact'], stubDefaults: {} }] });
     try {
       const keys: Array<Record<string, string>> = [{ accountid: randomUUID() }, { accountnumber: `HYD-LOST-${Date.now() % 1e6}` }];
       for (const key of keys) {
@@ -83,7 +83,7 @@ describe('hydrate', () => {
         },
       },
     });
-    const core = createEnsureCore({ instances: [{ name: 'b', url: f.b.url, client: racing, tables: ['account', 'contact'], stubDefaults: {} }] });
+    const core = createEnsureCore({ instances: [{ name: 'a', url: f.a.url, client: f.clientA, tables: ['account', 'contact'], stubDefaults: {} }, { name: 'b', url: f.b.url, client: racing, source: 'a', tables: ['account', 'contact'], stubDefaults: {} }] });
     try {
       const result = await core.hydrate('b', { table: 'account', key: { accountid: id }, record: { name: 'This replica' } }, context);
       expect(result).toEqual({ id, table: 'account', operation: 'updated', wasStub: false });
@@ -148,8 +148,8 @@ describe('instances and tables', () => {
     try {
       const instances = await f.core.instances();
       expect(instances).toEqual([
-        { name: 'a', url: f.a.url, role: 'source', reachable: false, error: expect.stringContaining('unavailable') },
-        { name: 'b', url: f.b.url, source: 'a', role: 'target', reachable: true, stubMarker: [] },
+        { name: 'a', url: f.a.url, role: 'source', title: 'a', reachable: false, error: expect.stringContaining('unavailable') },
+        { name: 'b', url: f.b.url, source: 'a', role: 'target', title: 'b — replicated from a', reachable: true, stubMarker: [] },
       ]);
     } finally {
       await fetch(`${f.a.url}/_admin/faults`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"mode":"none"}' });
@@ -162,8 +162,14 @@ describe('instances and tables', () => {
       ['account', 'accounts', [{ name: 'accountnumber', attributes: ['accountnumber'] }]],
       ['contact', 'contacts', []],
     ]);
+    expect(tables.map((t) => t.title)).toEqual(['Account (account)', 'Contact (contact)']);
+    expect((await f.core.instances()).map((i) => i.title)).toEqual(['a', 'b — replicated from a']);
     const schema = await f.core.tableSchema('b', 'contact');
-    expect(schema.properties.lastname).toMatchObject({ type: 'string', 'x-ms-summary': 'lastname' });
+    expect(schema.properties.lastname).toMatchObject({ type: 'string', title: 'Last Name', 'x-ms-summary': 'Last Name' });
+    // the table's required columns (RequiredLevel), but not state / status (Dataverse sets their defaults)
+    expect(schema.required).toEqual(['lastname']);
+    expect(schema.properties.statecode).toMatchObject({ type: 'integer', title: 'Status', enum: [0, 1], 'x-ms-enum-values': [{ value: 0, displayName: 'Active' }, { value: 1, displayName: 'Inactive' }] });
+    expect(schema.properties.statuscode).toMatchObject({ enum: [1, 2], 'x-ms-enum-values': [{ value: 1, displayName: 'Active' }, { value: 2, displayName: 'Inactive' }] });
     expect(schema.properties['parentcustomerid_account@odata.bind']).toMatchObject({ type: 'string' });
     expect(schema.properties.fullname).toBeUndefined();
     expect(schema.properties.createdon).toBeUndefined();

@@ -61,6 +61,12 @@ async function requestsOf(run: () => Promise<unknown>): Promise<{ http: number; 
   return bRequests();
 }
 
+test('the marker is never offered as a field of a record schema (the connector\'s dynamic fields)', async () => {
+  const record = await core(true).tableSchema('b', 'account');
+  expect(Object.keys(record.properties)).toContain('name');
+  expect(Object.keys(record.properties)).not.toContain('ec_isstub');
+});
+
 describe('ensure', () => {
   test('creates the stub with ec_isstub = true, in the same requests as without the marker', async () => {
     const id = randomUUID();
@@ -187,7 +193,8 @@ describe('a table whose schema has no ec_isstub', () => {
     client = new WebApiClient({ url: target.url });
     noColumn = serviceWithPlacedErrors(
       createEnsureCore({
-        instances: [{ name: 'c', url: target.url, client, tables: ['account', 'contact'], stubDefaults: MARKED }],
+        // c is written to, so it names a source (an instance without one is refused); the source is a's.
+        instances: [ab.instances.find((instance) => instance.name === 'a')!, { name: 'c', url: target.url, client, source: 'a', tables: ['account', 'contact'], stubDefaults: MARKED }],
         onStubMarkerMissing: (instance, table) => warnings.push(`${instance}.${table}`),
       }),
     );
@@ -211,6 +218,6 @@ describe('a table whose schema has no ec_isstub', () => {
     const parent = (await (await fetch(`${target.webApiUrl}accounts(${account})?$select=ec_isstub`)).json()) as { ec_isstub: unknown };
     expect(parent.ec_isstub).toBe(true);
     expect(warnings).toEqual(['c.contact']);
-    expect((await noColumn.instances()).map((instance) => instance.stubMarker)).toEqual([['account']]);
+    expect((await noColumn.instances()).map((instance) => [instance.name, instance.stubMarker])).toEqual([['a', []], ['c', ['account']]]);
   });
 });

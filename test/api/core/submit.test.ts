@@ -156,7 +156,7 @@ describe.each<[SubmitStrategy, { mixed: { http: number; operations: number } }]>
 
     test('a stub created elsewhere between check and write (another replica): 412 is success', async () => {
       // A second core (another process in production) with its own cache and locks, racing the first.
-      const other = createEnsureCore({ submitStrategy: strategy, instances: [{ name: 'b', url: f.b.url, client: f.clientB, tables: ['account', 'contact'], stubDefaults: {} }] });
+      const other = createEnsureCore({ submitStrategy: strategy, instances: [{ name: 'a', url: f.a.url, client: f.clientA, tables: ['account', 'contact'], stubDefaults: {} }, { name: 'b', url: f.b.url, client: f.clientB, source: 'a', tables: ['account', 'contact'], stubDefaults: {} }] });
       const accountId = randomUUID();
       const submit = (core: typeof other, i: number) =>
         core.submit('b', { table: 'contact', record: { lastname: `race ${i}`, 'parentcustomerid_account@odata.bind': `/accounts(${accountId})` } }, context);
@@ -172,7 +172,7 @@ describe.each<[SubmitStrategy, { mixed: { http: number; operations: number } }]>
         url: f.b.url,
         hooks: { wrap: async (request, attempt) => (request.method === 'GET' ? attempt() : (await attempt(), attempt())) },
       });
-      const core = createEnsureCore({ submitStrategy: strategy, instances: [{ name: 'b', url: f.b.url, client: replaying, tables: ['account', 'contact'], stubDefaults: {} }] });
+      const core = createEnsureCore({ submitStrategy: strategy, instances: [{ name: 'a', url: f.a.url, client: f.clientA, tables: ['account', 'contact'], stubDefaults: {} }, { name: 'b', url: f.b.url, client: replaying, source: 'a', tables: ['account', 'contact'], stubDefaults: {} }] });
       const marker = `replayed-${randomUUID()}`;
       const plain = await core.submit('b', { table: 'account', record: { name: marker } }, context);
       const accountId = randomUUID();

@@ -269,6 +269,21 @@ describe('EntityDefinitions metadata', () => {
     expect(stub.keys).toEqual([{ logicalName: 'ec_stub_record', keyAttributes: ['ec_table', 'ec_recordid'] }]);
     await expect(client.getEntityMetadata('nosuchtable')).rejects.toBeInstanceOf(ResourceNotFoundError);
   });
+
+  it('reads display names and requirement levels, and the choice, state and status options with their labels', async () => {
+    const account = await client.getEntityMetadata('account');
+    expect(account.displayName).toBe('Account');
+    const byName = new Map(account.attributes.map((attribute) => [attribute.logicalName, attribute]));
+    expect(byName.get('name')).toMatchObject({ displayName: 'Account Name', requiredLevel: 'ApplicationRequired' });
+    expect(byName.get('telephone1')).toMatchObject({ displayName: 'Main Phone', requiredLevel: 'None' });
+    expect(byName.get('accountid')).toMatchObject({ displayName: 'Account', requiredLevel: 'SystemRequired' });
+    expect(byName.get('statecode')?.attributeType).toBe('State');
+    expect(byName.get('statuscode')?.attributeType).toBe('Status');
+    const choices = await client.getChoiceOptions('account');
+    expect([...choices.keys()].sort()).toEqual(['statecode', 'statuscode']);
+    expect(choices.get('statecode')).toEqual([{ value: 0, label: 'Active' }, { value: 1, label: 'Inactive' }]);
+    expect(choices.get('statuscode')).toEqual([{ value: 1, label: 'Active' }, { value: 2, label: 'Inactive' }]);
+  });
 });
 
 describe('faults map to the errors the resilience layer acts on (ref 6.4)', () => {

@@ -73,8 +73,8 @@ describe('API key authentication', () => {
 
   it('/ready answers 503 naming the unreachable instance, without its URL or error', async () => {
     app.service.instanceList = [
-      { name: 'a', url: 'http://127.0.0.1:5551', role: 'source', reachable: true },
-      { name: 'b', url: 'https://secret-org.crm.dynamics.com', source: 'a', role: 'target', reachable: false, error: 'connect ECONNREFUSED' },
+      { name: 'a', url: 'http://127.0.0.1:5551', role: 'source', title: 'a', reachable: true },
+      { name: 'b', url: 'https://secret-org.crm.dynamics.com', source: 'a', role: 'target', title: 'b — replicated from a', reachable: false, error: 'connect ECONNREFUSED' },
     ];
     try {
       const ready = await app.request('GET', '/ready', { key: null });

@@ -40,6 +40,8 @@ export const ACCOUNT_TABLE: TableInfo = {
   entitySetName: 'accounts',
   primaryIdAttribute: 'accountid',
   primaryNameAttribute: 'name',
+  displayName: 'Account',
+  title: 'Account (account)',
   keys: [{ name: 'ec_accountnumber', attributes: ['accountnumber'] }],
 };
 
@@ -48,6 +50,9 @@ export const ACCOUNT_SCHEMA: TableJsonSchema = {
   properties: {
     name: { type: 'string', maxLength: 160, 'x-ms-summary': 'Account Name' },
     accountnumber: { type: 'string', maxLength: 20, 'x-ms-summary': 'Account Number' },
+    telephone1: { type: 'string', maxLength: 50, 'x-ms-summary': 'Main Phone' },
+    accountid: { type: 'string', format: 'uuid', 'x-ms-summary': 'Account' },
+    'primarycontactid@odata.bind': { type: 'string', 'x-ms-summary': 'primarycontactid (contact)' },
   },
 };
 
@@ -81,8 +86,8 @@ export const STUB_SUMMARY: StubSummary = {
 export class RecordingService implements EnsureService {
   readonly calls: RecordedCall[] = [];
   instanceList: InstanceInfo[] = [
-    { name: 'a', url: 'http://127.0.0.1:5551', role: 'source', reachable: true },
-    { name: 'b', url: 'http://127.0.0.1:5552', source: 'a', role: 'target', reachable: true },
+    { name: 'a', url: 'http://127.0.0.1:5551', role: 'source', title: 'a', reachable: true },
+    { name: 'b', url: 'http://127.0.0.1:5552', source: 'a', role: 'target', title: 'b — replicated from a', reachable: true },
   ];
   failure: unknown;
 

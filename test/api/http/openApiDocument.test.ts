@@ -24,7 +24,7 @@ const EXPECTED_OPERATIONS: Array<[string, string, string, string]> = [
   ['delete', '/v1/subscriptions/{id}', 'DeleteStubSubscription', 'internal'],
   ['get', '/v1/subscriptions', 'ListStubSubscriptions', 'internal'],
   ['get', '/v1/subscriptions/{id}', 'GetStubSubscription', 'internal'],
-  ['get', '/v1/operations/{id}', 'GetOperation', 'advanced'],
+  ['get', '/v1/operations/{id}', 'GetOperation', 'internal'],
   ['get', '/v1/operations', 'ListOperations', 'advanced'],
   ['post', '/v1/operations/{id}/retry', 'RetryOperation', 'advanced'],
   ['post', '/v1/operations/{id}/cancel', 'CancelOperation', 'advanced'],

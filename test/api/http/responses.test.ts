@@ -60,6 +60,10 @@ describe('responses', () => {
   it('lists instances and tables wrapped in value; the key schema from the table keys', async () => {
     const instances = await app.request('GET', '/v1/instances');
     expect(instances.body.value.map((instance: { name: string }) => instance.name)).toEqual(['a', 'b']);
+    const targets = await app.request('GET', '/v1/instances?role=target');
+    expect(targets.body.value).toEqual([expect.objectContaining({ name: 'b', title: 'b — replicated from a' })]);
+    const badRole = await app.request('GET', '/v1/instances?role=writer');
+    expect([badRole.status, badRole.body.error.field]).toEqual([400, 'query.role']);
     const tables = await app.request('GET', '/v1/instances/b/tables');
     expect(tables.body.value[0].logicalName).toBe('account');
     const record = await app.request('GET', '/v1/instances/b/tables/account/schema');
@@ -67,6 +71,10 @@ describe('responses', () => {
     const key = await app.request('GET', '/v1/instances/b/tables/account/schema?part=key');
     expect(Object.keys(key.body.schema.properties)).toEqual(['accountid', 'accountnumber']);
     expect(key.body.schema.properties.accountnumber).toMatchObject({ type: 'string', maxLength: 20, 'x-ms-summary': 'Account Number' });
+    const stub = await app.request('GET', '/v1/instances/b/tables/account/schema?part=stub');
+    expect(stub.body).toMatchObject({ table: 'account', part: 'stub' });
+    expect(Object.keys(stub.body.schema.properties)).toEqual(Object.keys(record.body.schema.properties).filter((name) => !['accountid', 'accountnumber', 'name'].includes(name) && !name.endsWith('@odata.bind')));
+    expect(Object.keys(stub.body.schema.properties)).toEqual(['telephone1']);
   });
 
   it.each([

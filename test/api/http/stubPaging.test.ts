@@ -14,7 +14,9 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { hashApiKey } from '../../../api/src/config/ApiKeys';
+import { createEnsureCore } from '../../../api/src/core/createEnsureCore';
 import { createApp } from '../../../api/src/http';
+import { AB_STUB_DEFAULTS, AB_TABLES } from '../../support/abInstances';
 import { CoreFixture, context } from '../core/coreFixture';
 
 jest.setTimeout(60_000);
@@ -38,8 +40,15 @@ beforeAll(async () => {
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   for (let i = 0; i < 7; i++) created.push((await f.core.ensure('b', { table: 'contact', key: { contactid: randomUUID() }, name: `paging ${i}` }, context)).id);
   await f.core.ensure('b', { table: 'account', key: { accountid: randomUUID() }, name: 'an account' }, context);
-  await f.core.ensure('a', { table: 'contact', key: { contactid: randomUUID() }, name: 'on a' }, context);
-  await f.core.ensure('a', { table: 'contact', key: { contactid: randomUUID() }, name: 'on a too' }, context);
+  // stubs on a too (a two-way setup, where a is replicated from b), which b's pages must not show
+  const twoWay = createEnsureCore({
+    instances: [
+      { name: 'a', url: f.a.url, client: f.clientA, source: 'b', tables: [...AB_TABLES], stubDefaults: { ...AB_STUB_DEFAULTS } },
+      { name: 'b', url: f.b.url, client: f.clientB, source: 'a', tables: [...AB_TABLES], stubDefaults: { ...AB_STUB_DEFAULTS } },
+    ],
+  });
+  await twoWay.ensure('a', { table: 'contact', key: { contactid: randomUUID() }, name: 'on a' }, context);
+  await twoWay.ensure('a', { table: 'contact', key: { contactid: randomUUID() }, name: 'on a too' }, context);
 });
 
 afterAll(async () => {

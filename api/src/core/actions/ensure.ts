@@ -17,7 +17,7 @@ import { planStub, reportStubsCreated, stubColumns, stubOperations } from '../St
 import type { ActionParts } from './ActionParts';
 
 export async function ensure({ registry, cache, locks }: ActionParts, instanceName: string, input: EnsureInput, context: CallContext): Promise<EnsureResult> {
-  const instance = registry.get(instanceName);
+  const instance = registry.target(instanceName);
   return withApiErrors(instance.name, async () => {
     const meta = await registry.table(instance, input.table, 'table');
     const key = resolveKey(meta, input.key, 'key');

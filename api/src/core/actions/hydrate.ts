@@ -18,7 +18,7 @@ import { refuseStubMarkerSet, STUB_MARKER_COLUMN } from '../StubMarker';
 import type { ActionParts } from './ActionParts';
 
 export async function hydrate({ registry, cache, locks }: ActionParts, instanceName: string, input: HydrateInput, context: CallContext): Promise<HydrateResult> {
-  const instance = registry.get(instanceName);
+  const instance = registry.target(instanceName);
   const stubs = registry.stubs(instance);
   return withApiErrors(instance.name, async () => {
     refuseStubMarkerSet(input.record, 'record'); // before any request: refused even while the target is down

@@ -22,7 +22,7 @@ import type { ActionParts } from './ActionParts';
 
 export async function submit(parts: ActionParts, instanceName: string, input: SubmitInput, context: CallContext): Promise<SubmitResult> {
   const { registry, cache } = parts;
-  const instance = registry.get(instanceName);
+  const instance = registry.target(instanceName);
   return withApiErrors(instance.name, async () => {
     refuseStubMarkerSet(input.record, 'record'); // before any request: refused even while the target is down
     const meta = await registry.table(instance, input.table, 'table');

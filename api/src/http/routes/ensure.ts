@@ -25,7 +25,9 @@ import { actionCall, directRunner, sendActionAnswer, type ActionRunner } from '.
  *           operationId: ListInstances
  *           value-collection: value
  *           value-path: name
- *           value-title: name
+ *           value-title: title
+ *           parameters:
+ *             role: target
  *       - $ref: '#/parameters/IdempotencyKey'
  *       - name: body
  *         in: body
@@ -50,7 +52,7 @@ import { actionCall, directRunner, sendActionAnswer, type ActionRunner } from '.
  *                 operationId: ListTables
  *                 value-collection: value
  *                 value-path: logicalName
- *                 value-title: logicalName
+ *                 value-title: title
  *                 parameters:
  *                   instance:
  *                     parameter: instance
@@ -86,7 +88,7 @@ import { actionCall, directRunner, sendActionAnswer, type ActionRunner } from '.
  *               x-ms-visibility: advanced
  *             columns:
  *               type: object
- *               description: Extra columns for the stub, on top of the table's configured stub defaults. Plain columns only; lookups (odata.bind) and the record's id are refused.
+ *               description: Extra columns for the stub, on top of the table's configured stub defaults. Plain columns only; the key and the name come from Key and Stub Name, and lookups (odata.bind) and the record's id are refused.
  *               x-ms-summary: Stub Columns
  *               x-ms-visibility: advanced
  *               x-ms-dynamic-schema:
@@ -96,7 +98,7 @@ import { actionCall, directRunner, sendActionAnswer, type ActionRunner } from '.
  *                     parameter: instance
  *                   table:
  *                     parameter: table
- *                   part: record
+ *                   part: stub
  *                 value-path: schema
  *               x-ms-dynamic-properties:
  *                 operationId: GetTableSchema
@@ -106,7 +108,7 @@ import { actionCall, directRunner, sendActionAnswer, type ActionRunner } from '.
  *                   table:
  *                     parameterReference: body/table
  *                   part:
- *                     value: record
+ *                     value: stub
  *                 itemValuePath: schema
  *     responses:
  *       200:

@@ -40,7 +40,7 @@ import { actionCall, directRunner, sendActionAnswer, type ActionRunner } from '.
  *                 operationId: ListTables
  *                 value-collection: value
  *                 value-path: logicalName
- *                 value-title: logicalName
+ *                 value-title: title
  *                 parameters:
  *                   instance:
  *                     parameter: instance

@@ -1,7 +1,7 @@
 /** `GET /v1/instances`: the configured Dataverse instances (helper for the connector's instance picker). */
 import { Router } from 'express';
 import type { Catalogue } from '../../core/EnsureService';
-import { NoQuerySchema, parseRequestPart } from '../requestValidation';
+import { InstancesQuerySchema, parseRequestPart } from '../requestValidation';
 
 /**
  * @swagger
@@ -11,6 +11,14 @@ import { NoQuerySchema, parseRequestPart } from '../requestValidation';
  *     summary: List instances
  *     description: Lists the Dataverse instances this service is configured for, with their source instance, whether each is reachable now and which tables mark their stubs with ec_isstub.
  *     x-ms-visibility: internal
+ *     parameters:
+ *       - name: role
+ *         in: query
+ *         required: false
+ *         type: string
+ *         enum: [source, target, standalone]
+ *         description: Only the instances of this role; target lists those Ensure, Submit and Hydrate write to.
+ *         x-ms-summary: Role
  *     responses:
  *       200:
  *         description: The configured instances.
@@ -32,7 +40,7 @@ import { NoQuerySchema, parseRequestPart } from '../requestValidation';
  *           $ref: '#/definitions/Instance'
  *   Instance:
  *     type: object
- *     required: [name, url, role, reachable]
+ *     required: [name, url, role, title, reachable]
  *     properties:
  *       name:
  *         type: string
@@ -51,6 +59,10 @@ import { NoQuerySchema, parseRequestPart } from '../requestValidation';
  *         enum: [source, target, standalone]
  *         description: Whether the instance is a replication source, a target, or neither.
  *         x-ms-summary: Role
+ *       title:
+ *         type: string
+ *         description: What an instance picker shows, such as "b — replicated from a".
+ *         x-ms-summary: Title
  *       reachable:
  *         type: boolean
  *         description: Whether the instance answered just now.
@@ -106,8 +118,9 @@ import { NoQuerySchema, parseRequestPart } from '../requestValidation';
 export function instancesRouter(service: Pick<Catalogue, 'instances'>): Router {
   const router = Router();
   router.get('/v1/instances', async (request, response) => {
-    parseRequestPart(NoQuerySchema, request.query, 'query');
-    response.json({ value: await service.instances() });
+    const { role } = parseRequestPart(InstancesQuerySchema, request.query, 'query');
+    const instances = await service.instances();
+    response.json({ value: role ? instances.filter((instance) => instance.role === role) : instances });
   });
   return router;
 }

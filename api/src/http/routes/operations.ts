@@ -37,7 +37,7 @@ function notFound(id: string, detail = ''): ApiError {
  *     operationId: GetOperation
  *     summary: Get operation status
  *     description: The status of work accepted with 202. While pending it answers 202 with Location and Retry-After; when done, exactly the answer the action would have given (200 with its result, or the error with its status); 409 OperationCancelled once cancelled. Only the API key that created the operation (or an admin key) sees it.
- *     x-ms-visibility: advanced
+ *     x-ms-visibility: internal
  *     parameters:
  *       - name: id
  *         in: path
@@ -100,7 +100,7 @@ function notFound(id: string, detail = ''): ApiError {
  *           operationId: ListInstances
  *           value-collection: value
  *           value-path: name
- *           value-title: name
+ *           value-title: title
  *       - name: top
  *         in: query
  *         required: false

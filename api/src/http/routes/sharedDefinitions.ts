@@ -20,7 +20,7 @@
  *       operationId: ListInstances
  *       value-collection: value
  *       value-path: name
- *       value-title: name
+ *       value-title: title
  *   InstanceToWrite:
  *     name: instance
  *     in: path
@@ -34,7 +34,9 @@
  *       operationId: ListInstances
  *       value-collection: value
  *       value-path: name
- *       value-title: name
+ *       value-title: title
+ *       parameters:
+ *         role: target
  *   IdempotencyKey:
  *     name: Idempotency-Key
  *     in: header

@@ -36,7 +36,7 @@ import { InstanceParamsSchema, NoQuerySchema, parseRequestPart, StubParamsSchema
  *           operationId: ListTables
  *           value-collection: value
  *           value-path: logicalName
- *           value-title: logicalName
+ *           value-title: title
  *           parameters:
  *             instance:
  *               parameter: instance
@@ -118,7 +118,7 @@ import { InstanceParamsSchema, NoQuerySchema, parseRequestPart, StubParamsSchema
  *           operationId: ListTables
  *           value-collection: value
  *           value-path: logicalName
- *           value-title: logicalName
+ *           value-title: title
  *           parameters:
  *             instance:
  *               parameter: instance

@@ -46,7 +46,7 @@ import { originOf, SubscriptionLimitError, type Webhooks } from '../../webhooks/
  *           operationId: ListInstances
  *           value-collection: value
  *           value-path: name
- *           value-title: name
+ *           value-title: title
  *       - name: body
  *         in: body
  *         required: true
@@ -80,7 +80,7 @@ import { originOf, SubscriptionLimitError, type Webhooks } from '../../webhooks/
  *                 operationId: ListTables
  *                 value-collection: value
  *                 value-path: logicalName
- *                 value-title: logicalName
+ *                 value-title: title
  *                 parameters:
  *                   instance:
  *                     parameter: instance

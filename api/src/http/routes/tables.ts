@@ -1,7 +1,7 @@
 /**
  * `GET /v1/instances/{instance}/tables` and `…/tables/{table}/schema`: the allowed tables and the JSON
- * schema of a table's writable columns (`part=record`) or of its keys (`part=key`: the primary id and
- * every alternate key column). The connector uses them to let flow authors pick a table and fill in
+ * schema of a table's writable columns (`part=record`), of its keys (`part=key`: the primary id and
+ * every alternate key column) or of the columns a stub may be given (`part=stub`). The connector uses them to let flow authors pick a table and fill in
  * its columns instead of typing names.
  */
 import { Router } from 'express';
@@ -56,9 +56,9 @@ import { InstanceParamsSchema, NoQuerySchema, parseRequestPart, SchemaPartSchema
  *         in: query
  *         required: false
  *         type: string
- *         enum: [record, key]
+ *         enum: [record, key, stub]
  *         default: record
- *         description: Which schema to return, the writable columns (record) or the key columns (key).
+ *         description: Which schema to return, the writable columns (record), the key columns (key) or the plain columns a stub may be given (stub).
  *         x-ms-summary: Schema Part
  *     responses:
  *       200:
@@ -89,12 +89,20 @@ import { InstanceParamsSchema, NoQuerySchema, parseRequestPart, SchemaPartSchema
  *           $ref: '#/definitions/Table'
  *   Table:
  *     type: object
- *     required: [logicalName, entitySetName, primaryIdAttribute, keys]
+ *     required: [logicalName, title, entitySetName, primaryIdAttribute, keys]
  *     properties:
  *       logicalName:
  *         type: string
  *         description: The table logical name, such as account.
  *         x-ms-summary: Table Name
+ *       displayName:
+ *         type: string
+ *         description: The table display name, such as Account.
+ *         x-ms-summary: Display Name
+ *       title:
+ *         type: string
+ *         description: What a table picker shows, such as "Account (account)".
+ *         x-ms-summary: Title
  *       entitySetName:
  *         type: string
  *         description: The Web API entity set name, such as accounts.
@@ -134,7 +142,7 @@ import { InstanceParamsSchema, NoQuerySchema, parseRequestPart, SchemaPartSchema
  *         x-ms-summary: Table Name
  *       part:
  *         type: string
- *         enum: [record, key]
+ *         enum: [record, key, stub]
  *         description: Which columns the schema describes.
  *         x-ms-summary: Schema Part
  *       schema:
@@ -159,7 +167,7 @@ export function tablesRouter(service: Catalogue): Router {
     }
     const info = (await service.tables(instance)).find((candidate) => candidate.logicalName === table);
     if (!info) throw ApiErrors.notATableOfInstance(table, instance);
-    response.json({ table, part, schema: keySchema(info, recordSchema) });
+    response.json({ table, part, schema: part === 'key' ? keySchema(info, recordSchema) : stubColumnsSchema(info, recordSchema) });
   });
   return router;
 }
@@ -188,6 +196,21 @@ export function keySchema(table: TableInfo, recordSchema: TableJsonSchema): Tabl
         description: `Column of the alternate key ${key.name}.`,
       };
     }
+  }
+  return { type: 'object', properties };
+}
+
+/**
+ * The columns Ensure record's `columns` may carry: the record schema without what the API refuses there
+ * (the primary id and every lookup, `…@odata.bind`) and without what the stub gets otherwise (the
+ * alternate key columns, from `key`, and the primary name, from `name`). Nothing is required.
+ */
+export function stubColumnsSchema(table: TableInfo, recordSchema: TableJsonSchema): TableJsonSchema {
+  const setElsewhere = new Set([table.primaryIdAttribute, ...(table.primaryNameAttribute ? [table.primaryNameAttribute] : []), ...table.keys.flatMap((key) => key.attributes)]);
+  const properties: TableJsonSchema['properties'] = {};
+  for (const [name, column] of Object.entries(recordSchema.properties)) {
+    if (name.includes('@') || setElsewhere.has(name)) continue;
+    properties[name] = column;
   }
   return { type: 'object', properties };
 }

@@ -146,7 +146,7 @@ function collection(table: Table, schema: Schema, name: Collection): unknown[] {
 
 /** The `@odata.type` of every attribute this server describes: the casts it accepts. */
 const CAST_TYPES = new Set(
-  ['UniqueIdentifier', 'String', 'Memo', 'Integer', 'Decimal', 'Money', 'Boolean', 'DateTime', 'Picklist', 'Lookup', 'BigInt'].map((type) => `Microsoft.Dynamics.CRM.${type}AttributeMetadata`),
+  ['UniqueIdentifier', 'String', 'Memo', 'Integer', 'Decimal', 'Money', 'Boolean', 'DateTime', 'Picklist', 'State', 'Status', 'Lookup', 'BigInt'].map((type) => `Microsoft.Dynamics.CRM.${type}AttributeMetadata`),
 );
 
 const ATTRIBUTE_TYPES: Record<ColumnDefinition['type'], string> = {
@@ -162,8 +162,11 @@ const ATTRIBUTE_TYPES: Record<ColumnDefinition['type'], string> = {
   computed: 'String',
 };
 
+/** Every Dataverse table's `statecode` and `statuscode` are State and Status attributes, not plain choices. */
+const CHOICE_TYPES_BY_NAME: Record<string, string> = { statecode: 'State', statuscode: 'Status' };
+
 function attribute(table: Table, name: string, column: ColumnDefinition | undefined): Record<string, unknown> {
-  const type = column ? ATTRIBUTE_TYPES[column.type] : 'Uniqueidentifier';
+  const type = column ? (column.type === 'choice' ? (CHOICE_TYPES_BY_NAME[name] ?? 'Picklist') : ATTRIBUTE_TYPES[column.type]) : 'Uniqueidentifier';
   const writable = column !== undefined && column.type !== 'computed';
   const result: Record<string, unknown> = {
     '@odata.type': `#Microsoft.Dynamics.CRM.${type === 'Uniqueidentifier' ? 'UniqueIdentifier' : type}AttributeMetadata`,
@@ -177,7 +180,8 @@ function attribute(table: Table, name: string, column: ColumnDefinition | undefi
     IsValidForCreate: writable || name === table.primaryIdAttribute,
     IsValidForUpdate: writable,
     IsValidForRead: true,
-    DisplayName: label(name),
+    DisplayName: label(column?.displayName ?? (column ? name : table.displayName)),
+    RequiredLevel: requiredLevel(column ? (column.requiredLevel ?? 'None') : 'SystemRequired'),
   };
   if (column && (column.type === 'string' || column.type === 'memo' || column.type === 'computed')) result.MaxLength = column.maxLength;
   if (column?.type === 'integer') {
@@ -215,7 +219,13 @@ function systemAttribute(table: Table, name: string, type: string): Record<strin
     IsValidForUpdate: false,
     IsValidForRead: true,
     DisplayName: label(name),
+    RequiredLevel: requiredLevel('None'),
   };
+}
+
+/** AttributeRequiredLevelManagedProperty, as Dataverse answers it. */
+function requiredLevel(value: string) {
+  return { Value: value, CanBeChanged: true, ManagedPropertyLogicalName: 'canmodifyrequirementlevelsettings' };
 }
 
 function label(text: string) {

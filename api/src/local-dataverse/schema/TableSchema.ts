@@ -7,13 +7,23 @@ import { z } from 'zod';
 
 const identifier = z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be a lower-case logical name (a-z, 0-9, _)');
 
+/**
+ * What every column may carry besides its type, as Dataverse's AttributeMetadata has it: the display
+ * name (`DisplayName`; default the logical name) and the requirement level (`RequiredLevel.Value`).
+ */
+const columnLabels = {
+  displayName: z.string().min(1).optional(),
+  requiredLevel: z.enum(['None', 'Recommended', 'ApplicationRequired', 'SystemRequired']).optional(),
+};
+
 const columnSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('string'), maxLength: z.number().int().positive().max(4000) }),
-  z.object({ type: z.literal('memo'), maxLength: z.number().int().positive().max(1048576) }),
-  z.object({ type: z.literal('integer'), min: z.number().int().optional(), max: z.number().int().optional() }),
-  z.object({ type: z.literal('decimal') }),
-  z.object({ type: z.literal('money') }),
+  z.object({ ...columnLabels, type: z.literal('string'), maxLength: z.number().int().positive().max(4000) }),
+  z.object({ ...columnLabels, type: z.literal('memo'), maxLength: z.number().int().positive().max(1048576) }),
+  z.object({ ...columnLabels, type: z.literal('integer'), min: z.number().int().optional(), max: z.number().int().optional() }),
+  z.object({ ...columnLabels, type: z.literal('decimal') }),
+  z.object({ ...columnLabels, type: z.literal('money') }),
   z.object({
+    ...columnLabels,
     type: z.literal('boolean'),
     /** The value a create without the column stores, as Dataverse's BooleanAttributeMetadata.DefaultValue. */
     default: z.boolean().optional(),
@@ -21,15 +31,17 @@ const columnSchema = z.discriminatedUnion('type', [
     trueLabel: z.string().min(1).default('Yes'),
     falseLabel: z.string().min(1).default('No'),
   }),
-  z.object({ type: z.literal('datetime') }),
-  z.object({ type: z.literal('choice'), options: z.record(z.string(), z.number().int()), default: z.number().int().optional() }),
+  z.object({ ...columnLabels, type: z.literal('datetime') }),
+  z.object({ ...columnLabels, type: z.literal('choice'), options: z.record(z.string(), z.number().int()), default: z.number().int().optional() }),
   z.object({
+    ...columnLabels,
     type: z.literal('lookup'),
     targets: z.array(identifier).min(1),
     /** Navigation property per target; defaults: the column name (one target) or `<column>_<target>`. */
     navigationProperties: z.record(z.string(), identifier).optional(),
   }),
   z.object({
+    ...columnLabels,
     type: z.literal('computed'),
     /** Read-only text made from other columns, e.g. contact.fullname = firstname + ' ' + lastname. */
     concat: z.array(identifier).min(1),
