@@ -42,11 +42,14 @@ const successIcon = { children: <StubIcon name="hydrated" color="#107c10" /> };
 // iconName '' + styles make the button render a plain Icon, which shows its children
 const dismissIcon = { iconName: '', styles: { root: { display: 'inline-flex' } }, children: <StubIcon name="dismiss" size={12} /> };
 
+/** A pixel size the host really gave: hosts also hand over -1, NaN (pcf-start with an empty size field) or worse. */
+function givenSize(size: unknown): number | undefined {
+  return typeof size === 'number' && Number.isFinite(size) && size >= 0 ? size : undefined;
+}
+
+// React warns about (and drops) a NaN or Infinity style value, so only finite sizes reach the style.
 function sizeStyle(width: number | undefined, height: number | undefined): React.CSSProperties {
-  return {
-    width: width !== undefined && width >= 0 ? width : '100%',
-    height: height !== undefined && height >= 0 ? height : undefined,
-  };
+  return { width: givenSize(width) ?? '100%', height: givenSize(height) };
 }
 
 export const PendingStubsGrid: React.FC<PendingStubsGridProps> = (props) => {
