@@ -10,6 +10,7 @@ import { unzipSync } from 'fflate';
 import { writeDeterministicZip } from '../../solution/tools/deterministicZip';
 import { packSolution } from '../../solution/tools/solutionSourcePacker';
 import { childAt, childElements, decodeUtf8, descendants, parseXml, textOf, type XmlElement } from '../../solution/tools/xmlDocument';
+import { DefaultColumnOfPropertySet } from '../../pcf-control/pending-stubs/PendingStubs/ManifestConstants';
 import { connectorStandIn, controlBuildStandIns, REPOSITORY_ROOT } from './solutionFixtures';
 
 const SOURCE = path.join(REPOSITORY_ROOT, 'solution', 'src');
@@ -158,6 +159,23 @@ describe('views, form, app and roles around the table', () => {
     expect(descendants(all.get('All stubs') as XmlElement, 'condition').filter((c) => c.getAttribute('attribute') === 'ec_stubstate')).toEqual([]);
     const defaults = [...all.values()].filter((view) => textOf(childAt(view, 'isdefault')) === '1' && textOf(childAt(view, 'querytype')) === '0');
     expect(defaults).toHaveLength(1);
+  });
+
+  test('every view fetches, and lays out, every column the PendingStubs control reads', async () => {
+    // The control renders every ec_stub view (the table's grid control) and reads each property-set
+    // from the ec_stub column of the same meaning when it is left unbound, so a view without one of
+    // them shows an empty Record (name, key), state or error.
+    const needed = Object.values(DefaultColumnOfPropertySet).sort();
+    expect(needed).toEqual(expect.arrayContaining(['ec_key', 'ec_recordid', 'ec_recordname', 'ec_table']));
+    for (const [name, view] of await views()) {
+      const fetched = descendants(view, 'attribute').map((attribute) => attribute.getAttribute('name'));
+      expect({ view: name, missing: needed.filter((column) => !fetched.includes(column)) }).toEqual({ view: name, missing: [] });
+      if (textOf(childAt(view, 'isquickfindquery')) === '1') continue; // its cells are the search results' columns
+      // the dataset's columns are the view's cells: only those can be sorted
+      const cells = descendants(view, 'cell').map((cell) => cell.getAttribute('name'));
+      expect({ view: name, notInLayout: needed.filter((column) => !cells.includes(column)) }).toEqual({ view: name, notInLayout: [] });
+      expect(cells.filter((cell) => !fetched.includes(cell))).toEqual([]);
+    }
   });
 
   test('the integration role has exactly create, read, write, append, append to on ec_stub (no delete)', async () => {

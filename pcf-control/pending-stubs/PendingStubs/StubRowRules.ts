@@ -1,6 +1,6 @@
 /**
- * Rules the grid shows about rows: which pending rows are stale, and the header numbers when only
- * the rows at hand can be counted. Plain data in, plain data out.
+ * Rules the grid shows about rows: which pending rows are stale, which can be asked to hydrate, and
+ * the header numbers when only the rows at hand can be counted. Plain data in, plain data out.
  */
 import { StubState } from '../../common/StubTable';
 import type { StubRow, StubSummary } from './components/PendingStubsGrid.types';
@@ -35,4 +35,24 @@ export function summaryFromRows(rows: readonly StubRow[], now: Date): StubSummar
     }
   }
   return { scope: 'page', pendingCount, oldestPendingCreatedOn, hydratedLast24h };
+}
+
+/**
+ * Hydration can be asked for only while the record is a stub: Pending, or Abandoned (asking again
+ * is how a person retries it). A Hydrated row, a row of unknown state or an id not on the page is
+ * skipped, so "Request hydration" never stamps a row the service has finished with.
+ */
+export function hydrationCandidates(
+  rows: readonly StubRow[],
+  selectedIds: readonly string[],
+): { eligible: string[]; skipped: string[] } {
+  const stateOf = new Map(rows.map((row) => [row.id, row.state]));
+  const eligible: string[] = [];
+  const skipped: string[] = [];
+  for (const id of selectedIds) {
+    const state = stateOf.get(id);
+    if (state === StubState.Pending || state === StubState.Abandoned) eligible.push(id);
+    else skipped.push(id);
+  }
+  return { eligible, skipped };
 }

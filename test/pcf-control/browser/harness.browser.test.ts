@@ -72,11 +72,24 @@ interface OfflinePage {
   dialogs: string[];
   blocked: string[];
   pageErrors: string[];
+  /** console.error messages (pcf-start loads React's development build, so React warnings land here). */
+  consoleErrors: string[];
 }
 
-async function openOffline(browser: Browser, url: string): Promise<OfflinePage> {
+async function openOffline(browser: Browser, url: string, control: string): Promise<OfflinePage> {
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, locale: 'en-US', timezoneId: 'UTC' });
-  const result: OfflinePage = { page, dialogs: [], blocked: [], pageErrors: [] };
+  const result: OfflinePage = { page, dialogs: [], blocked: [], pageErrors: [], consoleErrors: [] };
+  // pcf-start sizes its own control pane with parseInt() of its Width/Height fields, which are empty
+  // until someone types in them: its pane's style gets width NaN and React warns about that (for any
+  // control). Give the fields a size, as a person trying the harness would, in the harness's own
+  // local-storage entry (<namespace>.<constructor>_context), so only the control's warnings remain.
+  await page.addInitScript((key) => {
+    window.localStorage.setItem(key, JSON.stringify({ controlContainerWidth: 1200, controlContainerHeight: 800 }));
+  }, `DataverseEnsure.${control}_context`);
+  page.on('console', (message) => {
+    // blocked outside requests are counted in `blocked`
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) result.consoleErrors.push(message.text());
+  });
   page.on('dialog', (dialog) => {
     result.dialogs.push(dialog.message());
     void dialog.dismiss();
@@ -125,7 +138,7 @@ describe('PendingStubs in the pcf-start harness', () => {
 
   beforeAll(async () => {
     harness = await startHarness('pending-stubs', 'PendingStubs');
-    offline = await openOffline(browser as Browser, harness.url);
+    offline = await openOffline(browser as Browser, harness.url, 'PendingStubs');
     const { page } = offline;
     await page.locator('#stubsInput').waitFor({ state: 'attached' });
     await page.setInputFiles('#stubsInput', CSV);
@@ -153,6 +166,8 @@ describe('PendingStubs in the pcf-start harness', () => {
     const { page } = offline;
     expect(await page.getByText('Error loading control').count()).toBe(0);
     expect(offline.pageErrors).toEqual([]);
+    // no React warning either (the harness runs React's development build), e.g. a NaN width
+    expect(offline.consoleErrors).toEqual([]);
     expect(harness?.log()).not.toMatch(/\[Error\]/);
     // the harness served Fluent 8.121.1 as the platform library; the CDN only served React/ReactDOM
     expect(offline.blocked.filter((url) => /react/i.test(url))).toEqual([]);
@@ -248,7 +263,7 @@ describe('HydrationStatus in the pcf-start harness', () => {
 
   beforeAll(async () => {
     harness = await startHarness('hydration-status', 'HydrationStatus');
-    offline = await openOffline(browser as Browser, harness.url);
+    offline = await openOffline(browser as Browser, harness.url, 'HydrationStatus');
     await offline.page.getByText('HydrationStatus').first().waitFor();
     await offline.page.waitForTimeout(1000);
   });
@@ -262,6 +277,7 @@ describe('HydrationStatus in the pcf-start harness', () => {
     const { page } = offline;
     expect(await page.getByText('Error loading control').count()).toBe(0);
     expect(offline.pageErrors).toEqual([]);
+    expect(offline.consoleErrors).toEqual([]);
     expect(offline.dialogs).toEqual([]);
     expect(await page.locator('[data-hydration-status]').count()).toBe(0);
     await page.screenshot({ path: join(screenshots, 'hydration-status-harness.png') });

@@ -137,6 +137,57 @@ describe('selection and "Request hydration"', () => {
     expect(dataset.refresh).toHaveBeenCalledTimes(1);
   });
 
+  it('offers Request hydration only for Pending and Abandoned rows: a Hydrated row alone leaves it disabled', () => {
+    const updateRecord = jest.fn(() => Promise.resolve({ id: 'ok' }));
+    renderPendingStubs({ rows: stubRows(), webAPI: { updateRecord } });
+    fireEvent.click(rowCheckbox(STUB_IDS.hydratedAccount));
+    const request = screen.getByRole('button', { name: /Request hydration/ });
+    expect(request).toBeDisabled();
+    expect(request).toHaveAttribute('title', 'Hydration can be requested only for Pending and Abandoned stubs');
+    expect(screen.getByTestId('selection-count')).toHaveTextContent(
+      '1 selected (1 not Pending or Abandoned, skipped by Request hydration)',
+    );
+    fireEvent.click(request);
+    expect(updateRecord).not.toHaveBeenCalled();
+  });
+
+  it('acts only on the eligible rows of a mixed selection and says how many were skipped', async () => {
+    const updateRecord = jest.fn(() => Promise.resolve({ id: 'ok' }));
+    const { dataset } = renderPendingStubs({ rows: stubRows(), webAPI: { updateRecord } });
+    fireEvent.click(rowCheckbox(STUB_IDS.staleAccount));
+    fireEvent.click(rowCheckbox(STUB_IDS.hydratedAccount));
+    fireEvent.click(rowCheckbox(STUB_IDS.abandonedAccount));
+    expect(screen.getByTestId('selection-count')).toHaveTextContent(
+      '3 selected (1 not Pending or Abandoned, skipped by Request hydration)',
+    );
+    const request = screen.getByRole('button', { name: /Request hydration/ });
+    expect(request).toBeEnabled();
+    expect(request).toHaveAttribute('title', 'Ask for the selected stubs to be hydrated now');
+
+    fireEvent.click(request);
+    expect(
+      await screen.findByText(
+        'Hydration requested for 2 records. 1 selected records were skipped: hydration can be requested only for Pending and Abandoned stubs.',
+      ),
+    ).toBeInTheDocument();
+    const updatedIds = (updateRecord.mock.calls as unknown as [string, string][]).map((call) => call[1]);
+    expect(updatedIds.sort()).toEqual([STUB_IDS.staleAccount, STUB_IDS.abandonedAccount].sort());
+    expect(dataset.refresh).toHaveBeenCalledTimes(1);
+  });
+
+  it('says how many were skipped when some eligible rows fail too', async () => {
+    const updateRecord = jest.fn(() => Promise.reject(new Error('Principal user is missing prvWriteec_stub privilege')));
+    renderPendingStubs({ rows: stubRows(), webAPI: { updateRecord } });
+    fireEvent.click(screen.getByRole('checkbox', { name: 'Select all rows' }));
+    fireEvent.click(screen.getByRole('button', { name: /Request hydration/ }));
+    expect(
+      await screen.findByText(
+        'Hydration could not be requested for 3 of 3 records: Principal user is missing prvWriteec_stub privilege 1 selected records were skipped: hydration can be requested only for Pending and Abandoned stubs.',
+      ),
+    ).toBeInTheDocument();
+    expect(updateRecord).toHaveBeenCalledTimes(3);
+  });
+
   it('selects every row with "Select all rows"', () => {
     const { dataset } = renderPendingStubs({ rows: stubRows() });
     fireEvent.click(screen.getByRole('checkbox', { name: 'Select all rows' }));

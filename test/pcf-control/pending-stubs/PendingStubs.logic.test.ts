@@ -1,6 +1,6 @@
 /** The pure parts of PendingStubs: dataset → rows, staleness, summaries, hydration requests, summary queries. */
 import { requestHydration } from '../../../pcf-control/pending-stubs/PendingStubs/HydrationRequest';
-import { isStale, summaryFromRows } from '../../../pcf-control/pending-stubs/PendingStubs/StubRowRules';
+import { hydrationCandidates, isStale, summaryFromRows } from '../../../pcf-control/pending-stubs/PendingStubs/StubRowRules';
 import {
   columnMapOf,
   gridColumnOfDatasetColumn,
@@ -155,5 +155,18 @@ describe('loadStubSummary', () => {
   it('answers undefined when an aggregate comes back without its count', async () => {
     const reader = { retrieveMultipleRecords: jest.fn(() => Promise.resolve({ entities: [] })) };
     await expect(loadStubSummary(reader)).resolves.toBeUndefined();
+  });
+});
+
+describe('hydrationCandidates', () => {
+  it('keeps Pending and Abandoned rows, skips Hydrated, unknown states and ids not on the page', () => {
+    const rows = [
+      row({ id: 'p', state: StubState.Pending }),
+      row({ id: 'h', state: StubState.Hydrated }),
+      row({ id: 'a', state: StubState.Abandoned }),
+      row({ id: 'u', state: undefined }),
+    ];
+    expect(hydrationCandidates(rows, ['p', 'h', 'a', 'u', 'gone'])).toEqual({ eligible: ['p', 'a'], skipped: ['h', 'u', 'gone'] });
+    expect(hydrationCandidates(rows, [])).toEqual({ eligible: [], skipped: [] });
   });
 });

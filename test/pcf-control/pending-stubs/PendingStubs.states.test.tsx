@@ -234,6 +234,30 @@ describe('size', () => {
   });
 });
 
+describe('no React warnings about sizes', () => {
+  // React (development build, as the pcf-start harness loads it) warns "`NaN` is an invalid value for
+  // the `width` css style property" for a non-finite size; the control must never pass one on.
+  let consoleError: jest.SpyInstance;
+  beforeEach(() => {
+    consoleError = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+  });
+  afterEach(() => consoleError.mockRestore());
+
+  it.each([
+    ['NaN', Number.NaN],
+    ['Infinity', Number.POSITIVE_INFINITY],
+    ['-Infinity', Number.NEGATIVE_INFINITY],
+    ['undefined', undefined],
+    ['a string', '640' as unknown as number],
+  ])('renders without a console error when the host allocates %s as width and height', (_label, size) => {
+    renderPendingStubs({ rows: stubRows(), mode: { allocatedWidth: size, allocatedHeight: size } });
+    const root = screen.getByTestId('pending-stubs');
+    expect(root.style.width).toBe('100%');
+    expect(root.style.height).toBe('');
+    expect(consoleError.mock.calls.map((call) => call.map(String).join(' '))).toEqual([]);
+  });
+});
+
 describe('a dataset that is not filled yet', () => {
   it('renders the empty state instead of throwing when columns, sorting, paging and records are missing', () => {
     const { PendingStubs } = jest.requireActual('../../../pcf-control/pending-stubs/PendingStubs/index') as typeof import('../../../pcf-control/pending-stubs/PendingStubs/index');

@@ -69,6 +69,13 @@ export const stubGridStyles = mergeStyleSets({
     textOverflow: 'ellipsis',
     whiteSpace: 'nowrap',
   },
+  /** One line cut with an ellipsis (block, so the ellipsis applies inside a grid cell). */
+  truncatedText: {
+    display: 'block',
+    overflow: 'hidden',
+    textOverflow: 'ellipsis',
+    whiteSpace: 'nowrap',
+  },
   paging: {
     display: 'flex',
     alignItems: 'center',

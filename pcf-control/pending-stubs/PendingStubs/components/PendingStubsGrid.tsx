@@ -23,7 +23,7 @@ import {
   type IDetailsRowProps,
 } from '@fluentui/react';
 import { formatLocalDateTime } from '../../../common/RelativeAge';
-import { isStale } from '../StubRowRules';
+import { hydrationCandidates, isStale } from '../StubRowRules';
 import type { PendingStubsGridProps, StubGridColumnKey, StubRow } from './PendingStubsGrid.types';
 import { PagingBar } from './PagingBar';
 import { stubGridColumns } from './StubGridColumns';
@@ -42,11 +42,14 @@ const successIcon = { children: <StubIcon name="hydrated" color="#107c10" /> };
 // iconName '' + styles make the button render a plain Icon, which shows its children
 const dismissIcon = { iconName: '', styles: { root: { display: 'inline-flex' } }, children: <StubIcon name="dismiss" size={12} /> };
 
+/** A pixel size the host really gave: hosts also hand over -1, NaN (pcf-start with an empty size field) or worse. */
+function givenSize(size: unknown): number | undefined {
+  return typeof size === 'number' && Number.isFinite(size) && size >= 0 ? size : undefined;
+}
+
+// React warns about (and drops) a NaN or Infinity style value, so only finite sizes reach the style.
 function sizeStyle(width: number | undefined, height: number | undefined): React.CSSProperties {
-  return {
-    width: width !== undefined && width >= 0 ? width : '100%',
-    height: height !== undefined && height >= 0 ? height : undefined,
-  };
+  return { width: givenSize(width) ?? '100%', height: givenSize(height) };
 }
 
 export const PendingStubsGrid: React.FC<PendingStubsGridProps> = (props) => {
@@ -113,31 +116,38 @@ export const PendingStubsGrid: React.FC<PendingStubsGridProps> = (props) => {
     [now, staleAfterMinutes],
   );
 
+  // Only Pending and Abandoned rows can be asked to hydrate; a mixed selection acts on those alone.
+  const candidates = React.useMemo(() => hydrationCandidates(rows, selectedIds), [rows, selectedIds]);
+
   const requestHydration = async () => {
-    const ids = selectedIds;
+    const { eligible: ids, skipped } = candidates;
     if (ids.length === 0 || requesting) return;
     setRequesting(true);
     setNotice(undefined);
+    const skippedText = skipped.length > 0 ? ` ${strings.get('Skipped_RequestHydration', skipped.length)}` : '';
     try {
       const result = await latest.current.onRequestHydration(ids);
       if (result.failed.length === 0) {
-        setNotice({ type: MessageBarType.success, text: strings.get('Success_RequestHydration', result.requested.length) });
+        setNotice({ type: MessageBarType.success, text: strings.get('Success_RequestHydration', result.requested.length) + skippedText });
       } else {
         setNotice({
           type: MessageBarType.error,
-          text: strings.get(
-            'Error_RequestHydration',
-            result.failed.length,
-            ids.length,
-            // one line per distinct reason, not one per row
-            [...new Set(result.failed.map((failure) => failure.message))].join('; '),
-          ),
+          text:
+            strings.get(
+              'Error_RequestHydration',
+              result.failed.length,
+              ids.length,
+              // one line per distinct reason, not one per row
+              [...new Set(result.failed.map((failure) => failure.message))].join('; '),
+            ) + skippedText,
         });
       }
     } catch (error) {
       setNotice({
         type: MessageBarType.error,
-        text: strings.get('Error_RequestHydration', ids.length, ids.length, error instanceof Error ? error.message : String(error)),
+        text:
+          strings.get('Error_RequestHydration', ids.length, ids.length, error instanceof Error ? error.message : String(error)) +
+          skippedText,
       });
     } finally {
       setRequesting(false);
@@ -206,8 +216,12 @@ export const PendingStubsGrid: React.FC<PendingStubsGridProps> = (props) => {
           className={stubGridStyles.toolbar}
         >
           <ActionButton
-            disabled={selectedIds.length === 0 || busy || errorMessage !== undefined}
-            title={strings.get('Command_RequestHydration_Description')}
+            disabled={candidates.eligible.length === 0 || busy || errorMessage !== undefined}
+            title={strings.get(
+              selectedIds.length > 0 && candidates.eligible.length === 0
+                ? 'Command_RequestHydration_NotEligible'
+                : 'Command_RequestHydration_Description',
+            )}
             onRenderIcon={() => <StubIcon name="request" />}
             onClick={() => void requestHydration()}
           >
@@ -216,7 +230,13 @@ export const PendingStubsGrid: React.FC<PendingStubsGridProps> = (props) => {
           <ActionButton disabled={requesting} onRenderIcon={() => <StubIcon name="refresh" />} onClick={() => latest.current.onRefresh()}>
             {strings.get('Command_Refresh')}
           </ActionButton>
-          {selectedIds.length > 0 && <Text aria-live="polite">{strings.get('Selection_Count', selectedIds.length)}</Text>}
+          {selectedIds.length > 0 && (
+            <Text aria-live="polite" data-testid="selection-count">
+              {candidates.skipped.length === 0
+                ? strings.get('Selection_Count', selectedIds.length)
+                : strings.get('Selection_CountWithSkipped', selectedIds.length, candidates.skipped.length)}
+            </Text>
+          )}
         </FocusZone>
       </div>
       {notice && (

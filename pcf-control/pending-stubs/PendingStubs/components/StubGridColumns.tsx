@@ -2,9 +2,10 @@
  * Column definitions and cell renderers of the stubs grid.
  */
 import * as React from 'react';
-import { ColumnActionsMode, Link, TooltipHost, TooltipOverflowMode, type IColumn } from '@fluentui/react';
+import { ColumnActionsMode, Link, TooltipHost, type IColumn } from '@fluentui/react';
 import { formatRelativeAge } from '../../../common/RelativeAge';
 import type { PendingStubsStringKey, PendingStubsStrings } from '../PendingStubsStrings';
+import { lastErrorMessage } from '../LastErrorText';
 import { isStale } from '../StubRowRules';
 import type { StubGridColumnKey, StubGridSort, StubRow } from './PendingStubsGrid.types';
 import { StateLabel } from './StateLabel';
@@ -90,6 +91,17 @@ function AgeCell({ row, context }: { row: StubRow; context: ColumnContext }) {
   );
 }
 
+/** The reason of the last error; the whole stored text (with its time and attempt) on hover. */
+function LastErrorCell({ row }: { row: StubRow }) {
+  return (
+    <TooltipHost content={row.lastError} styles={{ root: { display: 'block', minWidth: 0 } }}>
+      <span className={stubGridStyles.truncatedText} data-testid="last-error" data-full-text={row.lastError}>
+        {lastErrorMessage(row.lastError, row)}
+      </span>
+    </TooltipHost>
+  );
+}
+
 const columnSpecs: readonly ColumnSpec[] = [
   { key: 'record', title: 'Column_RecordName', minWidth: 160, maxWidth: 320, render: (row, c) => <RecordCell row={row} context={c} /> },
   { key: 'table', title: 'Column_Table', minWidth: 80, maxWidth: 140, render: (row, c) => noneOr(row.table, c) },
@@ -100,14 +112,7 @@ const columnSpecs: readonly ColumnSpec[] = [
     key: 'lastError',
     title: 'Column_LastError',
     minWidth: 140,
-    render: (row, c) =>
-      row.lastError === '' ? (
-        c.strings.get('Value_None')
-      ) : (
-        <TooltipHost content={row.lastError} overflowMode={TooltipOverflowMode.Parent}>
-          <span className={stubGridStyles.cellText}>{row.lastError}</span>
-        </TooltipHost>
-      ),
+    render: (row, c) => (row.lastError === '' ? c.strings.get('Value_None') : <LastErrorCell row={row} />),
   },
   { key: 'hydrationRequestedOn', title: 'Column_HydrationRequestedOn', minWidth: 130, maxWidth: 170, render: (row, c) => <ExactDateTime date={row.hydrationRequestedOn} context={c} /> },
   { key: 'hydratedOn', title: 'Column_HydratedOn', minWidth: 130, maxWidth: 170, render: (row, c) => <ExactDateTime date={row.hydratedOn} context={c} /> },
