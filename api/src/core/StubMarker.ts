@@ -3,10 +3,11 @@
  * business logic on the row itself (plug-in steps, flow triggers, views) can filter on. When a table's
  * `stubDefaults.<table>.marker` is on and its metadata has the column (Boolean, writable on create and
  * update), stubs are created with `true` and hydration sets `false`, each in the change set that writes
- * the ec_stub row — no request of its own. Enabled but absent: the table works on without the marker
+ * the ec_stub row — no request of its own (a stub the reconciler finds hydrated by someone else has
+ * its marker cleared in the change set of that mark, `stubMarkerClearing`). Enabled but absent: the table works on without the marker
  * and one warning is reported. The answer per instance and table is decided once and kept.
  */
-import type { EntityMetadata } from '../dataverse';
+import type { BatchOperation, EntityMetadata } from '../dataverse';
 import { ApiErrors } from './ApiErrors';
 
 export const STUB_MARKER_COLUMN = 'ec_isstub';
@@ -21,6 +22,15 @@ interface MarkerInstance {
 /** Whether `meta` declares the marker column as Dataverse must have it: Boolean, valid for create and update. */
 export function hasStubMarkerColumn(meta: EntityMetadata): boolean {
   return meta.attributes.some((a) => a.logicalName === STUB_MARKER_COLUMN && a.attributeType === 'Boolean' && a.validForCreate && a.validForUpdate);
+}
+
+/**
+ * The update that clears the marker of a stub someone else hydrated (the reconciler's external mark),
+ * for the change set that marks its ec_stub row Hydrated. `If-Match: *`: it only updates the record,
+ * never re-creates one deleted meanwhile (the change set then fails, and the row is decided again).
+ */
+export function stubMarkerClearing(meta: EntityMetadata, recordId: string): BatchOperation {
+  return { method: 'PATCH', target: { entitySet: meta.entitySetName, key: recordId }, body: { [STUB_MARKER_COLUMN]: false }, condition: 'updateOnly' };
 }
 
 /**

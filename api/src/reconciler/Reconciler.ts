@@ -6,7 +6,8 @@
  *
  * - reads the stub records in the target (one `$batch` per round) to see whether someone other than
  *   this service's application user updated them since (replication, a person): those are marked
- *   Hydrated without writing the record;
+ *   Hydrated without writing their data — only the stub marker, where the table uses it and the record
+ *   still carries it, is cleared in the change set of the mark;
  * - reads the records from the source by GUID (or the stub's alternate key), one `$batch` per round
  *   holding one GET per table (more when a table's filter would grow too long);
  * - hydrates the ones found through `EnsureService.hydrate`, the path of the hydrate action (record
@@ -28,8 +29,9 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { isRefusalOfTheRequest } from '../core/ApiError';
 import type { CallContext, EnsureActions } from '../core/EnsureService';
+import { STUB_MARKER_COLUMN, stubMarkerClearing, StubMarkerTables } from '../core/StubMarker';
 import { StubRepository, type PendingStub, type PendingStubUpdate, type StubChangeObserver } from '../core/stubs';
-import type { DataverseClient } from '../dataverse';
+import type { BatchOperation, DataverseClient, DataverseRecord } from '../dataverse';
 import { decideStub, type HydrationFailureKind, type SourceAnswer, type StubDecision, type StubDecisionInput } from './decideStub';
 import { forEachConcurrently } from './forEachConcurrently';
 import { ReconcilerLease } from './ReconcilerLease';
@@ -44,6 +46,8 @@ export interface ReconcilerInstance {
   client: DataverseClient;
   source?: string;
   tables: readonly string[];
+  /** Per table, whether its stubs carry the stub marker `ec_isstub` (core/StubMarker.ts; off when absent). */
+  stubDefaults?: Readonly<Record<string, { marker?: boolean }>>;
   breaker?: { snapshot(): { state: 'closed' | 'open' | 'half-open' | 'isolated' } };
   /** The instance's recommended degree of parallelism (`x-ms-dop-hint`): hydrations in flight stay within it. */
   parallelism?: ParallelismHint;
@@ -138,6 +142,11 @@ class StubReconciler implements Reconciler {
   private readonly byName: Map<string, ReconcilerInstance>;
   /** Each instance's `ec_stub` table (core/stubs). */
   private readonly stubTables: Map<string, StubRepository>;
+  /**
+   * Which tables' stubs carry the marker (decided once per instance and table, like the core's); a
+   * missing column is logged by the core, which meets the table at its first stub or hydration.
+   */
+  private readonly stubMarkers = new StubMarkerTables();
   private readonly lease: ReconcilerLease;
   private readonly logger: StartReconcilerOptions['logger'];
   private timer: NodeJS.Timeout | undefined;
@@ -225,9 +234,10 @@ class StubReconciler implements Reconciler {
       report.examined = rows.length;
       if (rows.length === 0) return report;
       const groups = await tableGroups(target.client, rows);
+      const markerTables = new Set(groups.filter((group) => this.usesMarker(target, group)).map((group) => group.table));
       const sourceUnavailable = circuitOpen(source) ? `the circuit of '${source.name}' is open` : undefined;
       const [targetRecords, sourceRead] = await Promise.all([
-        readTargetRecords(target.client, groups),
+        readTargetRecords(target.client, groups, markerTables),
         sourceUnavailable
           ? Promise.resolve({ error: sourceUnavailable })
           : readSource(source.client, groups, this.settings.columns).then(
@@ -253,7 +263,7 @@ class StubReconciler implements Reconciler {
           const decision = decideStub({ ...facts, now: new Date() });
           if (decision.kind === 'hydrate') toHydrate.push({ group, row, facts, record: decision.record });
           else if (decision.kind === 'defer' || decision.kind === 'stopRound') report.deferred++;
-          else rowUpdates.push(rowUpdate(row, decision));
+          else rowUpdates.push(rowUpdate(row, decision, decision.kind === 'markExternal' ? markerClearing(group, row, record) : undefined));
         }
       }
 
@@ -309,6 +319,10 @@ class StubReconciler implements Reconciler {
     return this.stubs(target).pendingDue({ tables, top: this.settings.batchSize, ...(backoff ? { backoff } : {}) });
   }
 
+  private usesMarker(instance: ReconcilerInstance, group: TableGroup): boolean {
+    return this.stubMarkers.uses({ name: instance.name, tables: instance.tables, stubDefaults: instance.stubDefaults ?? {} }, group.targetMeta);
+  }
+
   private stubs(instance: ReconcilerInstance): StubRepository {
     return this.stubTables.get(instance.name)!;
   }
@@ -330,11 +344,23 @@ class StubReconciler implements Reconciler {
   }
 }
 
-/** The row update of a decision that changes the row. */
-function rowUpdate(stub: PendingStub, decision: Extract<StubDecision, { kind: 'markExternal' | 'countAttempt' | 'abandon' }>): RowUpdate {
-  if (decision.kind === 'markExternal') return { update: { kind: 'hydratedExternally', stub, hydratedOn: decision.hydratedOn }, kind: 'markedExternal', abandon: false };
+/**
+ * The row update of a decision that changes the row; `record`: the record's own update for the change
+ * set of an external mark (clearing the stub marker).
+ */
+function rowUpdate(stub: PendingStub, decision: Extract<StubDecision, { kind: 'markExternal' | 'countAttempt' | 'abandon' }>, record?: BatchOperation): RowUpdate {
+  if (decision.kind === 'markExternal') return { update: { kind: 'hydratedExternally', stub, hydratedOn: decision.hydratedOn, ...(record ? { record } : {}) }, kind: 'markedExternal', abandon: false };
   const abandon = decision.kind === 'abandon';
   return { update: { kind: 'attemptFailed', stub, attempts: decision.attempts, lastError: decision.lastError, abandon }, kind: decision.outcome, abandon };
+}
+
+/**
+ * The marker's clearing for a stub hydrated by someone else: only where the table uses the marker (its
+ * records were read with it) and the record still says Yes — a replication that wrote No from its
+ * source already cleared it, and a stub from before the marker was switched on never had it.
+ */
+function markerClearing(group: TableGroup, stub: PendingStub, record: DataverseRecord | undefined): BatchOperation | undefined {
+  return record?.[STUB_MARKER_COLUMN] === true ? stubMarkerClearing(group.targetMeta, stub.recordId) : undefined;
 }
 
 /**

@@ -4,6 +4,7 @@
  * One $batch per instance per round, one GET per table per 100 stubs.
  */
 import { rowMatchesKey, type ResolvedKey } from '../core/RecordKeys';
+import { STUB_MARKER_COLUMN } from '../core/StubMarker';
 import { decodeStubKey, type PendingStub } from '../core/stubs';
 import { filterAnyOf, filterEquals, guid, type BatchOperation, type DataverseClient, type DataverseRecord, type EntityMetadata } from '../dataverse';
 import { chunk, MAX_BATCH_OPERATIONS } from './BatchParts';
@@ -25,8 +26,11 @@ export async function tableGroups(target: DataverseClient, rows: PendingStub[]):
   return Promise.all([...byTable.entries()].map(async ([table, tableRows]) => ({ table, rows: tableRows, targetMeta: await target.getEntityMetadata(table) })));
 }
 
-/** Who created and last modified each stub record in the target, per table and record id: one $batch. */
-export async function readTargetRecords(target: DataverseClient, groups: TableGroup[]): Promise<Map<string, Map<string, DataverseRecord>>> {
+/**
+ * Who created and last modified each stub record in the target, per table and record id: one $batch.
+ * `markerTables`: the tables whose stubs carry the stub marker; their records' marker is read too.
+ */
+export async function readTargetRecords(target: DataverseClient, groups: TableGroup[], markerTables: ReadonlySet<string> = new Set()): Promise<Map<string, Map<string, DataverseRecord>>> {
   const queries = groups.flatMap((group) =>
     chunk(group.rows, IDS_PER_QUERY).map((rows) => ({
       group,
@@ -34,7 +38,7 @@ export async function readTargetRecords(target: DataverseClient, groups: TableGr
         method: 'GET',
         target: { entitySet: group.targetMeta.entitySetName },
         query: {
-          select: [group.targetMeta.primaryIdAttribute, '_createdby_value', '_modifiedby_value', 'modifiedon'],
+          select: [group.targetMeta.primaryIdAttribute, '_createdby_value', '_modifiedby_value', 'modifiedon', ...(markerTables.has(group.table) ? [STUB_MARKER_COLUMN] : [])],
           filter: filterAnyOf(group.targetMeta.primaryIdAttribute, rows.map((row) => guid(row.recordId))),
           maxPageSize: 5000,
         },

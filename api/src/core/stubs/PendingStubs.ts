@@ -3,7 +3,7 @@
  * rows are due, what a row says, and the bodies and changes of its updates. The decisions — when to
  * try, when to give up — stay the reconciler's; only their `ec_stub` form is written here.
  */
-import { filterAnyOf, filterEquals, type QueryOptions } from '../../dataverse';
+import { filterAnyOf, filterEquals, type BatchOperation, type QueryOptions } from '../../dataverse';
 import { clip } from '../clip';
 import type { StubChange } from './StubChanges';
 import { hydratedRowUpdate, LAST_ERROR_MAX, secondsToHydrate, stateOf, StubStateValue } from './StubTable';
@@ -40,8 +40,12 @@ export interface PendingStub {
 
 /** What the reconciler writes to a pending row (the request, if any, is then served). */
 export type PendingStubUpdate =
-  /** Someone else wrote the record (at `hydratedOn`): marked Hydrated, the record untouched. */
-  | { kind: 'hydratedExternally'; stub: PendingStub; hydratedOn: Date }
+  /**
+   * Someone else wrote the record (at `hydratedOn`): marked Hydrated. `record`: an update of the record
+   * itself written in the same change set (clearing the stub marker, `stubMarkerClearing`); the mark is
+   * written only if it succeeds too. Without it the record is untouched.
+   */
+  | { kind: 'hydratedExternally'; stub: PendingStub; hydratedOn: Date; record?: BatchOperation }
   /** An attempt failed: counted with its error, and Abandoned when `abandon`. */
   | { kind: 'attemptFailed'; stub: PendingStub; attempts: number; lastError: string; abandon: boolean };
 

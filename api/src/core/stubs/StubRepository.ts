@@ -10,7 +10,7 @@
  * its change set succeeded, `updatePending` reports what it wrote itself. An observer that fails never
  * fails the write.
  */
-import { filterEquals, isGuid, NotFoundError, type BatchOperation, type DataverseClient } from '../../dataverse';
+import { filterEquals, isGuid, NotFoundError, type BatchItem, type BatchOperation, type DataverseClient } from '../../dataverse';
 import { ApiErrors } from '../ApiErrors';
 import type { Stub, StubPage, StubState, StubSummary, StubSummaryOptions } from '../EnsureService';
 import type { ResolvedKey } from '../RecordKeys';
@@ -44,6 +44,19 @@ export interface HydrationTarget {
   etag: string;
   createdOn: string;
   key: string;
+}
+
+/** The updates from `start` that fit in one $batch (an update with a record operation counts two). */
+function batchOf(updates: readonly PendingStubUpdate[], start: number): PendingStubUpdate[] {
+  const part: PendingStubUpdate[] = [];
+  let operations = 0;
+  for (const update of updates.slice(start)) {
+    const size = update.kind === 'hydratedExternally' && update.record ? 2 : 1;
+    if (operations + size > MAX_BATCH_OPERATIONS) break;
+    part.push(update);
+    operations += size;
+  }
+  return part;
 }
 
 export class StubRepository {
@@ -142,20 +155,28 @@ export class StubRepository {
   }
 
   /**
-   * Row updates (marks, attempts) in $batch requests, each with If-Match on the row as read; reports
-   * the changes of the ones written. Answers, per update, whether it was written (false: the row
-   * changed since it was read — hydrated, requested, updated by another replica).
+   * Row updates (marks, attempts) in $batch requests, each with If-Match on the row as read; an update
+   * carrying a record operation (`hydratedExternally.record`) goes in one change set with it. Reports
+   * the changes of the ones written. Answers, per update, whether it was written — judged by the row's
+   * part, which succeeds only with its change set (false: the row changed since it was read — hydrated,
+   * requested, updated by another replica — or the record's part failed).
    */
   async updatePending(updates: readonly PendingStubUpdate[]): Promise<boolean[]> {
     const written: boolean[] = [];
-    for (let start = 0; start < updates.length; start += MAX_BATCH_OPERATIONS) {
-      const part = updates.slice(start, start + MAX_BATCH_OPERATIONS);
+    for (let start = 0; start < updates.length; ) {
+      const part = batchOf(updates, start);
+      start += part.length;
       const result = await this.client.executeBatch(
-        part.map((update, i) => ({ method: 'PATCH', target: { entitySet: STUB_ENTITY_SET, key: update.stub.rowId }, body: updateBody(update), condition: { etag: update.stub.etag }, contentId: String(i + 1) })),
+        part.map((update, i): BatchItem => {
+          const row: BatchOperation = { method: 'PATCH', target: { entitySet: STUB_ENTITY_SET, key: update.stub.rowId }, body: updateBody(update), condition: { etag: update.stub.etag }, contentId: String(i + 1) };
+          const record = update.kind === 'hydratedExternally' ? update.record : undefined;
+          return record ? { changeSet: [row, { ...record, contentId: `record${i + 1}` }] } : row;
+        }),
         { continueOnError: true },
       );
+      const outcomes = new Map(result.operations.map((operation) => [operation.contentId, operation.outcome]));
       for (const [i, update] of part.entries()) {
-        const ok = result.operations[i]?.outcome === 'succeeded';
+        const ok = outcomes.get(String(i + 1)) === 'succeeded';
         written.push(ok);
         const change = ok ? changeOf(this.instance, update) : undefined;
         if (change) await this.report(change);
