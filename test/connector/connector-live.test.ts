@@ -56,7 +56,7 @@ const QUEUED_ACTIONS = ['EnsureRecord', 'SubmitRecord', 'HydrateRecord'];
 
 /**
  * Success statuses other than 200: the queued actions and the operation status answer 202 while the
- * work is pending, a retry is only accepted (202), the webhook trigger subscribes with 201 + Location,
+ * work is pending, a retry is accepted (202) and ends in the retried action's answer (200), the webhook trigger subscribes with 201 + Location,
  * its delete answers 204.
  */
 const SUCCESS_STATUSES: Record<string, string[]> = {
@@ -64,7 +64,7 @@ const SUCCESS_STATUSES: Record<string, string[]> = {
   SubmitRecord: ['200', '202'],
   HydrateRecord: ['200', '202'],
   GetOperation: ['200', '202'],
-  RetryOperation: ['202'],
+  RetryOperation: ['200', '202'],
   OnStubStateChanged: ['201'],
   DeleteStubSubscription: ['204'],
 };
@@ -450,6 +450,7 @@ describe('the generated connector against the running API', () => {
 
   /** The dead letter (a create that conflicts with an existing account) and that account. */
   let conflictingOperationId: string;
+  let rejectedOperationId: string;
   /** An ensure cancelled while queued: never applied. */
   let cancelledOperationId: string;
   let northwindId: string;
@@ -518,6 +519,7 @@ describe('the generated connector against the running API', () => {
     // The conflicting create is a dead letter: Dataverse refused it for good (409, which the actions
     // leave undeclared: the platform fails the action), kept with its request for a retry.
     conflictingOperationId = operationIdOf(accepted.conflicting);
+    rejectedOperationId = operationIdOf(accepted.rejected);
     const deadline = Date.now() + 30_000;
     let failed: Json[] = [];
     while (!failed.some((operation) => operation['id'] === conflictingOperationId) && Date.now() < deadline) {
@@ -549,14 +551,22 @@ describe('the generated connector against the running API', () => {
     expect(retried.body).toEqual({ id: conflictingOperationId, status: 'accepted', location: `${service.url}/v1/operations/${conflictingOperationId}` });
     expect([retried.headers.get('location'), retried.headers.get('retry-after')]).toEqual([`${service.url}/v1/operations/${conflictingOperationId}`, String(RETRY_AFTER_SECONDS)]);
 
+    // The platform follows the Location: the action's output is the retried operation's final answer,
+    // checked against Retry a failed operation's declared 200 (follow() validates every poll).
+    const followed = await platform.follow(retried);
+    expect([followed.status, followed.body]).toEqual([200, { id: expect.any(String), table: 'account', operation: 'created', stubsCreated: [] }]);
     const outcome = await operationOutcome(conflictingOperationId);
-    expect([outcome.status, outcome.body]).toEqual([200, { id: expect.any(String), table: 'account', operation: 'created', stubsCreated: [] }]);
+    expect([outcome.status, outcome.body]).toEqual([200, followed.body]);
     // The stored answer is Submit record's own output.
     const submitOk = (platform.operation('SubmitRecord').operation['responses'] as Record<string, Json>)['200']!;
     expect(platform.schemaErrors(submitOk['schema'] as Json, outcome.body)).toBeUndefined();
     const [operation] = (await listAllOperations({ instance: TARGET })).filter((entry) => entry['id'] === conflictingOperationId);
     // A replay starts a fresh count of attempts (queue.maxAttempts applies to it anew): it ran once, and succeeded.
     expect(operation).toMatchObject({ state: 'succeeded', status: 200, attempts: 1 });
+
+    // A dead letter whose record is still wrong fails again: the action ends in its 422.
+    const rejectedAgain = await platform.follow(await platform.invoke('RetryOperation', { id: rejectedOperationId }));
+    expect([rejectedAgain.status, ((rejectedAgain.body as Json)['error'] as Json)['code']]).toEqual([422, 'RecordRejected']);
 
     // Only dead letters can be retried.
     const codeOf = (body: Json) => (body['error'] as Json)['code'];

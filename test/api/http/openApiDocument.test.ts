@@ -39,7 +39,8 @@ const QUEUED_ACTIONS = ['EnsureRecord', 'SubmitRecord', 'HydrateRecord'];
 /**
  * Success statuses other than a lone 200, and which of them carries the output schema (the designer
  * uses one). The actions and GetOperation answer 202 while the work is pending (the platform polls the
- * Location; the 200 is the output); RetryOperation only queues; the trigger subscribes with 201; its
+ * Location; the 200 is the output); RetryOperation acknowledges with 202 and its output is the retried
+ * operation's final answer (the 200 its Location ends in); the trigger subscribes with 201; its
  * delete answers 204 with no body.
  */
 const SUCCESSES: Record<string, { statuses: string[]; schemaOn: string | undefined }> = {
@@ -47,7 +48,7 @@ const SUCCESSES: Record<string, { statuses: string[]; schemaOn: string | undefin
   SubmitRecord: { statuses: ['200', '202'], schemaOn: '200' },
   HydrateRecord: { statuses: ['200', '202'], schemaOn: '200' },
   GetOperation: { statuses: ['200', '202'], schemaOn: '200' },
-  RetryOperation: { statuses: ['202'], schemaOn: '202' },
+  RetryOperation: { statuses: ['200', '202'], schemaOn: '200' },
   OnStubStateChanged: { statuses: ['201'], schemaOn: '201' },
   DeleteStubSubscription: { statuses: ['204'], schemaOn: undefined },
 };
@@ -126,11 +127,17 @@ describe('the OpenAPI (Swagger 2.0) document', () => {
       expect(accepted['headers']['Location']).toMatchObject({ type: 'string', description: expect.any(String) });
       expect(accepted['headers']['Retry-After']).toMatchObject({ type: 'integer', description: expect.any(String) });
     }
-    expect(operationById(document, 'RetryOperation')['responses']['202'].schema).toEqual({ $ref: '#/definitions/OperationAccepted' });
+    // Retry's output is what its Location ends in: the retried action's result (any of the three).
+    const retried = document['definitions']['RetriedResult'] as Json;
+    expect(operationById(document, 'RetryOperation')['responses']['200'].schema).toEqual({ $ref: '#/definitions/RetriedResult' });
+    for (const result of ['EnsureResult', 'SubmitResult', 'HydrateResult']) {
+      const own = Object.keys(document['definitions'][result]['properties'] as Json).filter((name) => name !== 'replayed');
+      expect([result, own.filter((name) => !(name in (retried['properties'] as Json)))]).toEqual([result, []]);
+    }
     // The status of an operation answers what its action would have: the result, or the action's error.
     // 409: cancelled before it ran (OperationCancelled).
     expect(Object.keys(operationById(document, 'GetOperation')['responses']).sort()).toEqual(['200', '202', '400', '401', '404', '409', '422']);
-    expect(Object.keys(operationById(document, 'RetryOperation')['responses']).sort()).toEqual(['202', '400', '401', '404', '409']);
+    expect(Object.keys(operationById(document, 'RetryOperation')['responses']).sort()).toEqual(['200', '202', '400', '401', '404', '409', '422']);
     expect(Object.keys(operationById(document, 'ListOperations')['responses']).sort()).toEqual(['200', '400', '401']);
   });
 

@@ -4,9 +4,12 @@
  * (tests of the HTTP layer, a service started without a queue). Answers:
  * - final: the action's status and body (200 with the result, or the error) — with `X-Operation-Id`
  *   when the queue recorded it, and `Idempotent-Replayed: true` when it is the stored answer of an
- *   earlier identical request;
+ *   earlier identical request — a replayed result also says so in its body (`"replayed": true`, absent
+ *   otherwise), so a flow can tell "written now" from "written by an earlier try" without headers;
+ *   error bodies keep their one `{ error }` shape (the header still marks them);
  * - accepted: `202 Accepted` + absolute `Location: …/v1/operations/{id}` + `Retry-After`, the
- *   asynchronous pattern Power Automate and Logic Apps follow by themselves.
+ *   asynchronous pattern Power Automate and Logic Apps follow by themselves (`"replayed": true` in
+ *   the body too when it acknowledges an earlier identical request).
  */
 import type { Request, Response } from 'express';
 import type { EnsureActions } from '../../core/EnsureService';
@@ -77,8 +80,14 @@ export function sendActionAnswer(request: Request, response: Response, answer: A
     const location = operationUrl(request, publicUrl, answer.operationId);
     response.setHeader('Location', location);
     response.setHeader('Retry-After', String(answer.retryAfterSeconds));
-    response.status(202).json({ id: answer.operationId, status: 'accepted', location });
+    response.status(202).json({ id: answer.operationId, status: 'accepted', location, ...(answer.replayed ? { replayed: true } : {}) });
     return;
   }
-  response.status(answer.status).json(answer.body);
+  response.status(answer.status).json(answer.replayed && answer.status < 300 ? markedReplayed(answer.body) : answer.body);
+}
+
+/** The stored result with `replayed: true` appended (its own keys first, in their stored order). */
+function markedReplayed(body: unknown): unknown {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return body;
+  return { ...(body as Record<string, unknown>), replayed: true };
 }

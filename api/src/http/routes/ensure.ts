@@ -147,6 +147,10 @@ import { actionCall, directRunner, sendActionAnswer, type ActionRunner } from '.
  *         enum: [created-stub, exists, exists-as-stub]
  *         description: Whether a stub was created, the record already existed, or a stub for it already existed.
  *         x-ms-summary: Outcome
+ *       replayed:
+ *         type: boolean
+ *         description: True when this is the stored answer of an earlier identical request (same Idempotency-Key, or the same request from the same flow run), nothing written again; absent on a first answer.
+ *         x-ms-summary: Replayed
  */
 export function ensureRouter(actions: EnsureActions, runner: ActionRunner = directRunner(actions)): Router {
   const router = Router();

@@ -135,6 +135,10 @@ import { actionCall, directRunner, sendActionAnswer, type ActionRunner } from '.
  *         type: integer
  *         description: Seconds from the stub's creation to its hydration.
  *         x-ms-summary: Seconds to Hydrate
+ *       replayed:
+ *         type: boolean
+ *         description: True when this is the stored answer of an earlier identical request (same Idempotency-Key, or the same request from the same flow run), nothing written again; absent on a first answer.
+ *         x-ms-summary: Replayed
  */
 export function hydrateRouter(actions: EnsureActions, runner: ActionRunner = directRunner(actions)): Router {
   const router = Router();

@@ -131,7 +131,7 @@ function notFound(id: string, detail = ''): ApiError {
  *   post:
  *     operationId: RetryOperation
  *     summary: Retry a failed operation
- *     description: Puts a dead letter (an operation in state failed) back in the queue; it runs again in order with the other operations on its record.
+ *     description: Puts a dead letter (an operation in state failed) back in the queue; it runs again in order with the other operations on its record, and the action waits for it and gives its final answer.
  *     x-ms-visibility: advanced
  *     parameters:
  *       - name: id
@@ -142,8 +142,12 @@ function notFound(id: string, detail = ''): ApiError {
  *         description: The id of the failed operation.
  *         x-ms-summary: Operation ID
  *     responses:
+ *       200:
+ *         description: The retried operation succeeded; the body is its action's result (what Ensure, Submit or Hydrate record would have answered). A flow gets it from the Location of the 202, which Power Automate polls by itself.
+ *         schema:
+ *           $ref: '#/definitions/RetriedResult'
  *       202:
- *         description: Queued again; poll the Location for the outcome.
+ *         description: Queued again (the acknowledgement; body id, status accepted, location); the platform polls the Location until the final answer.
  *         headers:
  *           Location:
  *             type: string
@@ -151,8 +155,6 @@ function notFound(id: string, detail = ''): ApiError {
  *           Retry-After:
  *             type: integer
  *             description: Seconds to wait before polling.
- *         schema:
- *           $ref: '#/definitions/OperationAccepted'
  *       400:
  *         $ref: '#/responses/OperationIdNotValid'
  *       401:
@@ -162,7 +164,11 @@ function notFound(id: string, detail = ''): ApiError {
  *         schema:
  *           $ref: '#/definitions/ErrorResponse'
  *       409:
- *         description: The operation is not in state failed.
+ *         description: The operation is not in state failed (code Conflict), or it was cancelled while queued again (code OperationCancelled); nothing was applied.
+ *         schema:
+ *           $ref: '#/definitions/ErrorResponse'
+ *       422:
+ *         description: The retried operation failed again because Dataverse rejected the record or a reference; the body is the action's error.
  *         schema:
  *           $ref: '#/definitions/ErrorResponse'
  * /v1/operations/{id}/cancel:
@@ -198,24 +204,43 @@ function notFound(id: string, detail = ''): ApiError {
  *           $ref: '#/definitions/ErrorResponse'
  *
  * definitions:
- *   OperationAccepted:
+ *   RetriedResult:
  *     type: object
- *     required: [id, status, location]
+ *     required: [id, table]
  *     properties:
  *       id:
  *         type: string
  *         format: uuid
- *         description: The operation id.
- *         x-ms-summary: Operation ID
- *       status:
+ *         description: The record's GUID.
+ *         x-ms-summary: Record ID
+ *       table:
  *         type: string
- *         enum: [accepted]
- *         description: Always accepted.
- *         x-ms-summary: Status
- *       location:
+ *         description: The table of the record.
+ *         x-ms-summary: Table
+ *       outcome:
  *         type: string
- *         description: The URL to poll for the outcome.
- *         x-ms-summary: Location
+ *         enum: [created-stub, exists, exists-as-stub]
+ *         description: A retried Ensure record only; whether a stub was created, the record already existed, or a stub for it already existed.
+ *         x-ms-summary: Outcome
+ *       operation:
+ *         type: string
+ *         enum: [created, updated]
+ *         description: A retried Submit or Hydrate record only; whether the record was created or updated.
+ *         x-ms-summary: Operation
+ *       stubsCreated:
+ *         type: array
+ *         description: A retried Submit record only; the stubs created for missing references.
+ *         x-ms-summary: Stubs Created
+ *         items:
+ *           $ref: '#/definitions/StubCreated'
+ *       wasStub:
+ *         type: boolean
+ *         description: A retried Hydrate record only; whether the record was a pending stub that is now hydrated.
+ *         x-ms-summary: Was Stub
+ *       secondsToHydrate:
+ *         type: integer
+ *         description: A retried Hydrate record only; seconds from the stub's creation to its hydration.
+ *         x-ms-summary: Seconds to Hydrate
  *   Operation:
  *     type: object
  *     required: [id, instance, action, state, attempts, createdOn, modifiedOn, request]

@@ -173,6 +173,10 @@ import { actionCall, directRunner, sendActionAnswer, type ActionRunner } from '.
  *         x-ms-summary: Stubs Created
  *         items:
  *           $ref: '#/definitions/StubCreated'
+ *       replayed:
+ *         type: boolean
+ *         description: True when this is the stored answer of an earlier identical request (same Idempotency-Key, or the same request from the same flow run), nothing written again; absent on a first answer.
+ *         x-ms-summary: Replayed
  */
 export function submitRouter(actions: EnsureActions, runner: ActionRunner = directRunner(actions)): Router {
   const router = Router();
