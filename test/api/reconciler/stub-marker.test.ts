@@ -86,6 +86,25 @@ describe('a stub hydrated by someone else', () => {
     expect((await fixture.stubRow(id)).state).toBe('Hydrated');
   });
 
+  it('is marked alone when the target refuses the record write (the row does not come back Pending every round)', async () => {
+    const id = await stubWrittenByReplication({ name: 'Written by replication' });
+    // b refuses the marker's record write as a plug-in would: the record part carries a column b does
+    // not have (400 "Invalid property"), which rolls back its change set, row mark included.
+    const refusing = Object.create(fixture.clientB) as typeof fixture.clientB;
+    refusing.executeBatch = (items, options) =>
+      fixture.clientB.executeBatch(
+        items.map((item) => ('changeSet' in item ? { changeSet: item.changeSet.map((operation) => (operation.contentId?.startsWith('record') ? { ...operation, body: { ...operation.body, nosuchcolumn: 1 } } : operation)) } : item)),
+        options,
+      );
+    const instances = fixture.instances.map((instance) => (instance.name === 'b' ? { ...instance, client: refusing } : instance));
+    const report = await fixture.reconciler({}, { instances }).runOnce();
+    expect(report.instances[0]).toMatchObject({ examined: 1, markedExternal: 1, deferred: 0 });
+    // The change set (row + record) failed; the row alone was then marked.
+    expect((await fixture.requests(fixture.b)).operationsByMethod).toEqual({ GET: 2 + 1, PATCH: 3 });
+    expect(await fixture.stubRow(id)).toMatchObject({ state: 'Hydrated', attempts: 0 });
+    expect((await fixture.record(fixture.b, `accounts(${id})?$select=ec_isstub`)).ec_isstub).toBe(true);
+  });
+
   it('stays Pending when the record was deleted before the mark (the change set fails as a whole; no record is re-created)', async () => {
     const id = await stubWrittenByReplication({ name: 'Written by replication' });
     // The record goes between the reconciler's read and its change set: a second stub, hydrated from the

@@ -10,7 +10,7 @@
  * its change set succeeded, `updatePending` reports what it wrote itself. An observer that fails never
  * fails the write.
  */
-import { filterEquals, isGuid, NotFoundError, type BatchItem, type BatchOperation, type DataverseClient } from '../../dataverse';
+import { filterEquals, isGuid, NotFoundError, TransientError, type BatchItem, type BatchOperation, type DataverseClient, type DataverseError } from '../../dataverse';
 import { ApiErrors } from '../ApiErrors';
 import type { Stub, StubPage, StubState, StubSummary, StubSummaryOptions } from '../EnsureService';
 import type { ResolvedKey } from '../RecordKeys';
@@ -44,6 +44,11 @@ export interface HydrationTarget {
   etag: string;
   createdOn: string;
   key: string;
+}
+
+/** A record write the target answered with a refusal of its own (not a missing record, not an outage). */
+function refusedRecordWrite(error: DataverseError | undefined): boolean {
+  return error !== undefined && !(error instanceof NotFoundError) && !(error instanceof TransientError) && error.status !== undefined && error.status >= 400 && error.status < 500 && error.status !== 429;
 }
 
 /** The updates from `start` that fit in one $batch (an update with a record operation counts two). */
@@ -174,12 +179,23 @@ export class StubRepository {
         }),
         { continueOnError: true },
       );
-      const outcomes = new Map(result.operations.map((operation) => [operation.contentId, operation.outcome]));
+      const outcomes = new Map(result.operations.map((operation) => [operation.contentId, operation]));
+      const rowOnly: Array<{ at: number; update: PendingStubUpdate }> = [];
       for (const [i, update] of part.entries()) {
-        const ok = outcomes.get(String(i + 1)) === 'succeeded';
+        const ok = outcomes.get(String(i + 1))?.outcome === 'succeeded';
+        if (!ok && update.kind === 'hydratedExternally' && update.record && refusedRecordWrite(outcomes.get(`record${i + 1}`)?.error)) {
+          rowOnly.push({ at: written.length, update: { ...update, record: undefined } });
+        }
         written.push(ok);
         const change = ok ? changeOf(this.instance, update) : undefined;
         if (change) await this.report(change);
+      }
+      // The target refused the marker's record write (a plug-in, a privilege), which rolled the row
+      // mark back with it: mark the row alone, or the stub would come back Pending every round. The
+      // record keeps its marker; a record that is gone (404) stays Pending, as it was.
+      if (rowOnly.length > 0) {
+        const again = await this.updatePending(rowOnly.map(({ update }) => update));
+        for (const [j, { at }] of rowOnly.entries()) written[at] = again[j]!;
       }
     }
     return written;
