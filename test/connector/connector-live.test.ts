@@ -358,7 +358,7 @@ describe('the generated connector against the running API', () => {
     const stub = await call('GetStub', { instance, table: account, id: accountStub['id'] }, 200);
     expect(stub).toMatchObject({ table: 'account', recordId: accountStub['id'], key: { accountnumber: 'A-100' }, name: 'Contoso', sourceInstance: 'a', state: 'Pending', attempts: 0 });
     const contact = await pickTable('GetStub', ['table'], instance, 'contact');
-    expect(await call('GetStub', { instance, table: contact, id: CONTACT_ID }, 200)).toMatchObject({ recordId: CONTACT_ID, key: CONTACT_ID, name: 'Smith', state: 'Pending' });
+    expect(await call('GetStub', { instance, table: contact, id: CONTACT_ID }, 200)).toMatchObject({ recordId: CONTACT_ID, key: { contactid: CONTACT_ID }, name: 'Smith', state: 'Pending' });
   });
 
   it('Hydrate record: writes a stub’s full data and marks it Hydrated; a record that never was a stub is a plain upsert', async () => {
