@@ -88,7 +88,8 @@ export interface Stub {
   id: string;
   table: string;
   recordId: string;
-  key: string;
+  /** `{ <primary id column>: <guid> }` or the alternate key's columns; null when `ec_key` is no key of the table (edited or cut). */
+  key: RecordKeyInput | null;
   name: string | null;
   sourceInstance: string | null;
   state: StubState;

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { BatchOperation, EntityMetadata } from '../dataverse';
 import { ApiErrors } from './ApiErrors';
-import type { CallContext, RecordKeyInput, StubCreated } from './EnsureService';
+import type { CallContext, StubCreated } from './EnsureService';
 import { recordIdIn } from './ExistenceLookup';
 import { refuseInvalidText } from './InputText';
 import type { CoreInstance, InstanceRegistry } from './InstanceRegistry';
@@ -16,7 +16,7 @@ import type { ResolvedKey } from './RecordKeys';
 import type { Reference } from './ReferenceResolution';
 import { clip } from './clip';
 import { STUB_MARKER_COLUMN } from './StubMarker';
-import type { NewStub } from './stubs';
+import { stubKeyColumns, type NewStub } from './stubs';
 
 /** A stub to create: the reference plus the GUID it will carry and whether it carries the marker. */
 export interface StubPlan extends Reference {
@@ -80,12 +80,12 @@ export async function reportStubsCreated(registry: InstanceRegistry, instance: C
 
 /** What the stub's row records. */
 function newStub(instance: CoreInstance, plan: StubPlan, context: CallContext): NewStub {
-  return { table: plan.meta.logicalName, recordId: plan.recordId, key: plan.key, name: plan.name ?? defaultName(plan.key), sourceInstance: instance.source, origin: context.origin };
+  return { table: plan.meta.logicalName, recordId: plan.recordId, key: plan.key, keyColumns: stubKeyColumns(plan.meta, plan.key), name: plan.name ?? defaultName(plan.key), sourceInstance: instance.source, origin: context.origin };
 }
 
 /** What a submit answers about a stub it created. */
 export function stubCreated(plan: StubPlan): StubCreated {
-  return { table: plan.meta.logicalName, id: plan.recordId, key: originalKey(plan) };
+  return { table: plan.meta.logicalName, id: plan.recordId, key: stubKeyColumns(plan.meta, plan.key) };
 }
 
 function stubBody(instance: CoreInstance, plan: StubPlan): Record<string, unknown> {
@@ -100,8 +100,4 @@ function stubBody(instance: CoreInstance, plan: StubPlan): Record<string, unknow
 
 function defaultName(key: ResolvedKey): string {
   return key.kind === 'id' ? key.id : Object.values(key.values).join(' ');
-}
-
-function originalKey(plan: StubPlan): RecordKeyInput {
-  return plan.key.kind === 'id' ? { [plan.meta.primaryIdAttribute]: plan.key.id } : plan.key.values;
 }

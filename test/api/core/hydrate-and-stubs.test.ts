@@ -29,7 +29,7 @@ describe('hydrate', () => {
     const result = await f.core.hydrate('b', { table: 'account', key: { accountnumber: 'HYD-K-1' }, record: { name: 'Real', telephone1: '1' } }, context);
     expect(result).toMatchObject({ operation: 'updated', wasStub: true });
     const stub = await f.core.getStub('b', 'account', result.id);
-    expect(stub).toMatchObject({ state: 'Hydrated', recordId: result.id, key: '{"accountnumber":"HYD-K-1"}' });
+    expect(stub).toMatchObject({ state: 'Hydrated', recordId: result.id, key: { accountnumber: 'HYD-K-1' } });
   });
 
   test('hydrating a record that was never a stub is a plain upsert (created)', async () => {

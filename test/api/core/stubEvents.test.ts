@@ -1,8 +1,8 @@
 /**
  * Stub changes reported where the `ec_stub` rows are written (core/stubs/StubRepository.ts), with the
  * real core on two local Dataverse instances: stub.created for what ensure and submit created (the
- * key as `ec_key` holds it), stub.hydrated for what hydrate marked (cause hydrate, or reconciler when
- * the reconciler runs it), nothing for what was not written; a listener that fails fails nothing. And
+ * key as columns: the primary id or the alternate key), stub.hydrated for what hydrate marked (cause
+ * hydrate, or reconciler when the reconciler runs it; with the key either way), nothing for what was not written; a listener that fails fails nothing. And
  * the stub queries the preview uses: requestHydration, and the summary's count of recent hydrations.
  */
 import { randomUUID } from 'node:crypto';
@@ -29,17 +29,17 @@ beforeEach(() => {
 const facts = (event: StubEvent) => [event.type, event.cause, event.table, event.recordId, event.key ?? null, typeof event.secondsToHydrate];
 
 describe('stub changes as events', () => {
-  it('ensure and submit report the stubs they created, with the key as ec_key holds it', async () => {
+  it('ensure and submit report the stubs they created, with the key as columns', async () => {
     const id = randomUUID();
     await fixture.core.ensure('b', { table: 'account', key: { accountid: id.toUpperCase() } }, context);
     const number = `EV-${randomUUID().slice(0, 8)}`;
     const submitted = await fixture.core.submit('b', { table: 'contact', record: { lastname: 'Events' }, references: { parentcustomerid_account: { table: 'account', key: { accountnumber: number } } } }, context);
     const stubId = submitted.stubsCreated[0]!.id;
     expect(events.map(facts)).toEqual([
-      ['stub.created', 'ensure', 'account', id, id, 'undefined'],
-      ['stub.created', 'submit', 'account', stubId, JSON.stringify({ accountnumber: number }), 'undefined'],
+      ['stub.created', 'ensure', 'account', id, { accountid: id }, 'undefined'],
+      ['stub.created', 'submit', 'account', stubId, { accountnumber: number }, 'undefined'],
     ]);
-    expect((await fixture.core.getStub('b', 'account', stubId))!.key).toBe(events[1]!.key);
+    expect((await fixture.core.getStub('b', 'account', stubId))!.key).toEqual(events[1]!.key);
     expect(new Set(events.map((event) => event.id)).size).toBe(2);
     expect(events.every((event) => event.instance === 'b' && event.state === 'Pending')).toBe(true);
 
@@ -58,8 +58,8 @@ describe('stub changes as events', () => {
     await fixture.core.hydrate('b', { table: 'account', key: { accountid: byCaller }, record: { name: 'Again' } }, context);
     await fixture.core.hydrate('b', { table: 'account', key: { accountid: randomUUID() }, record: { name: 'Never a stub' } }, context);
     expect(events.map(facts)).toEqual([
-      ['stub.hydrated', 'hydrate', 'account', byCaller, null, 'number'],
-      ['stub.hydrated', 'reconciler', 'account', byReconciler, byReconciler, 'number'],
+      ['stub.hydrated', 'hydrate', 'account', byCaller, { accountid: byCaller }, 'number'],
+      ['stub.hydrated', 'reconciler', 'account', byReconciler, { accountid: byReconciler }, 'number'],
     ]);
     expect(events.every((event) => event.state === 'Hydrated')).toBe(true);
   });

@@ -60,7 +60,7 @@ export const PENDING_STUB: Stub = {
   id: '0b5f3f3e-1111-4c8e-9f00-0a1b2c3d4e5f',
   table: 'account',
   recordId: ACCOUNT_ID,
-  key: '{"accountnumber":"A-100"}',
+  key: { accountnumber: 'A-100' },
   name: 'Contoso',
   sourceInstance: 'a',
   state: 'Pending',

@@ -211,3 +211,37 @@ describe('the local preview pages with the same tokens', () => {
     }
   });
 });
+
+// Last: these stubs would change the counts above.
+describe('the key is an object of columns, in the list and in one stub', () => {
+  const one = (table: string, id: string) => get(`/v1/instances/b/stubs/${table}/${id}`);
+
+  it('a GUID key is the primary id column, an alternate key its columns', async () => {
+    const byId = randomUUID();
+    await f.core.ensure('b', { table: 'account', key: { accountid: byId.toUpperCase() } }, context);
+    const number = `KEY-${randomUUID().slice(0, 8)}`;
+    const byNumber = (await f.core.ensure('b', { table: 'account', key: { accountnumber: number } }, context)).id;
+
+    const listed = new Map<string, unknown>();
+    let page = await stubs('table=account&top=5000');
+    for (const stub of page.body.value as Array<{ recordId: string; key?: unknown }>) listed.set(stub.recordId, stub.key);
+    expect(page.body.nextSkipToken).toBeUndefined();
+    expect(listed.get(byId)).toEqual({ accountid: byId });
+    expect(listed.get(byNumber)).toEqual({ accountnumber: number });
+
+    page = await one('account', byId);
+    expect([page.status, (page.body as unknown as { key: unknown }).key]).toEqual([200, { accountid: byId }]);
+    page = await one('account', byNumber);
+    expect([page.status, (page.body as unknown as { key: unknown }).key]).toEqual([200, { accountnumber: number }]);
+  });
+
+  it('a row whose ec_key was edited into no key of its table answers without a key', async () => {
+    const id = (await f.core.ensure('b', { table: 'contact', key: { contactid: randomUUID() } }, context)).id;
+    const row = await one('contact', id);
+    await f.clientB.upsert('ec_stubs', (row.body as unknown as { id: string }).id, { ec_key: '{"nosuchcolumn":"x"}' }, { condition: 'updateOnly' });
+    const edited = await one('contact', id);
+    expect(edited.status).toBe(200);
+    expect(edited.body).not.toHaveProperty('key');
+    expect(edited.body).toMatchObject({ recordId: id, table: 'contact', state: 'Pending' });
+  });
+});

@@ -8,6 +8,7 @@
  * - stub.created (an ensure through the API), stub.hydrated and stub.abandoned (the reconciler) reach
  *   every matching subscription exactly once, after the receiver refused connections and then answered
  *   503 for a while; every signature verifies; filters by event and table apply;
+ * - an event's key is an object: `{ accountid: <guid> }` or the alternate key's columns;
  * - a receiver answering 410 Gone is unsubscribed and gets nothing more;
  * - an event handed over twice is delivered once.
  */
@@ -174,18 +175,32 @@ describe('deliveries', () => {
       recordId: accountId,
       state: 'Hydrated',
       cause: 'reconciler',
-      key: accountId,
+      key: { accountid: accountId },
       secondsToHydrate: expect.any(Number),
       subscriptionId: everything.id,
     });
     expect(Number(hydrated.headers['x-dve-delivery-attempt'])).toBeGreaterThan(1);
     const abandoned = receiver.at('/all').find((delivery) => delivery.body['type'] === 'stub.abandoned')!;
-    expect(abandoned.body).toMatchObject({ state: 'Abandoned', attempts: 1, lastError: expect.stringContaining('not found') });
+    expect(abandoned.body).toMatchObject({ state: 'Abandoned', attempts: 1, lastError: expect.stringContaining('not found'), key: { accountid: missingId } });
     // The secret of one subscription does not verify another's deliveries.
     expect(verifyWebhookSignature(hydrated.headers['x-dve-signature'] as string, hydrated.rawBody, hydratedAccounts.secret).valid).toBe(false);
 
     await api('DELETE', `/v1/subscriptions/${everything.id}`);
     await api('DELETE', `/v1/subscriptions/${hydratedAccounts.id}`);
+    await receiver.stop();
+  });
+
+  it("an event's key is an object of columns: the primary id column for a GUID key, an alternate key's columns", async () => {
+    const receiver = await new WebhookReceiver().start();
+    const subscription = await subscribe(receiver.url('/keys'), { events: ['stub.created'], table: 'account' });
+    const byId = randomUUID();
+    const number = `HOOK-${randomUUID().slice(0, 8)}`;
+    await api('POST', '/v1/instances/b/ensure', { table: 'account', key: { accountid: byId.toUpperCase() } });
+    const byNumber = (await api('POST', '/v1/instances/b/ensure', { table: 'account', key: { accountnumber: number } })).body.id as string;
+    await waitFor(() => receiver.deliveries.length >= 2 || undefined, 20_000, 'both deliveries');
+    const keys = Object.fromEntries(receiver.deliveries.map((delivery) => [delivery.body['recordId'], delivery.body['key']]));
+    expect(keys).toEqual({ [byId]: { accountid: byId }, [byNumber]: { accountnumber: number } });
+    await api('DELETE', `/v1/subscriptions/${subscription.id}`);
     await receiver.stop();
   });
 

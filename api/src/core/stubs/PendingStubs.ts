@@ -97,7 +97,10 @@ export function updateBody(update: PendingStubUpdate): Record<string, unknown> {
   };
 }
 
-/** The change a written update made, if it is one that is reported (an attempt that did not abandon is not). */
+/**
+ * The change a written update made, if it is one that is reported (an attempt that did not abandon is
+ * not); without its key, which the repository reads with the table's metadata.
+ */
 export function changeOf(instance: string, update: PendingStubUpdate): StubChange | undefined {
   const { stub } = update;
   if (update.kind === 'hydratedExternally') {
@@ -109,11 +112,10 @@ export function changeOf(instance: string, update: PendingStubUpdate): StubChang
       recordId: stub.recordId,
       state: 'Hydrated',
       cause: 'external',
-      key: stub.key,
       occurredOn: update.hydratedOn.toISOString(),
       ...(seconds !== undefined ? { secondsToHydrate: seconds } : {}),
     };
   }
   if (!update.abandon) return undefined;
-  return { type: 'stub.abandoned', instance, table: stub.table, recordId: stub.recordId, state: 'Abandoned', cause: 'reconciler', key: stub.key, attempts: update.attempts, lastError: clip(update.lastError, LAST_ERROR_MAX) };
+  return { type: 'stub.abandoned', instance, table: stub.table, recordId: stub.recordId, state: 'Abandoned', cause: 'reconciler', attempts: update.attempts, lastError: clip(update.lastError, LAST_ERROR_MAX) };
 }

@@ -4,7 +4,7 @@
  * reconciler saw), abandoned (the reconciler gave up). The events bus (`api/src/events`) implements it
  * and carries the changes to metrics and webhooks; the core does not know who listens.
  */
-import type { StubState } from '../EnsureService';
+import type { RecordKeyInput, StubState } from '../EnsureService';
 
 export const STUB_CHANGE_TYPES = ['stub.created', 'stub.hydrated', 'stub.abandoned'] as const;
 export type StubChangeType = (typeof STUB_CHANGE_TYPES)[number];
@@ -33,8 +33,11 @@ export interface StubChange {
   /** The state after the change. */
   state: StubState;
   cause: StubChangeCause;
-  /** The key the stub was created for, as `ec_key` holds it (`StubKey.ts`). */
-  key?: string;
+  /**
+   * The key the stub was created for, as columns (`stubKeyColumns`, `StubKey.ts`); absent only when
+   * the row's `ec_key` is no key of the table (edited or cut).
+   */
+  key?: RecordKeyInput;
   /** `stub.hydrated`: seconds from the stub's creation to its hydration. */
   secondsToHydrate?: number;
   /** `stub.abandoned`: hydration attempts made. */

@@ -1,12 +1,16 @@
 /**
  * The stub key codec: how a stubbed record's key is written into its `ec_stub` row and read back —
  * `ec_key` (the GUID, or the alternate key's columns as JSON in the key's column order) and `ec_name`
- * (`<table>:<key>`). Every reader and writer goes through here: the row written with the stub, the
- * `key` of stub events, and the reconciler looking a stub up in the source by its alternate key. Which
- * column is the primary id comes from the table's metadata, never from the table's name.
+ * (`<table>:<key>`) — and the one shape callers see it in: an object of columns (`stubKeyColumns`,
+ * `{"accountid": "<guid>"}` or `{"accountnumber": "A-100"}`) in stub answers, stub events and
+ * submit's `stubsCreated`. Every reader and writer goes through here: the row written with the stub,
+ * the `key` of stub answers and events, and the reconciler looking a stub up in the source by its
+ * alternate key. Which column is the primary id comes from the table's metadata, never from the
+ * table's name.
  */
 import type { EntityMetadata } from '../../dataverse';
 import { clip } from '../clip';
+import type { RecordKeyInput } from '../EnsureService';
 import type { ResolvedKey } from '../RecordKeys';
 
 /** `ec_key` is text 1000, `ec_name` text 400. */
@@ -45,4 +49,15 @@ export function decodeStubKey(meta: EntityMetadata, text: string): ResolvedKey |
   const columns = entries.map(([column]) => column).sort();
   const match = meta.keys.find((key) => key.keyAttributes.length === columns.length && [...key.keyAttributes].sort().every((column, i) => column === columns[i]));
   return match ? { kind: 'alternate', keyName: match.logicalName, values: Object.fromEntries(entries) as Record<string, string | number> } : undefined;
+}
+
+/** The key as callers see it: `{ <primary id column>: <guid> }` or the alternate key's columns. */
+export function stubKeyColumns(meta: EntityMetadata, key: ResolvedKey): RecordKeyInput {
+  return key.kind === 'id' ? { [meta.primaryIdAttribute]: key.id } : key.values;
+}
+
+/** An `ec_key` text as callers see it; undefined when it is no key of the table (`decodeStubKey`). */
+export function readStubKey(meta: EntityMetadata, text: string): RecordKeyInput | undefined {
+  const key = decodeStubKey(meta, text);
+  return key ? stubKeyColumns(meta, key) : undefined;
 }

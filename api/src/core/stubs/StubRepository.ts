@@ -10,13 +10,13 @@
  * its change set succeeded, `updatePending` reports what it wrote itself. An observer that fails never
  * fails the write.
  */
-import { filterEquals, isGuid, NotFoundError, TransientError, type BatchItem, type BatchOperation, type DataverseClient, type DataverseError } from '../../dataverse';
+import { filterEquals, InvalidDataverseInputError, isGuid, NotFoundError, ResourceNotFoundError, TransientError, type BatchItem, type BatchOperation, type DataverseClient, type DataverseError, type EntityMetadata } from '../../dataverse';
 import { ApiErrors } from '../ApiErrors';
-import type { Stub, StubPage, StubState, StubSummary, StubSummaryOptions } from '../EnsureService';
+import type { RecordKeyInput, Stub, StubPage, StubState, StubSummary, StubSummaryOptions } from '../EnsureService';
 import type { ResolvedKey } from '../RecordKeys';
 import type { StubChange, StubChangeObserver } from './StubChanges';
 import { afterPositionFilter, encodeStubCursor, type StubFilters, type StubPosition } from './StubCursor';
-import { encodeStubKey, stubRowName } from './StubKey';
+import { encodeStubKey, readStubKey, stubRowName } from './StubKey';
 import { changeOf, pendingQueries, pendingStubOf, updateBody, type PendingQuery, type PendingStub, type PendingStubUpdate } from './PendingStubs';
 import { StubSummaryBuilder, SUMMARY_COLUMNS } from './StubSummary';
 import { hydratedRowUpdate, newStubRow, secondsToHydrate, stateOf, STUB_COLUMNS, STUB_ENTITY_SET, StubStateValue, stubRowKey, toStub } from './StubTable';
@@ -29,6 +29,8 @@ export interface NewStub {
   table: string;
   recordId: string;
   key: ResolvedKey;
+  /** The key as callers see it (`stubKeyColumns`): the `key` of `stub.created`. */
+  keyColumns: RecordKeyInput;
   /** The stubbed record's name (`ec_recordname`). */
   name: string;
   sourceInstance: string | undefined;
@@ -43,6 +45,7 @@ export interface HydrationTarget {
   state: StubState;
   etag: string;
   createdOn: string;
+  /** `ec_key` as the row holds it. */
   key: string;
 }
 
@@ -94,7 +97,7 @@ export class StubRepository {
   /** The change sets holding these stubs' rows committed: `stub.created` for each, in order. */
   async created(stubs: readonly NewStub[], cause: 'ensure' | 'submit'): Promise<void> {
     for (const stub of stubs) {
-      await this.report({ type: 'stub.created', instance: this.instance, table: stub.table, recordId: stub.recordId, state: 'Pending', cause, key: encodeStubKey(stub.key) });
+      await this.report({ type: 'stub.created', instance: this.instance, table: stub.table, recordId: stub.recordId, state: 'Pending', cause, key: stub.keyColumns });
     }
   }
 
@@ -127,6 +130,7 @@ export class StubRepository {
 
   /** The change set with the mark committed: `stub.hydrated`. */
   async hydrated(target: HydrationTarget, seconds: number | undefined, cause: 'hydrate' | 'reconciler'): Promise<void> {
+    const key = await this.eventKey(target.table, target.key);
     await this.report({
       type: 'stub.hydrated',
       instance: this.instance,
@@ -134,8 +138,7 @@ export class StubRepository {
       recordId: target.recordId,
       state: 'Hydrated',
       cause,
-      // The hydrate action's event never carried the key; the reconciler's always did (payloads unchanged).
-      ...(cause === 'reconciler' ? { key: target.key } : {}),
+      ...(key ? { key } : {}),
       ...(seconds !== undefined ? { secondsToHydrate: seconds } : {}),
     });
   }
@@ -188,7 +191,8 @@ export class StubRepository {
         }
         written.push(ok);
         const change = ok ? changeOf(this.instance, update) : undefined;
-        if (change) await this.report(change);
+        const key = change ? await this.eventKey(update.stub.table, update.stub.key) : undefined;
+        if (change) await this.report(key ? { ...change, key } : change);
       }
       // The target refused the marker's record write (a plug-in, a privilege), which rolled the row
       // mark back with it: mark the row alone, or the stub would come back Pending every round. The
@@ -219,7 +223,7 @@ export class StubRepository {
   /** One stub by its record; undefined when the record never was a stub. */
   async get(table: string, recordId: string): Promise<Stub | undefined> {
     const row = await this.client.tryRetrieve(STUB_ENTITY_SET, stubRowKey(table, recordId), { select: [...STUB_COLUMNS] });
-    return row ? toStub(row) : undefined;
+    return row ? toStub(row, await this.keyOf(String(row.ec_table), row.ec_key)) : undefined;
   }
 
   /**
@@ -243,7 +247,8 @@ export class StubRepository {
       orderBy: [{ column: 'createdon' }, { column: 'ec_stubid' }],
       maxPageSize: top,
     });
-    const value = page.records.map(toStub);
+    const value: Stub[] = [];
+    for (const row of page.records) value.push(toStub(row, await this.keyOf(String(row.ec_table), row.ec_key)));
     const last = value[value.length - 1];
     return { value, ...(page.nextLink && last ? { nextSkipToken: encodeStubCursor(this.instance, filters, { createdOn: last.createdOn, id: last.id }) } : {}) };
   }
@@ -260,6 +265,34 @@ export class StubRepository {
   /** A one-row read: the instance answers, and the solution (the table) is imported. */
   async probe(): Promise<void> {
     await this.client.query(STUB_ENTITY_SET, { select: ['ec_stubid'], top: 1 });
+  }
+
+  // ---- the key as callers see it ----------------------------------------------------------------
+
+  /**
+   * A row's `ec_key` as columns, read with the table's metadata (cached by the client): undefined when
+   * it is no key of the table (edited, cut) or the table is gone. Other failures (the instance is down)
+   * fail the read like the query would.
+   */
+  private async keyOf(table: string, text: unknown): Promise<RecordKeyInput | undefined> {
+    if (typeof text !== 'string') return undefined;
+    let meta: EntityMetadata;
+    try {
+      meta = await this.client.getEntityMetadata(table);
+    } catch (error) {
+      if (error instanceof NotFoundError || error instanceof ResourceNotFoundError || error instanceof InvalidDataverseInputError) return undefined;
+      throw error;
+    }
+    return readStubKey(meta, text);
+  }
+
+  /** An event's key: the write is done, so a key that cannot be read leaves the event without one. */
+  private async eventKey(table: string, text: string): Promise<RecordKeyInput | undefined> {
+    try {
+      return await this.keyOf(table, text);
+    } catch {
+      return undefined;
+    }
   }
 
   /** Observers never fail the write that was done. */

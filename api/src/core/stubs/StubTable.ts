@@ -5,7 +5,7 @@
  */
 import type { EntityKey } from '../../dataverse';
 import { clip } from '../clip';
-import type { Stub, StubState } from '../EnsureService';
+import type { RecordKeyInput, Stub, StubState } from '../EnsureService';
 
 export const STUB_ENTITY_SET = 'ec_stubs';
 
@@ -81,14 +81,15 @@ export function stateOf(value: unknown): StubState {
   return (entry?.[0] as StubState | undefined) ?? 'Pending';
 }
 
-export function toStub(row: Record<string, unknown>): Stub {
+/** The row as a stub; `key` is its `ec_key` read with the table's metadata (`readStubKey`). */
+export function toStub(row: Record<string, unknown>, key: RecordKeyInput | undefined): Stub {
   const text = (v: unknown) => (typeof v === 'string' ? v : null);
   const num = (v: unknown) => (typeof v === 'number' ? v : null);
   return {
     id: String(row.ec_stubid),
     table: String(row.ec_table),
     recordId: String(row.ec_recordid),
-    key: String(row.ec_key ?? ''),
+    key: key ?? null,
     name: text(row.ec_recordname),
     sourceInstance: text(row.ec_sourceinstance),
     state: stateOf(row.ec_stubstate),

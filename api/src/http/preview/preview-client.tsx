@@ -65,13 +65,24 @@ function dateOrUndefined(text: string | null | undefined): Date | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
+/**
+ * The key as the control shows `ec_key`: the GUID of a primary-id key (the API answers it as
+ * `{ <id column>: <guid> }`, the record's own id), else the alternate key's columns as JSON.
+ */
+function keyText(stub: PreviewStub): string {
+  if (!stub.key) return '';
+  const values = Object.values(stub.key);
+  if (values.length === 1 && String(values[0]).toLowerCase() === stub.recordId.toLowerCase()) return stub.recordId;
+  return JSON.stringify(stub.key);
+}
+
 export function rowOfStub(stub: PreviewStub): StubRow {
   return {
     id: stub.id,
     table: stub.table,
     recordId: stub.recordId,
     recordName: stub.name ?? '',
-    recordKey: stub.key,
+    recordKey: keyText(stub),
     state: StubState[stub.state],
     createdOn: dateOrUndefined(stub.createdOn),
     attempts: stub.attempts,

@@ -282,7 +282,7 @@ import { InstanceParamsSchema, NoQuerySchema, parseRequestPart, StubParamsSchema
  *         x-ms-summary: Next Skip Token
  *   Stub:
  *     type: object
- *     required: [id, table, recordId, key, state, attempts, createdOn]
+ *     required: [id, table, recordId, state, attempts, createdOn]
  *     properties:
  *       id:
  *         type: string
@@ -299,9 +299,13 @@ import { InstanceParamsSchema, NoQuerySchema, parseRequestPart, StubParamsSchema
  *         description: The GUID of the stubbed record.
  *         x-ms-summary: Record ID
  *       key:
- *         type: string
- *         description: The key the stub was created for, the record GUID or the alternate key columns as JSON.
+ *         type: object
+ *         description: The key the stub was created for, the primary id column with the record GUID or the columns of an alternate key; absent when the tracking row's key was edited into no key of the table.
  *         x-ms-summary: Key
+ *         additionalProperties:
+ *           description: A key column's value, text or a number.
+ *         example:
+ *           accountnumber: A-100
  *       name:
  *         type: string
  *         description: The name the stub was created with.

@@ -147,8 +147,12 @@ import { actionCall, directRunner, sendActionAnswer, type ActionRunner } from '.
  *         x-ms-summary: Stub Record ID
  *       key:
  *         type: object
- *         description: The key the stub was created for.
+ *         description: The key the stub was created for, the primary id column with the record GUID or the columns of an alternate key.
  *         x-ms-summary: Stub Key
+ *         additionalProperties:
+ *           description: A key column's value, text or a number.
+ *         example:
+ *           accountnumber: A-100
  *   SubmitResult:
  *     type: object
  *     required: [id, table, operation, stubsCreated]

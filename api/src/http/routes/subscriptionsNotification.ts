@@ -49,9 +49,13 @@
  *         description: What caused it, an action, the reconciler, or someone else updating the record.
  *         x-ms-summary: Cause
  *       key:
- *         type: string
- *         description: The key the stub was created for, the GUID or the alternate key columns as JSON.
+ *         type: object
+ *         description: The key the stub was created for, the primary id column with the record GUID or the columns of an alternate key.
  *         x-ms-summary: Key
+ *         additionalProperties:
+ *           description: A key column's value, text or a number.
+ *         example:
+ *           accountid: 9f4c2d3e-1b2a-4c5d-8e6f-7a8b9c0d1e2f
  *       secondsToHydrate:
  *         type: integer
  *         description: Seconds from the stub's creation to its hydration.
