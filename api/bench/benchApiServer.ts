@@ -19,7 +19,12 @@ const url = process.env.BENCH_DATAVERSE_URL!;
 const client = new WebApiClient({ url });
 const core = createEnsureCore({
   submitStrategy: (process.env.BENCH_SUBMIT_STRATEGY as SubmitStrategy | undefined) ?? 'single-round-trip',
-  instances: [{ name: 'b', url, client, tables: ['account', 'contact'], stubDefaults: { contact: { nameColumn: 'lastname' } } }],
+  // b is written to, so it names a source (the service refuses writes to an instance without one). The
+  // bench references records by GUID, so the source is never asked: a is the same local Dataverse.
+  instances: [
+    { name: 'a', url, client, tables: ['account', 'contact'], stubDefaults: {} },
+    { name: 'b', url, client, source: 'a', tables: ['account', 'contact'], stubDefaults: { contact: { nameColumn: 'lastname' } } },
+  ],
 });
 
 function bareServer(): Server {
