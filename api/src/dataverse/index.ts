@@ -7,6 +7,7 @@ export * from './ODataQuery';
 export { WebApiClient, type WebApiClientOptions, webApiRoot, idFromEntityUrl } from './WebApiClient';
 export type { DataverseClientHooks, DataverseRequestDescription, DataverseResponseOutcome } from './DataverseHttpTransport';
 export type { BatchPartResponse } from './BatchResponseReader';
+export { MAX_BATCH_REQUESTS } from './BatchRequestWriter';
 export { EntityMetadataCache } from './EntityMetadataCache';
 export type { TokenProvider } from './auth/TokenProvider';
 export { createTokenProvider, type DataverseAuth, dataverseScope, isLocalEnvironmentUrl } from './auth/createTokenProvider';

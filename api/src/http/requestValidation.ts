@@ -11,6 +11,7 @@ import { COLUMN_LOGICAL_NAME, INSTANCE_NAME, TABLE_LOGICAL_NAME } from '../confi
 import { readBindPath, MAX_BIND_LENGTH } from '../core/BindReferences';
 import { findRefusedText, keyValueProblem } from '../core/DataverseText';
 import { ApiErrors } from '../core/ApiErrors';
+import { MAX_OLDER_THAN_SECONDS } from '../core/stubs/StubCursor';
 
 /** Navigation properties keep their case (`parentcustomerid_account`, `ParentCustomerId`). */
 export const NAVIGATION_PROPERTY = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
@@ -113,7 +114,7 @@ const wholeNumber = (min: number, max: number) =>
 export const StubQuerySchema = z.strictObject({
   state: z.enum(['Pending', 'Hydrated', 'Abandoned'], { message: 'must be Pending, Hydrated or Abandoned' }).optional(),
   table: TableNameSchema.optional(),
-  olderThanSeconds: wholeNumber(0, 315_360_000).optional(),
+  olderThanSeconds: wholeNumber(0, MAX_OLDER_THAN_SECONDS).optional(),
   top: wholeNumber(1, 5000).optional(),
   skipToken: z
     .string({ message: 'must be given once' })

@@ -1,6 +1,3 @@
-/** Dataverse runs at most 1,000 operations in one $batch. */
-export const MAX_BATCH_OPERATIONS = 1000;
-
 /** `items` in consecutive parts of at most `size` (the last one shorter). */
 export function chunk<T>(items: readonly T[], size: number): T[][] {
   const chunks: T[][] = [];

@@ -6,8 +6,8 @@
 import { rowMatchesKey, type ResolvedKey } from '../core/RecordKeys';
 import { STUB_MARKER_COLUMN } from '../core/StubMarker';
 import { decodeStubKey, type PendingStub } from '../core/stubs';
-import { filterAnyOf, filterEquals, guid, type BatchOperation, type DataverseClient, type DataverseRecord, type EntityMetadata } from '../dataverse';
-import { chunk, MAX_BATCH_OPERATIONS } from './BatchParts';
+import { filterAnyOf, filterEquals, guid, MAX_BATCH_REQUESTS, type BatchOperation, type DataverseClient, type DataverseRecord, type EntityMetadata } from '../dataverse';
+import { chunk } from './BatchParts';
 import { hydrationColumns, hydrationRecord } from './HydrationColumns';
 
 /** Ids per GET: keeps each request URL around 5 KB (Dataverse limits URLs; a $batch part is a URL too). */
@@ -108,7 +108,7 @@ export async function readSource(
 /** GETs in as few $batch requests as Dataverse allows; the rows of each, in order. */
 async function batchGet(client: DataverseClient, operations: BatchOperation[]): Promise<DataverseRecord[][]> {
   const rows: DataverseRecord[][] = [];
-  for (const part of chunk(operations, MAX_BATCH_OPERATIONS)) {
+  for (const part of chunk(operations, MAX_BATCH_REQUESTS)) {
     const result = await client.executeBatch(part);
     if (result.errors.length > 0) throw result.errors[0]!;
     for (const operation of result.operations) rows.push(((operation.response?.body as { value?: DataverseRecord[] } | undefined)?.value) ?? []);

@@ -10,7 +10,7 @@
  * its change set succeeded, `updatePending` reports what it wrote itself. An observer that fails never
  * fails the write.
  */
-import { filterEquals, InvalidDataverseInputError, isGuid, NotFoundError, ResourceNotFoundError, TransientError, type BatchItem, type BatchOperation, type DataverseClient, type DataverseError, type EntityMetadata } from '../../dataverse';
+import { filterEquals, InvalidDataverseInputError, MAX_BATCH_REQUESTS, isGuid, NotFoundError, ResourceNotFoundError, TransientError, type BatchItem, type BatchOperation, type DataverseClient, type DataverseError, type EntityMetadata } from '../../dataverse';
 import { ApiErrors } from '../ApiErrors';
 import type { RecordKeyInput, Stub, StubPage, StubState, StubSummary, StubSummaryOptions } from '../EnsureService';
 import type { ResolvedKey } from '../RecordKeys';
@@ -21,8 +21,6 @@ import { changeOf, pendingQueries, pendingStubOf, updateBody, type PendingQuery,
 import { StubSummaryBuilder, SUMMARY_COLUMNS } from './StubSummary';
 import { hydratedRowUpdate, newStubRow, secondsToHydrate, stateOf, STUB_COLUMNS, STUB_ENTITY_SET, StubStateValue, stubRowKey, toStub } from './StubTable';
 
-/** Dataverse runs at most 1,000 operations in one $batch. */
-const MAX_BATCH_OPERATIONS = 1000;
 
 /** A stub about to be written, with its record, in one change set. */
 export interface NewStub {
@@ -60,7 +58,7 @@ function batchOf(updates: readonly PendingStubUpdate[], start: number): PendingS
   let operations = 0;
   for (const update of updates.slice(start)) {
     const size = update.kind === 'hydratedExternally' && update.record ? 2 : 1;
-    if (operations + size > MAX_BATCH_OPERATIONS) break;
+    if (operations + size > MAX_BATCH_REQUESTS) break;
     part.push(update);
     operations += size;
   }
