@@ -88,6 +88,8 @@ describe('service protection limits (ref 6.4)', () => {
     expect(burst(refused)).toBe('0');
     expect(refused.headers.get(TIME)).toBe('1200000'); // the frozen clock: no time passes
 
+    skew = 500;
+    expect((await read()).headers.get('Retry-After')).toBe('60'); // 59.5 s left: rounded up
     skew = 59_999;
     const almost = await read();
     expect(almost.status).toBe(429);
