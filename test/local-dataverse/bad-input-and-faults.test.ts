@@ -1,5 +1,6 @@
 /** Bad input never crashes or half-writes (ref 1.5, 6.1–6.3), and every fault mode (ref 6.4). */
 import { request as httpRequest } from 'node:http';
+import { ANONYMOUS_CALLER_ID } from '../../api/src/local-dataverse/http/CallerIdentity';
 import { LocalDataverseFixture } from './localDataverseFixture';
 
 const dv = new LocalDataverseFixture();
@@ -139,7 +140,7 @@ describe('fault injection (/_admin/faults)', () => {
     await dv.admin('POST', 'faults', { mode: 'throttle', retryAfterSeconds: 1 });
     await dv.request('GET', 'accounts?$top=1');
     const stats = (await dv.admin('GET', 'stats')).body;
-    expect(stats.http).toEqual({ total: 3, byMethod: { GET: 2, POST: 1 } });
+    expect(stats.http).toEqual({ total: 3, byMethod: { GET: 2, POST: 1 }, byCaller: { [ANONYMOUS_CALLER_ID]: 3 } });
     const log = (await dv.admin('GET', `requests?since=${since}`)).body.value as Array<{ at: number; method: string; status: number }>;
     expect(log.map((e) => [e.method, e.status])).toEqual([['GET', 200], ['POST', 204], ['GET', 429]]);
     expect(log.every((e) => e.at >= since)).toBe(true);

@@ -1,5 +1,6 @@
 /** ref 5: $batch over raw HTTP — written by hand here, independent of the server's own code. */
 import { randomUUID } from 'node:crypto';
+import { ANONYMOUS_CALLER_ID } from '../../api/src/local-dataverse/http/CallerIdentity';
 import { LocalDataverseFixture } from './localDataverseFixture';
 import { batchBody, httpPart, statuses, type Op } from './multipartBatch';
 
@@ -163,7 +164,7 @@ describe('$batch (ref 5)', () => {
     await dv.admin('POST', 'stats/reset');
     await sendBatch([{ method: 'GET', url: 'accounts?$top=1' }, [{ method: 'POST', url: 'accounts', body: { name: 's' }, contentId: '1' }, { method: 'PATCH', url: '$1', body: { name: 't' }, contentId: '2' }]]);
     const stats = (await dv.admin('GET', 'stats')).body;
-    expect(stats.http).toEqual({ total: 1, byMethod: { POST: 1 } });
+    expect(stats.http).toEqual({ total: 1, byMethod: { POST: 1 }, byCaller: { [ANONYMOUS_CALLER_ID]: 1 } });
     expect(stats.batchOperations).toEqual({ total: 3, byMethod: { GET: 1, POST: 1, PATCH: 1 } });
   });
 });

@@ -1,15 +1,16 @@
 /**
- * `npm run local-dataverse -- --port <port> [--data <dir> | --memory] [--schema <file>]`
- * Starts one local Dataverse bound to 127.0.0.1 and prints its base URL when ready.
+ * `npm run local-dataverse -- --port <port> [--data <dir> | --memory] [--schema <file>] [--limits]`
+ * Starts one local Dataverse bound to 127.0.0.1 and prints its base URL when ready. `--limits` turns
+ * Dataverse's service protection limits on with their default values (see `/_admin/limits`).
  */
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { startLocalDataverse } from './index';
 
-const USAGE = 'usage: npm run local-dataverse -- --port <port> [--data <dir> | --memory] [--schema <file>]';
+const USAGE = 'usage: npm run local-dataverse -- --port <port> [--data <dir> | --memory] [--schema <file>] [--limits]';
 
 async function main(): Promise<void> {
-  let values: { port?: string; data?: string; memory?: boolean; schema?: string; help?: boolean };
+  let values: { port?: string; data?: string; memory?: boolean; schema?: string; limits?: boolean; help?: boolean };
   try {
     ({ values } = parseArgs({
       options: {
@@ -17,6 +18,7 @@ async function main(): Promise<void> {
         data: { type: 'string' },
         memory: { type: 'boolean' },
         schema: { type: 'string' },
+        limits: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -37,6 +39,7 @@ async function main(): Promise<void> {
     memory: values.memory,
     dataDir,
     schemaPath: values.schema ? resolve(values.schema) : undefined,
+    limits: { enabled: values.limits ?? false },
     onUnexpectedError: (error) => console.error('local-dataverse: unexpected error', error),
   });
   console.log(

@@ -9,6 +9,7 @@ import { PgliteJournal } from './persistence/PgliteJournal';
 import { RecordStore } from './persistence/RecordStore';
 import { DEFAULT_SCHEMA_PATH, loadSchema } from './schema/defaultSchema';
 import { API_PREFIX } from './odata/ResourcePath';
+import { limitSettingsSchema, type LimitSettingsInput } from './admin/ServiceProtectionLimits';
 
 export interface LocalDataverseOptions {
   /** 0 (default) picks a free port. */
@@ -21,6 +22,10 @@ export interface LocalDataverseOptions {
   schemaPath?: string;
   maxBodyBytes?: number;
   onUnexpectedError?: (error: unknown) => void;
+  /** Start with Dataverse's service protection limits on, e.g. `{ enabled: true }` (default off; `/_admin/limits` changes them). */
+  limits?: LimitSettingsInput;
+  /** Milliseconds since the epoch for the limits' sliding window and execution times (default `Date.now`; tests move it). */
+  clock?: () => number;
 }
 
 export interface LocalDataverse {
@@ -47,7 +52,9 @@ export async function startLocalDataverse(options: LocalDataverseOptions = {}): 
     throw error;
   }
   store.onPersistFailure = (error) => options.onUnexpectedError?.(error);
-  const server = new LocalDataverseServer({ store, maxBodyBytes: options.maxBodyBytes, onUnexpectedError: options.onUnexpectedError });
+  const limits = limitSettingsSchema.parse(options.limits ?? { enabled: false });
+  const server = new LocalDataverseServer({ store, maxBodyBytes: options.maxBodyBytes, onUnexpectedError: options.onUnexpectedError, clock: options.clock });
+  server.limits.configure(limits);
   let port: number;
   try {
     port = await server.listen(options.port ?? 0);
@@ -72,3 +79,4 @@ export async function startLocalDataverse(options: LocalDataverseOptions = {}): 
 
 export { DEFAULT_SCHEMA_PATH } from './schema/defaultSchema';
 export type { FaultSettings } from './admin/FaultInjector';
+export type { LimitSettings, LimitSettingsInput } from './admin/ServiceProtectionLimits';

@@ -1,7 +1,7 @@
 /**
- * Counts what reached the Web API — HTTP requests and the operations inside `$batch` requests, by
- * method — and keeps a bounded log of recent requests with their arrival time, so tests can prove
- * how many round trips a client made and that it waited out a Retry-After.
+ * Counts what reached the Web API — HTTP requests by method and by caller identity, and the operations
+ * inside `$batch` requests by method — and keeps a bounded log of recent requests with their arrival
+ * time, so tests can prove how many round trips a client made and that it waited out a Retry-After.
  */
 export interface RequestLogEntry {
   /** Milliseconds since the epoch when the request arrived. */
@@ -12,7 +12,8 @@ export interface RequestLogEntry {
 }
 
 export interface StatsSnapshot {
-  http: { total: number; byMethod: Record<string, number> };
+  /** `byCaller`: requests per caller id (`http/CallerIdentity.ts`), to see load spread across identities. */
+  http: { total: number; byMethod: Record<string, number>; byCaller: Record<string, number> };
   batchOperations: { total: number; byMethod: Record<string, number> };
   /** The most Web API requests under way at once (arrived, not yet answered). */
   peakConcurrentRequests: number;
@@ -23,6 +24,7 @@ const LOG_LIMIT = 10_000;
 
 export class RequestStats {
   private http = new Map<string, number>();
+  private byCaller = new Map<string, number>();
   private batch = new Map<string, number>();
   /** Ring buffer of the last LOG_LIMIT requests; `next` is where the next entry goes. */
   private log: RequestLogEntry[] = [];
@@ -31,8 +33,9 @@ export class RequestStats {
   private underWay = 0;
   private peak = 0;
 
-  countRequest(method: string): void {
+  countRequest(method: string, callerId: string): void {
     this.http.set(method, (this.http.get(method) ?? 0) + 1);
+    this.byCaller.set(callerId, (this.byCaller.get(callerId) ?? 0) + 1);
   }
 
   /** A request arrived: returns what to call once it is answered (or dropped). */
@@ -58,7 +61,12 @@ export class RequestStats {
   }
 
   snapshot(): StatsSnapshot {
-    return { http: summarize(this.http), batchOperations: summarize(this.batch), peakConcurrentRequests: this.peak, since: this.since.toISOString() };
+    return {
+      http: { ...summarize(this.http), byCaller: Object.fromEntries(this.byCaller) },
+      batchOperations: summarize(this.batch),
+      peakConcurrentRequests: this.peak,
+      since: this.since.toISOString(),
+    };
   }
 
   /** Recent requests in arrival order. */
@@ -69,6 +77,7 @@ export class RequestStats {
 
   reset(): void {
     this.http = new Map();
+    this.byCaller = new Map();
     this.batch = new Map();
     this.log = [];
     this.next = 0;

@@ -172,12 +172,34 @@ export const DataverseErrors = {
   /** ref 5.1 — no nested batches. */
   nestedBatch: () => new DataverseHttpError(400, '0x0', 'A $batch request cannot contain another $batch request.'),
 
-  /** ref 6.4 — service protection, requests over the window. */
-  throttled: (retryAfterSeconds: number) =>
+  /**
+   * ref 6.4 — service protection, requests over the window (the defaults are Dataverse's: 6000 over
+   * 300 s). The three service-protection errors, their codes and texts: section "Service protection API
+   * limit errors returned" of https://learn.microsoft.com/power-apps/developer/data-platform/api-limits
+   */
+  throttled: (retryAfterSeconds: number, maxRequests = 6000, windowSeconds = 300) =>
     new DataverseHttpError(
       429,
       '0x80072322',
-      'Number of requests exceeded the limit of 6000 over time window of 300 seconds.',
+      `Number of requests exceeded the limit of ${maxRequests} over time window of ${windowSeconds} seconds.`,
+      { 'Retry-After': String(retryAfterSeconds) },
+    ),
+
+  /** ref 6.4 — service protection, combined execution time over the window (the page writes it with thousands separators). */
+  executionTimeExceeded: (retryAfterSeconds: number, maxExecutionMs: number, windowSeconds: number) =>
+    new DataverseHttpError(
+      429,
+      '0x80072321',
+      `Combined execution time of incoming requests exceeded limit of ${maxExecutionMs.toLocaleString('en-US')} milliseconds over time window of ${windowSeconds} seconds. Decrease number of concurrent requests or reduce the duration of requests and try again later.`,
+      { 'Retry-After': String(retryAfterSeconds) },
+    ),
+
+  /** ref 6.4 — service protection, concurrent requests. Retry-After UNDOC (the local Dataverse says 1 s). */
+  tooManyConcurrentRequests: (retryAfterSeconds: number, maxConcurrent: number) =>
+    new DataverseHttpError(
+      429,
+      '0x80072326',
+      `Number of concurrent requests exceeded the limit of ${maxConcurrent}.`,
       { 'Retry-After': String(retryAfterSeconds) },
     ),
 

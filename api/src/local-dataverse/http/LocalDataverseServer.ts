@@ -1,18 +1,20 @@
 /**
- * The HTTP front of a local Dataverse instance: reads bodies within a size limit, applies injected
- * faults, counts requests, serves `/_admin` (loopback only) and hands Web API operations to the
- * dispatcher. Plain `node:http`: the URL space is small and every answer must be Dataverse-shaped.
+ * The HTTP front of a local Dataverse instance: reads bodies within a size limit, applies the service
+ * protection limits (when enabled) and injected faults, counts requests, serves `/_admin` (loopback
+ * only) and hands Web API operations to the dispatcher. Plain `node:http`: the URL space is small and every answer must be Dataverse-shaped.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { DataverseErrors, DataverseHttpError } from '../errors/DataverseErrorFactory';
+import type { z } from 'zod';
+import { DataverseErrors } from '../errors/DataverseErrorFactory';
 import { executeBatch } from '../batch/BatchHandler';
 import { errorResponse, executeOperation, type DispatchServices } from '../handlers/WebApiDispatcher';
 import type { WebApiRequest, WebApiResponse } from '../handlers/WebApiMessage';
 import { API_PREFIX } from '../odata/ResourcePath';
 import type { RecordStore } from '../persistence/RecordStore';
-import { faultSettingsSchema, FaultInjector } from '../admin/FaultInjector';
+import { faultSettingsSchema, FaultInjector, type FaultDecision } from '../admin/FaultInjector';
 import { RequestStats } from '../admin/RequestStats';
+import { limitSettingsSchema, ServiceProtectionLimits } from '../admin/ServiceProtectionLimits';
 import { callerIdOf } from './CallerIdentity';
 
 export interface ServerOptions {
@@ -20,6 +22,8 @@ export interface ServerOptions {
   /** Requests with a larger body are refused with 413 (default 16 MiB). */
   maxBodyBytes?: number;
   onUnexpectedError?: (error: unknown) => void;
+  /** Milliseconds since the epoch for the service protection limits' window and execution times (tests move it). */
+  clock?: () => number;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
@@ -27,6 +31,7 @@ export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 export class LocalDataverseServer {
   readonly faults = new FaultInjector();
   readonly stats = new RequestStats();
+  readonly limits: ServiceProtectionLimits;
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private readonly maxBodyBytes: number;
@@ -34,6 +39,7 @@ export class LocalDataverseServer {
 
   constructor(private readonly options: ServerOptions) {
     this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    this.limits = new ServiceProtectionLimits(options.clock);
     this.services = { store: options.store, onUnexpectedError: options.onUnexpectedError };
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => {
@@ -74,26 +80,38 @@ export class LocalDataverseServer {
 
     const arrivedAt = Date.now();
     const method = req.method ?? 'GET';
-    this.stats.countRequest(method);
+    const callerId = callerIdOf(req.headers.authorization);
+    this.stats.countRequest(method, callerId);
     const answered = this.stats.started();
+    // One admission per HTTP request: a `$batch` counts as ONE request toward the number-of-requests
+    // limit, and its whole execution time toward the execution-time limit, which exists to counter
+    // bundling requests into batches (Microsoft Learn, "Service protection API limits", section "How
+    // service protection API limits are enforced":
+    // https://learn.microsoft.com/power-apps/developer/data-platform/api-limits).
+    const admission = this.limits.enabled ? this.limits.admit(callerId) : undefined;
     try {
-      const fault = this.faults.decide();
+      const fault: FaultDecision = admission?.refusal ? { kind: 'pass' } : this.faults.decide();
       if (fault.kind === 'drop') {
         this.stats.record({ at: arrivedAt, method, path: url.pathname, status: 0 });
+        admission?.complete();
         req.socket.destroy();
         return;
       }
-      if (fault.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
-      const response = await this.respond(req, url, fault);
+      if (fault.kind === 'delay') await sleep(fault.ms);
+      const response = admission?.refusal ? errorResponse(admission.refusal, this.services) : await this.respond(req, url, fault, callerId);
       this.stats.record({ at: arrivedAt, method, path: url.pathname, status: response.status });
       const dopHint = this.faults.current.dopHint;
-      send(res, dopHint === undefined ? response : { ...response, headers: { ...response.headers, 'x-ms-dop-hint': String(dopHint) } });
+      const extra: Record<string, string> = dopHint === undefined ? {} : { 'x-ms-dop-hint': String(dopHint) };
+      // The remaining budget is computed as the answer leaves, after this request's execution time is booked.
+      Object.assign(extra, admission?.complete());
+      send(res, { ...response, headers: { ...response.headers, ...extra } });
     } finally {
+      admission?.complete();
       answered();
     }
   }
 
-  private async respond(req: IncomingMessage, url: URL, fault: ReturnType<FaultInjector['decide']>): Promise<WebApiResponse> {
+  private async respond(req: IncomingMessage, url: URL, fault: FaultDecision, callerId: string): Promise<WebApiResponse> {
     try {
       if (fault.kind === 'unavailable') throw DataverseErrors.serviceUnavailable();
       if (fault.kind === 'throttle') throw DataverseErrors.throttled(fault.retryAfterSeconds);
@@ -108,15 +126,25 @@ export class LocalDataverseServer {
         headers: req.headers as Record<string, string | undefined>,
         body,
         baseUrl: `http://${host}${API_PREFIX}`,
-        callerId: callerIdOf(req.headers.authorization),
+        callerId,
       };
       if (rawPath === '$batch') {
-        return await executeBatch(request, { ...this.services, onOperation: (m) => this.stats.countBatchOperation(m) });
+        let operations = 0;
+        const response = await executeBatch(request, {
+          ...this.services,
+          onOperation: (m) => {
+            operations += 1;
+            this.stats.countBatchOperation(m);
+          },
+        });
+        // Dataverse runs a batch's operations one after another: `slow` charges each one after the first.
+        if (fault.kind === 'delay' && fault.perBatchOperationMs > 0 && operations > 1) await sleep(fault.perBatchOperationMs * (operations - 1));
+        return response;
       }
       return (await executeOperation(request, this.services)).response;
     } catch (error) {
-      if (error instanceof DataverseHttpError) return errorResponse(error, this.services);
-      throw error;
+      // Unexpected errors too are answered here (500), so they carry the same headers as any answer.
+      return errorResponse(error, this.services);
     }
   }
 
@@ -129,19 +157,18 @@ export class LocalDataverseServer {
       case 'GET /_admin/faults':
         return json(200, this.faults.current);
       case 'POST /_admin/faults': {
-        let raw: unknown;
-        try {
-          raw = JSON.parse((await readBody(req, 64 * 1024)) ?? '');
-        } catch {
-          return json(400, { error: { code: 'InvalidJson', message: 'The body must be JSON such as {"mode":"throttle","retryAfterSeconds":2}.' } });
-        }
-        const parsed = faultSettingsSchema.safeParse(raw);
-        if (!parsed.success) {
-          const message = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
-          return json(400, { error: { code: 'InvalidFault', message } });
-        }
-        this.faults.set(parsed.data);
-        return json(200, parsed.data);
+        const parsed = await readSettings(req, faultSettingsSchema, 'InvalidFault', '{"mode":"throttle","retryAfterSeconds":2}');
+        if ('error' in parsed) return json(400, parsed);
+        this.faults.set(parsed.settings);
+        return json(200, parsed.settings);
+      }
+      case 'GET /_admin/limits':
+        return json(200, { ...this.limits.current, callers: this.limits.usage() });
+      case 'POST /_admin/limits': {
+        const parsed = await readSettings(req, limitSettingsSchema, 'InvalidLimits', '{"enabled":true,"maxRequests":100}');
+        if ('error' in parsed) return json(400, parsed);
+        this.limits.configure(parsed.settings);
+        return json(200, parsed.settings);
       }
       case 'GET /_admin/stats':
         return json(200, this.stats.snapshot());
@@ -154,6 +181,28 @@ export class LocalDataverseServer {
         return json(404, { error: { code: 'NotFound', message: `No admin route ${route}.` } });
     }
   }
+}
+
+type AdminError = { error: { code: string; message: string; field: string } };
+
+/** An admin settings body: JSON that `schema` accepts, or the 400 body naming the first bad field. */
+async function readSettings<T>(req: IncomingMessage, schema: z.ZodType<T>, code: string, example: string): Promise<{ settings: T } | AdminError> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse((await readBody(req, 64 * 1024)) ?? '');
+  } catch {
+    return { error: { code: 'InvalidJson', message: `The body must be JSON such as ${example}.`, field: 'body' } };
+  }
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return { settings: parsed.data };
+  const fieldOf = (issue: z.core.$ZodIssue) =>
+    issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : issue.path.map(String).join('.') || 'body';
+  const message = parsed.error.issues.map((i) => `${fieldOf(i)}: ${i.message}`).join('; ');
+  return { error: { code, message, field: fieldOf(parsed.error.issues[0]!) } };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
