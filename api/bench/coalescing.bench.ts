@@ -29,7 +29,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ENVIRONMENT_SETTINGS, INSTANCE_SETTINGS } from '../src/config/environmentVariables';
 import { freePort, startApi, type ApiProcess } from './apiProcess';
-import { LOCAL_DATAVERSE_READY, startChild, stopChild } from './childProcesses';
+import { cpuMillis, LOCAL_DATAVERSE_READY, startChild, stopChild } from './childProcesses';
 import { Answers, call, checkWritten, closeAgent, MissingFeature, naiveVia, submitVia, waitForQueue, Workload } from './coalescingWorkload';
 import { runFor, runLoad, type LoadResult } from './loadLoop';
 
@@ -62,6 +62,8 @@ interface Row extends LoadResult {
   requestsPerRecord: number;
   answers: Answers;
   stats: Stats;
+  /** CPU ms per record of the API and of the child local Dataverse during the load, where measured (Linux). */
+  cpuPerRecord?: { api: number | undefined; dataverse: number | undefined };
 }
 
 /** Everything that went wrong: a wrong answer or a part not measured. Printed at the end; any → exit 1. */
@@ -93,17 +95,24 @@ async function scenario<R extends LoadResult>(
   workload: Workload,
   load: (answers: Answers) => Promise<R>,
   settle: () => Promise<void> = async () => {},
+  processes: { api?: ChildProcess; dataverse?: ChildProcess } = {},
 ): Promise<R & Row> {
   await admin(dataverse, 'stats/reset', {});
   const answers = new Answers();
+  const cpuBefore = [processes.api, processes.dataverse].map((p) => (p ? cpuMillis(p) : undefined));
   const result = await load(answers);
+  const [apiCpu, dataverseCpu] = [processes.api, processes.dataverse].map((p, i) => {
+    const [before, after] = [cpuBefore[i], p ? cpuMillis(p) : undefined];
+    return before === undefined || after === undefined ? undefined : (after - before) / workload.count;
+  });
   const counted = await stats(dataverse);
   await settle();
   if (answers.accepted > 0 && api) await waitForQueue(api.url, API_KEY);
   const problems = await checkWritten(`${dataverse}/api/data/v9.2/`, workload, api !== undefined);
   if (answers.wrongCount > 0) problems.push(answers.describe(), ...answers.samples);
   for (const problem of problems) failures.push(`${label}: ${problem}`);
-  return { ...result, records: workload.count, requestsPerRecord: counted.http.total / workload.count, answers, stats: counted };
+  const cpuPerRecord = apiCpu === undefined && dataverseCpu === undefined ? {} : { cpuPerRecord: { api: apiCpu, dataverse: dataverseCpu } };
+  return { ...result, records: workload.count, requestsPerRecord: counted.http.total / workload.count, answers, stats: counted, ...cpuPerRecord };
 }
 
 const countAt = (callers: number) => (callers === 1 ? SERIAL : Math.max(SUBMITS, callers * 5));
@@ -122,7 +131,8 @@ function coalescingEnv(flow: Flow): Record<string, string> {
 }
 
 /** 1 and 2: the caller sweep of one flow, and its cost line, against the child local Dataverse. */
-async function sweep(dir: string, dataverse: string, flow: Flow, rows: Map<string, Row>): Promise<void> {
+async function sweep(dir: string, local: { child: ChildProcess; url: string }, flow: Flow, rows: Map<string, Row>): Promise<void> {
+  const dataverse = local.url;
   const webApi = `${dataverse}/api/data/v9.2/`;
   await admin(dataverse, 'faults', { mode: 'slow', latencyMs: LATENCY_MS });
   let api: ApiProcess | undefined;
@@ -133,13 +143,14 @@ async function sweep(dir: string, dataverse: string, flow: Flow, rows: Map<strin
     api = await startApi(dir, config, coalescingEnv(flow));
     await warmUp(api);
   }
+  const processes = { api: api?.child, dataverse: local.child };
   const operation = (workload: Workload, answers: Answers) => (api ? submitVia(api.url, API_KEY, workload, answers) : naiveVia(webApi, workload, answers));
   try {
     if (PARTS.has('sweep')) {
       for (const callers of CALLERS) {
         const workload = new Workload();
         const label = `${FLOW_LABEL[flow]}, ${callers} callers`;
-        rows.set(`${flow}@${callers}`, await scenario(label, dataverse, api, workload, (answers) => runLoad(countAt(callers), callers, operation(workload, answers))));
+        rows.set(`${flow}@${callers}`, await scenario(label, dataverse, api, workload, (answers) => runLoad(countAt(callers), callers, operation(workload, answers)), undefined, processes));
       }
     }
     if (PARTS.has('cost') && flow !== 'naive') {
@@ -147,7 +158,7 @@ async function sweep(dir: string, dataverse: string, flow: Flow, rows: Map<strin
       for (const callers of [32, 128]) {
         const workload = new Workload();
         const label = `${FLOW_LABEL[flow]}, ${callers} callers, +${PER_OPERATION_MS} ms per batch operation`;
-        rows.set(`${flow}+cost@${callers}`, await scenario(label, dataverse, api, workload, (answers) => runLoad(countAt(callers), callers, operation(workload, answers))));
+        rows.set(`${flow}+cost@${callers}`, await scenario(label, dataverse, api, workload, (answers) => runLoad(countAt(callers), callers, operation(workload, answers)), undefined, processes));
       }
     }
   } finally {
@@ -159,7 +170,8 @@ async function sweep(dir: string, dataverse: string, flow: Flow, rows: Map<strin
 interface BudgetRow extends Row {
   seconds: number;
   count: number;
-  throttled: number;
+  /** 429 answers the service met (`≥ n` when the local Dataverse's request log overflowed). */
+  throttled: string;
   byCaller: number[];
 }
 
@@ -180,6 +192,7 @@ async function budget(dir: string, source: string, flow: Flow, identities: 1 | 3
     const workload = new Workload();
     const label = `budget: ${FLOW_LABEL[flow]}, ${identities} ${identities === 1 ? 'identity' : 'identities'}`;
     let throttled = 0;
+    let throttledAtLeast = false;
     const row = await scenario(
       label,
       dataverse,
@@ -190,13 +203,15 @@ async function budget(dir: string, source: string, flow: Flow, identities: 1 | 3
       async () => {
         const log = JSON.parse(await admin(dataverse, `requests?since=${since}`)) as { value: { status: number }[] };
         throttled = log.value.filter((entry) => entry.status === 429).length;
+        // The request log keeps the last 10,000 requests: a full log may have lost earlier 429s.
+        if (log.value.length >= 10_000) throttledAtLeast = true;
         await admin(dataverse, 'limits', { ...LIMITS, enabled: false });
       },
     );
     if (!row.stats.http.byCaller) throw new MissingFeature("the local Dataverse's /_admin/stats has no http.byCaller (requests per identity)");
     const byCaller = Object.values(row.stats.http.byCaller).sort((x, y) => y - x);
     if (identities === 3 && byCaller.length < 3) failures.push(`${label}: the local Dataverse saw ${byCaller.length} caller(s), not 3`);
-    return { ...row, throttled, byCaller };
+    return { ...row, throttled: throttledAtLeast ? `≥ ${throttled}` : String(throttled), byCaller };
   } finally {
     await stopChild(api.child);
   }
@@ -222,6 +237,15 @@ function printSweep(rows: Map<string, Row>): void {
   for (const callers of CALLERS) {
     const [ours, today, naive] = (['coalescing', 'today', 'naive'] as const).map((flow) => get(flow, callers));
     console.log(`  ${String(callers).padStart(7)} ${cell(ours, (r) => f(r.perSecond))} ${cell(today, (r) => f(r.perSecond))} ${cell(naive, (r) => f(r.perSecond))}  ${ratio(ours, today).padStart(18)}  ${ratio(today, naive).padStart(13)}  ${ratio(ours, naive).padStart(16)}`);
+  }
+  const cpu = (row: Row | undefined) => {
+    const c = row?.cpuPerRecord;
+    return c ? `${c.api === undefined ? '—' : f(c.api)} + ${c.dataverse === undefined ? '—' : f(c.dataverse)}` : '—';
+  };
+  if ([...rows.values()].some((row) => row.cpuPerRecord)) {
+    console.log('\nCPU ms per record, API + local Dataverse (both share this machine\'s cores with the load generator: where they run out, throughput stops growing)');
+    console.log(`  ${'callers'.padStart(7)} ${'coalescing'.padStart(13)} ${"today's".padStart(13)} ${'naive'.padStart(13)}`);
+    for (const callers of CALLERS) console.log(`  ${String(callers).padStart(7)} ${(['coalescing', 'today', 'naive'] as const).map((flow) => cpu(get(flow, callers)).padStart(13)).join(' ')}`);
   }
   if (CALLERS.includes(1)) {
     const [ours, today, naive] = (['coalescing', 'today', 'naive'] as const).map((flow) => get(flow, 1));
@@ -285,7 +309,7 @@ async function main(): Promise<void> {
   try {
     const rows = new Map<string, Row>();
     if (PARTS.has('sweep') || PARTS.has('cost')) {
-      for (const flow of ['naive', 'today', 'coalescing'] as const) await attempt(`sweep (${FLOW_LABEL[flow]})`, () => sweep(dir, dataverse.url, flow, rows));
+      for (const flow of ['naive', 'today', 'coalescing'] as const) await attempt(`sweep (${FLOW_LABEL[flow]})`, () => sweep(dir, dataverse, flow, rows));
       if (PARTS.has('sweep')) printSweep(rows);
       if (PARTS.has('cost')) printCost(rows);
     }
