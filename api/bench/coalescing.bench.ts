@@ -78,7 +78,7 @@ async function admin(dataverse: string, path: string, body?: unknown): Promise<s
   const answer = await call(`${dataverse}/_admin/${path}`, body === undefined ? {} : { method: 'POST', body });
   if (answer.status === 404 && path === 'limits') throw new MissingFeature(`the local Dataverse has no POST /_admin/limits (service protection per identity): ${answer.text.slice(0, 200)}`);
   if (answer.status === 400 && path === 'faults') throw new MissingFeature(`the local Dataverse refused the fault ${JSON.stringify(body)}: ${answer.text.slice(0, 300)}`);
-  if (answer.status !== 200) throw new Error(`${path}: ${answer.status} ${answer.text.slice(0, 300)}`);
+  if (answer.status < 200 || answer.status >= 300) throw new Error(`${path}: ${answer.status} ${answer.text.slice(0, 300)}`);
   return answer.text;
 }
 
