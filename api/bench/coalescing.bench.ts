@@ -135,17 +135,15 @@ async function sweep(dir: string, local: { child: ChildProcess; url: string }, f
   const dataverse = local.url;
   const webApi = `${dataverse}/api/data/v9.2/`;
   await admin(dataverse, 'faults', { mode: 'slow', latencyMs: LATENCY_MS });
-  let api: ApiProcess | undefined;
-  if (flow !== 'naive') {
-    if (flow === 'coalescing' && !COALESCING_KNOWN) throw noCoalescer();
-    const remote = { url: dataverse, tables: TABLES };
-    const config = { reconciler: { enabled: false }, instances: { a: remote, b: { ...remote, source: 'a', stubDefaults: { contact: { nameColumn: 'lastname' } } } } };
-    api = await startApi(dir, config, coalescingEnv(flow));
-    await warmUp(api);
-  }
+  if (flow === 'coalescing' && !COALESCING_KNOWN) throw noCoalescer();
+  const remote = { url: dataverse, tables: TABLES };
+  const config = { reconciler: { enabled: false }, instances: { a: remote, b: { ...remote, source: 'a', stubDefaults: { contact: { nameColumn: 'lastname' } } } } };
+  // One API process per configuration, for every caller count (the naive flow needs none).
+  const api = flow === 'naive' ? undefined : await startApi(dir, config, coalescingEnv(flow));
   const processes = { api: api?.child, dataverse: local.child };
   const operation = (workload: Workload, answers: Answers) => (api ? submitVia(api.url, API_KEY, workload, answers) : naiveVia(webApi, workload, answers));
   try {
+    if (api) await warmUp(api);
     if (PARTS.has('sweep')) {
       for (const callers of CALLERS) {
         const workload = new Workload();
@@ -243,7 +241,8 @@ function printSweep(rows: Map<string, Row>): void {
     return c ? `${c.api === undefined ? '—' : f(c.api)} + ${c.dataverse === undefined ? '—' : f(c.dataverse)}` : '—';
   };
   if ([...rows.values()].some((row) => row.cpuPerRecord)) {
-    console.log('\nCPU ms per record, API + local Dataverse (both share this machine\'s cores with the load generator: where they run out, throughput stops growing)');
+    console.log('\nCPU ms per record, API + local Dataverse (both share this machine\'s cores with the load generator: where they run out, throughput stops growing;');
+    console.log('the API\'s background work, such as its queue\'s polling, is spread over the records too, which weighs most at one caller)');
     console.log(`  ${'callers'.padStart(7)} ${'coalescing'.padStart(13)} ${"today's".padStart(13)} ${'naive'.padStart(13)}`);
     for (const callers of CALLERS) console.log(`  ${String(callers).padStart(7)} ${(['coalescing', 'today', 'naive'] as const).map((flow) => cpu(get(flow, callers)).padStart(13)).join(' ')}`);
   }
