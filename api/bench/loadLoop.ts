@@ -1,4 +1,4 @@
-/** The load loop both benchmarks use: `count` calls from `concurrency` callers, timed one by one. */
+/** The load loops the benchmarks use: `count` calls (or calls for a fixed time) from `concurrency` callers, timed one by one. */
 export interface LoadResult {
   perSecond: number;
   p50: number;
@@ -25,4 +25,28 @@ export async function runLoad(count: number, concurrency: number, operation: (i:
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   return { perSecond: count / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+
+/**
+ * `concurrency` callers calling `operation` back to back until `durationMs` has passed (a call under
+ * way then finishes): how many calls a budget lets through in a fixed time. `perSecond` counts to the
+ * last answer, so a call held back by a Retry-After at the end weighs in.
+ */
+export async function runFor(durationMs: number, concurrency: number, operation: (i: number) => Promise<void>): Promise<LoadResult & { count: number; seconds: number }> {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  const deadline = started + durationMs;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline) {
+        const t = performance.now();
+        await operation(next++);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { count: latencies.length, seconds, perSecond: latencies.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
 }

@@ -11,10 +11,16 @@
  * 2. With the references already known to the existence cache: the API's p50 latency (one request at
  *    a time) versus sending the same write straight to the local Dataverse — the cost of our layer.
  *
- * Each is run twice: with no added latency (loopback: every request costs only CPU, on the same two
- * cores as everything else), and with BENCH_LATENCY_MS (default 10) added by the local Dataverse to
- * every request — a conservative model of the network and service time of a real Dataverse request,
- * which is what a saved round trip saves. Ratios compare figures measured in the same run.
+ * Each is run three times in the same run: with no added latency (loopback: every request costs only
+ * CPU, on the same two cores as everything else), with 10 ms, and with BENCH_LATENCY_MS (default 50)
+ * added by the local Dataverse to every request — 50 ms being a Dataverse-like write (network and
+ * service time), which is what a saved round trip saves; 10 ms a conservative one. The targets are
+ * judged on the BENCH_LATENCY_MS figures; ratios compare figures measured in the same run.
+ *
+ * Counts (to keep `npm run bench` within about 10 minutes on 2 cores): BENCH_SUBMITS (400) per
+ * throughput figure; one caller at a time, 200 submits for the cached-latency figures up to 10 ms and
+ * 100 above (each then takes ≥ 50 ms); the concurrency sweep 100 submits at one caller and 400 at 4 and
+ * 16 callers, halved above 10 ms.
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -25,7 +31,11 @@ import { runLoad } from './loadLoop';
 
 const SUBMITS = Number(process.env.BENCH_SUBMITS ?? 400);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
-const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 10);
+const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 50);
+/** Loopback, the conservative 10 ms, then the modelled latency (the one the targets are judged on). */
+const LATENCIES = [...new Set([0, 10, LATENCY_MS])];
+/** Above this modelled latency, the serial and sweep counts are halved (each submit then waits ≥ 50 ms per round trip). */
+const SLOW_MS = 10;
 const API_KEY = `bench-${randomUUID()}`;
 
 /** The load generator uses undici's request API (fetch costs more CPU than some of what is measured). */
@@ -131,7 +141,7 @@ async function runWithLatency(dataverse: string, apis: Record<string, string>, b
   const [firstStrategy, firstApi] = Object.entries(apis)[0]!;
   const cachedPlan = cachedPlans[firstStrategy]!;
   // Latency, one request at a time: what a single flow run waits for, without queueing on the two cores.
-  const sequential = Math.min(SUBMITS, 200);
+  const sequential = Math.min(SUBMITS, latencyMs > SLOW_MS ? 100 : 200);
   results.cached = await measure(dataverse, sequential, (i) => viaApi(firstApi)(cachedPlan[i]!, `cached ${i}`), 1);
   results.direct = await measure(dataverse, sequential, async (i) => {
     const record = { name: `direct ${i}`, ...Object.fromEntries(cachedPlan[i]!.map((r) => [`${r.nav}@odata.bind`, `/${r.set}(${r.id})`])) };
@@ -160,7 +170,7 @@ async function sweep(dataverse: string, apiUrl: string, latencyMs: number): Prom
   await call(`${dataverse}/_admin/faults`, { method: 'POST', headers: json, body: JSON.stringify({ mode: 'slow', latencyMs }) });
   console.log(`\n== Concurrency sweep at ${latencyMs} ms (3 references, about half missing)`);
   for (const concurrency of [1, 4, 16]) {
-    const count = concurrency === 1 ? 100 : SUBMITS;
+    const count = Math.round((concurrency === 1 ? 100 : SUBMITS) / (latencyMs > SLOW_MS ? 2 : 1));
     const naivePlan = plan(count);
     const apiPlan = plan(count);
     await seed(api, naivePlan);
@@ -196,17 +206,22 @@ async function main(): Promise<void> {
     await seed(`${dataverse.url}/api/data/v9.2/`, warm);
     for (const [strategy, apiUrl] of Object.entries(apiUrls)) await measure(dataverse.url, 20, (i) => viaApi(apiUrl)(warm[(strategy === 'atomic' ? 20 : 0) + i]!, 'warm'));
     await measure(dataverse.url, 20, (i) => viaApi(bare.url)(warm[i]!, 'warm bare'));
-    const loopback = await runWithLatency(dataverse.url, apiUrls, bare.url, 0);
-    const modelled = await runWithLatency(dataverse.url, apiUrls, bare.url, LATENCY_MS);
-    console.log('\nTargets (with the modelled latency; loopback figures above for comparison):');
-    const speedup = modelled['single-round-trip']!.perSecond / modelled.naive!.perSecond;
-    const overhead = modelled.cached!.p50 / modelled.direct!.p50;
-    console.log(`  submit throughput vs naive: ${speedup.toFixed(2)}× (target ≥ 3×; loopback ${(loopback['single-round-trip']!.perSecond / loopback.naive!.perSecond).toFixed(2)}×)`);
+    const runs = new Map<number, Record<string, Measurement>>();
+    for (const latencyMs of LATENCIES) runs.set(latencyMs, await runWithLatency(dataverse.url, apiUrls, bare.url, latencyMs));
+    const modelled = runs.get(LATENCY_MS)!;
+    const others = (figure: (results: Record<string, Measurement>) => number) =>
+      LATENCIES.filter((ms) => ms !== LATENCY_MS)
+        .map((ms) => `${ms === 0 ? 'loopback' : `${ms} ms`} ${figure(runs.get(ms)!).toFixed(2)}×`)
+        .join(', ');
+    const speedup = (results: Record<string, Measurement>) => results['single-round-trip']!.perSecond / results.naive!.perSecond;
+    const overhead = (results: Record<string, Measurement>) => results.cached!.p50 / results.direct!.p50;
+    console.log(`\nTargets (with the modelled ${LATENCY_MS} ms; the other latencies above for comparison):`);
+    console.log(`  submit throughput vs naive: ${speedup(modelled).toFixed(2)}× (target ≥ 3×; ${others(speedup)})`);
     console.log(
       `  reference, the same core behind a bare node:http server (no Express, API key, validation, helmet, logs): ${(modelled.bare!.perSecond / modelled.naive!.perSecond).toFixed(2)}×` +
         ' — the most any HTTP layer could reach here, with the load generator and the local Dataverse on the same cores',
     );
-    console.log(`  cached p50 vs direct: ${overhead.toFixed(2)}× (target ≤ 1.5×; loopback ${(loopback.cached!.p50 / loopback.direct!.p50).toFixed(2)}×)`);
+    console.log(`  cached p50 vs direct: ${overhead(modelled).toFixed(2)}× (target ≤ 1.5×; ${others(overhead)})`);
     await sweep(dataverse.url, apiUrls['single-round-trip']!, LATENCY_MS);
   } finally {
     await Promise.all([...Object.values(apis).map(stopChild), stopChild(dataverse.child)]);
