@@ -14,3 +14,4 @@ export { createTokenProvider, type DataverseAuth, dataverseScope, isLocalEnviron
 export { CoalescingDataverseClient, type CoalescingOptions } from './coalescing/CoalescingDataverseClient';
 export { COALESCING_DEFAULTS, CoalescingSettingsSchema, coalescingSettings, type CoalescingSettings, type CoalescingSettingsInput } from './coalescing/CoalescingSettings';
 export { GroupCommit, settle, type GroupCommitOptions, type Settled } from './coalescing/GroupCommit';
+export { refusedForItsContent } from './coalescing/BatchRefusal';

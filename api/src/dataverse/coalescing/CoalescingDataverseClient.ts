@@ -23,11 +23,11 @@ import type {
   WriteOptions,
   WriteResult,
 } from '../DataverseClient';
-import { DataverseError, ForbiddenError, InvalidDataverseInputError, ThrottledError, TransientError, UnauthorizedError } from '../DataverseErrors';
 import type { EntityKey } from '../ODataKeyLiteral';
 import type { QueryOptions, RetrieveOptions } from '../ODataQuery';
 import { readWriteResult } from '../WebApiAnswers';
 import { isChangeSet } from '../WebApiRequests';
+import { refusedForItsContent } from './BatchRefusal';
 import { COALESCING_DEFAULTS, type CoalescingSettings } from './CoalescingSettings';
 import { GroupCommit, settle, type Settled } from './GroupCommit';
 import { memberResult, mergeMembers } from './MergedBatch';
@@ -182,15 +182,4 @@ export class CoalescingDataverseClient implements DataverseClient {
       () => this.inner.getEntityMetadataBySetName(call.entitySet).then((metadata) => metadata.primaryIdAttribute, () => undefined),
     );
   }
-}
-
-/**
- * A 4xx (not 429) for the batch itself, or a batch the writer would not send: something inside it. A
- * 401/403 is about the identity and would fail every member alone too.
- */
-function refusedForItsContent(error: unknown): boolean {
-  if (error instanceof InvalidDataverseInputError) return true;
-  if (!(error instanceof DataverseError)) return false;
-  if (error instanceof ThrottledError || error instanceof TransientError || error instanceof UnauthorizedError || error instanceof ForbiddenError) return false;
-  return error.status !== undefined && error.status >= 400 && error.status < 500 && error.status !== 429;
 }
