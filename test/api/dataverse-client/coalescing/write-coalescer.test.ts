@@ -153,6 +153,29 @@ describe('each member its own answer and error', () => {
     expect(c!.errors[0]!.batchPart).toEqual({ index: 2 });
   });
 
+  it("a single change set without continue-on-error (ensure's) merges, and fails with its own status as alone", async () => {
+    const client = coalescing({ maxBatchesInFlight: 1 });
+    const existing = (await inner.create('accounts', { name: 'exists' })).id!;
+    const stub = (id: string): BatchItem[] => [
+      {
+        changeSet: [
+          { method: 'PATCH', target: { entitySet: 'accounts', key: id }, body: { name: 'stub' }, condition: 'createOnly', contentId: 'stub0' },
+          { method: 'POST', target: { entitySet: 'contacts' }, body: { lastname: 'row' }, contentId: 'row0' },
+        ],
+      },
+    ];
+    await resetStats();
+    const first = blocker(client);
+    const [failing, fine] = await Promise.all([client.executeBatch(stub(existing)), client.executeBatch(stub(randomUUID()))]);
+    await first;
+    expect((await stats()).http.total).toBe(2);
+    const alone = await inner.executeBatch(stub(existing));
+    const shape = (r: BatchResult) => ({ status: r.status, ok: r.ok, operations: r.operations.map((o) => [o.index, o.contentId, o.changeSetIndex, o.outcome, o.error?.constructor.name]), errors: r.errors.map((e) => e.message) });
+    expect(alone.status).toBe(412);
+    expect(shape(failing!)).toEqual(shape(alone));
+    expect(fine!).toMatchObject({ status: 200, ok: true, errors: [] });
+  });
+
   it('a plain write that fails gets the error it would have got alone', async () => {
     const client = coalescing({ maxBatchesInFlight: 1 });
     const existing = (await inner.create('accounts', { name: 'exists' })).id!;
