@@ -102,6 +102,22 @@ describe('concurrent writes', () => {
     expect((await stats()).http.total).toBe(2);
     expect(merged).toEqual([5]);
   });
+
+  it('what does not fit in maxOperations or maxBytes goes in the next $batch', async () => {
+    const byOperations: number[] = [];
+    const client = coalescing({ maxBatchesInFlight: 1, maxOperations: 3, onMergedBatch: (members) => byOperations.push(members) });
+    await resetStats();
+    await Promise.all([blocker(client), ...Array.from({ length: 6 }, (_, i) => client.create('accounts', { name: `op ${i}` }))]);
+    expect(byOperations).toEqual([3, 3]);
+    expect((await stats()).http.total).toBe(3);
+
+    const byBytes: number[] = [];
+    const small = coalescing({ maxBatchesInFlight: 1, maxBytes: 2048, onMergedBatch: (members) => byBytes.push(members) });
+    const body = (i: number) => ({ name: `bytes ${i}`, description: 'x'.repeat(900) }); // ~950 bytes: two fit in 2048
+    const created = await Promise.all([blocker(small), ...Array.from({ length: 4 }, (_, i) => small.create('accounts', body(i)))]);
+    expect(byBytes).toEqual([2, 2]);
+    expect(new Set(created.map((r) => r.id)).size).toBe(5);
+  });
 });
 
 /** A member like the single-round-trip submit's: a stub (create-only by GUID) with a row, then the record. */
