@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { describeConfig, instanceVariable, loadConfig, redactedDatabaseUrl, newApiKey, storeDataFolderApiKey, ConfigError, type ApiKeyEntry, type AppConfig } from './config';
 import { createEnsureCore } from './core/createEnsureCore';
 import type { CoreInstance } from './core/InstanceRegistry';
-import { WebApiClient } from './dataverse';
+import { CoalescingDataverseClient, WebApiClient } from './dataverse';
 import { createResilientHooks, type RecommendedParallelism } from './resilience';
 import { createApp, createLogger } from './http';
 import { actionsWithPlacedErrors } from './http/errorFields';
@@ -151,10 +151,14 @@ export async function startService(config: AppConfig, options: StartServiceOptio
         hooks: metrics.instrumentDataverseHooks(instance.name, resilience.hooks),
       });
       clients.push(client);
+      // Concurrent writes share one $batch (each a request against the service protection limits).
+      const coalescing = config.coalescing;
       return {
         name: instance.name,
         url: instanceUrls[instance.name]!,
-        client,
+        client: coalescing.enabled
+          ? new CoalescingDataverseClient(client, { ...coalescing, onMergedBatch: (members) => metrics.recordCoalescedBatch(instance.name, members) })
+          : client,
         breaker: resilience.breaker,
         ...(instance.source !== undefined ? { source: instance.source } : {}),
         tables: instance.tables,
@@ -168,6 +172,7 @@ export async function startService(config: AppConfig, options: StartServiceOptio
       instances: coreInstances,
       ...(config.existenceCache ? { existenceCache: config.existenceCache } : {}),
       ...(config.submitStrategy ? { submitStrategy: config.submitStrategy } : {}),
+      lookupCoalescing: config.coalescing.enabled && { maxInFlight: config.coalescing.maxBatchesInFlight },
       stubEvents: events,
       onStubMarkerMissing: (instance, table) =>
         logger.warn({ instance, table }, `stubDefaults.${table}.marker is on, but ${table} has no Yes/No column ec_isstub: its stubs are created without the marker (docs/stub-marker.md)`),

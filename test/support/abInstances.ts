@@ -5,7 +5,7 @@
  * service is started with (startService, spawned API processes) describe the same pair.
  */
 import type { CoreInstance } from '../../api/src/core/InstanceRegistry';
-import { WebApiClient } from '../../api/src/dataverse';
+import { CoalescingDataverseClient, WebApiClient } from '../../api/src/dataverse';
 import { startLocalDataverse, type LocalDataverse } from '../../api/src/local-dataverse';
 
 export const AB_TABLES: readonly string[] = ['account', 'contact'];
@@ -16,7 +16,7 @@ export interface LocalAB {
   b: LocalDataverse;
   clientA: WebApiClient;
   clientB: WebApiClient;
-  /** The pair as the core takes it (clients over HTTP, b's source is a). */
+  /** The pair as the core takes it (the clients, coalescing, over HTTP; b's source is a). */
   instances: CoreInstance[];
 }
 
@@ -31,8 +31,9 @@ export async function startLocalAB(): Promise<LocalAB> {
     clientA,
     clientB,
     instances: [
-      { name: 'a', url: a.url, client: clientA, tables: [...AB_TABLES], stubDefaults: { ...AB_STUB_DEFAULTS } },
-      { name: 'b', url: b.url, client: clientB, source: 'a', tables: [...AB_TABLES], stubDefaults: { ...AB_STUB_DEFAULTS } },
+      // As main.ts wires them by default: concurrent writes coalesced into shared $batch requests.
+      { name: 'a', url: a.url, client: new CoalescingDataverseClient(clientA), tables: [...AB_TABLES], stubDefaults: { ...AB_STUB_DEFAULTS } },
+      { name: 'b', url: b.url, client: new CoalescingDataverseClient(clientB), source: 'a', tables: [...AB_TABLES], stubDefaults: { ...AB_STUB_DEFAULTS } },
     ],
   };
 }

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { QueueSettingsSchema } from '../queue/QueueSettings';
 import { ReconcilerSettingsSchema } from '../reconciler/ReconcilerSettings';
+import { CoalescingSettingsSchema } from '../dataverse/coalescing/CoalescingSettings';
 import { ResilienceSettingsSchema } from '../resilience/ResilienceSettings';
 
 /** Instance names: lower case, so `DVE_INSTANCE_<NAME>_…` environment variables map back to one name. */
@@ -137,6 +138,8 @@ export const ConfigFileSchema = z
     queue: QueueSettingsSchema.optional(),
     /** The hydration reconciler (api/src/reconciler/README.md); every setting has a default. */
     reconciler: ReconcilerSettingsSchema.optional(),
+    /** Concurrent writes and lookups per instance coalesced into shared requests (api/src/dataverse/coalescing/README.md). */
+    coalescing: CoalescingSettingsSchema.optional(),
     /** Webhook deliveries (api/src/webhooks/README.md); every setting has a default. */
     webhooks: z
       .strictObject({

@@ -44,6 +44,8 @@ export const ENVIRONMENT_SETTINGS: readonly EnvironmentSetting[] = [
   { variable: 'LOG_LEVEL', path: ['logLevel'], read: text, expects: `must be one of ${LOG_LEVELS.join(', ')}` },
   { variable: 'LOG_FORMAT', path: ['logFormat'], read: text },
   { variable: 'SUBMIT_STRATEGY', path: ['submitStrategy'], read: text, expects: `must be ${SUBMIT_STRATEGIES.join(' or ')}` },
+  { variable: 'COALESCING_ENABLED', path: ['coalescing', 'enabled'], read: boolean, expects: 'must be true or false' },
+  { variable: 'COALESCING_MAX_BATCHES_IN_FLIGHT', path: ['coalescing', 'maxBatchesInFlight'], read: integer, expects: 'must be an integer from 1 to 52' },
   { variable: 'WEBHOOKS_ALLOW_PRIVATE_NETWORKS', path: ['webhooks', 'allowPrivateNetworks'], read: boolean, expects: 'must be true or false' },
   { variable: 'DATABASE_URL', path: ['databaseUrl'], read: text },
 ];

@@ -11,6 +11,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import type { DataverseAuth } from '../dataverse';
 import { queueSettings, type QueueSettings } from '../queue/QueueSettings';
 import { reconcilerSettings, type ReconcilerSettings } from '../reconciler/ReconcilerSettings';
+import { coalescingSettings, type CoalescingSettings } from '../dataverse/coalescing/CoalescingSettings';
 import type { ResilienceSettingsInput } from '../resilience/ResilienceSettings';
 import { hashApiKey, MIN_API_KEY_LENGTH, readDataFolderApiKeys } from './ApiKeys';
 import { ConfigError, formatIssues } from './ConfigError';
@@ -79,6 +80,8 @@ export interface AppConfig {
   queue: QueueSettings;
   /** The hydration reconciler's settings, defaults filled in (api/src/reconciler/README.md). */
   reconciler: ReconcilerSettings;
+  /** The write and lookup coalescers' settings, defaults filled in (api/src/dataverse/coalescing/README.md). */
+  coalescing: CoalescingSettings;
   /** Webhook delivery settings given to `startWebhooks` (api/src/webhooks/README.md). */
   webhooks: {
     /** Callbacks to loopback and private networks: true only when every instance is `local`, unless set. */
@@ -229,6 +232,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
     ...(publicUrl !== undefined ? { publicUrl } : {}),
     queue: queueSettings(file.queue),
     reconciler: reconcilerSettings(file.reconciler),
+    coalescing: coalescingSettings(file.coalescing),
     webhooks: {
       allowPrivateNetworks,
       ...(file.webhooks?.maxSubscriptionsPerKey !== undefined ? { maxSubscriptionsPerKey: file.webhooks.maxSubscriptionsPerKey } : {}),

@@ -6,6 +6,7 @@
 import type { DataverseClient, EntityMetadata } from '../dataverse';
 import { ApiErrors } from './ApiErrors';
 import { clip } from './clip';
+import { ExistenceLookups } from './ExistenceLookup';
 import { StubMarkerTables } from './StubMarker';
 import { StubRepository, type StubChangeObserver } from './stubs';
 
@@ -38,11 +39,14 @@ export interface InstanceRegistryOptions {
   stubEvents?: StubChangeObserver;
   /** A table has the stub marker enabled but not the column: called once per instance and table (for the log). */
   onStubMarkerMissing?: (instance: string, table: string) => void;
+  /** Existence lookups under way at once per instance, concurrent ones coalesced (`ExistenceLookup.ts`); absent: each lookup its own request. */
+  lookupsInFlight?: number;
 }
 
 export class InstanceRegistry {
   private readonly byName = new Map<string, CoreInstance>();
   private readonly stubTables = new Map<string, StubRepository>();
+  private readonly existence = new Map<string, ExistenceLookups>();
   /** Which tables' stubs carry the marker `ec_isstub`, decided once per instance and table. */
   readonly stubMarkers: StubMarkerTables;
 
@@ -52,6 +56,7 @@ export class InstanceRegistry {
       if (this.byName.has(instance.name)) throw new Error(`instance '${instance.name}' is configured twice`);
       this.byName.set(instance.name, instance);
       this.stubTables.set(instance.name, new StubRepository(instance.name, instance.client, options.stubEvents));
+      this.existence.set(instance.name, new ExistenceLookups(instance.client, options.lookupsInFlight));
     }
     for (const instance of instances) {
       if (instance.source && !this.byName.has(instance.source)) {
@@ -74,6 +79,11 @@ export class InstanceRegistry {
   /** The instance's `ec_stub` table: every read and write of its rows. */
   stubs(instance: CoreInstance): StubRepository {
     return this.stubTables.get(instance.name)!;
+  }
+
+  /** Which records exist in the instance: its existence lookups (coalesced when configured). */
+  lookups(instance: CoreInstance): ExistenceLookups {
+    return this.existence.get(instance.name)!;
   }
 
   /**

@@ -9,7 +9,6 @@ import { randomUUID } from 'node:crypto';
 import type { BatchOperation, EntityMetadata } from '../dataverse';
 import { ApiErrors } from './ApiErrors';
 import type { CallContext, StubCreated } from './EnsureService';
-import { recordIdIn } from './ExistenceLookup';
 import { refuseInvalidText } from './InputText';
 import type { CoreInstance, InstanceRegistry } from './InstanceRegistry';
 import type { ResolvedKey } from './RecordKeys';
@@ -24,11 +23,9 @@ export interface StubPlan extends Reference {
   marker: boolean;
 }
 
-/** Plans a stub for each reference (GUIDs looked up in the source, one at a time). */
+/** Plans a stub for each reference (GUIDs looked up in the source side by side, so the lookups share a round). */
 export async function planStubs(registry: InstanceRegistry, instance: CoreInstance, references: Reference[]): Promise<StubPlan[]> {
-  const plans: StubPlan[] = [];
-  for (const reference of references) plans.push(await planStub(registry, instance, reference));
-  return plans;
+  return Promise.all(references.map((reference) => planStub(registry, instance, reference)));
 }
 
 /** Plans one stub: its GUID (`stubRecordId`) and whether its table uses the marker. */
@@ -46,7 +43,7 @@ export async function stubRecordId(registry: InstanceRegistry, instance: CoreIns
   const source = registry.sourceOf(instance);
   if (source) {
     try {
-      const id = await recordIdIn(source.client, await source.client.getEntityMetadata(reference.meta.logicalName), reference.key);
+      const id = await registry.lookups(source).recordId(await source.client.getEntityMetadata(reference.meta.logicalName), reference.key);
       if (id) return id;
     } catch {
       // unreachable or throttled source: fall back to a new GUID

@@ -7,6 +7,7 @@
  * the part it needs. The core opens no connection: the clients it is given are closed by whoever
  * created them.
  */
+import { COALESCING_DEFAULTS } from '../dataverse';
 import { ensure } from './actions/ensure';
 import { hydrate } from './actions/hydrate';
 import { submit } from './actions/submit';
@@ -46,6 +47,11 @@ export interface EnsureCoreOptions {
   stubEvents?: StubChangeObserver;
   /** A table has `stubDefaults.<table>.marker` on but no `ec_isstub` column: called once per instance and table (main.ts logs it). */
   onStubMarkerMissing?: (instance: string, table: string) => void;
+  /**
+   * Concurrent existence lookups per instance share one query per table (`ExistenceLookup.ts`): at most
+   * `maxInFlight` (default 4) under way, the rest wait for the next round. `false`: each its own request.
+   */
+  lookupCoalescing?: { maxInFlight?: number } | false;
 }
 
 export type { SubmitStrategy };
@@ -59,7 +65,11 @@ const SUBMIT_STRATEGIES: Record<SubmitStrategy, (parts: SubmitStrategyParts) => 
 };
 
 export function createEnsureCore(options: EnsureCoreOptions): EnsureCore {
-  const registry = new InstanceRegistry(options.instances, { ...(options.stubEvents ? { stubEvents: options.stubEvents } : {}), ...(options.onStubMarkerMissing ? { onStubMarkerMissing: options.onStubMarkerMissing } : {}) });
+  const registry = new InstanceRegistry(options.instances, {
+    ...(options.stubEvents ? { stubEvents: options.stubEvents } : {}),
+    ...(options.onStubMarkerMissing ? { onStubMarkerMissing: options.onStubMarkerMissing } : {}),
+    ...(options.lookupCoalescing === false ? {} : { lookupsInFlight: options.lookupCoalescing?.maxInFlight ?? COALESCING_DEFAULTS.maxBatchesInFlight }),
+  });
   const cache = new ExistenceCache(options.existenceCache);
   const parts: ActionParts = {
     registry,

@@ -28,9 +28,9 @@ import { type DataverseClientHooks, DataverseHttpTransport, type DataverseHttpRe
 import { EntityMetadataCache, type EntityMetadataCacheOptions } from './EntityMetadataCache';
 import { CHOICE_ATTRIBUTE_CASTS, CHOICE_OPTIONS_QUERY, ENTITY_DEFINITION_QUERY, readChoiceOptions, readEntityDefinition } from './EntityDefinitionReader';
 import { assertODataIdentifier } from './ODataIdentifier';
-import { type EntityKey, isGuid, percentEncodeODataText, recordPath } from './ODataKeyLiteral';
+import { type EntityKey, percentEncodeODataText, recordPath } from './ODataKeyLiteral';
 import { assertMaxPageSize, type QueryOptions, queryString, type RetrieveOptions } from './ODataQuery';
-import { idFromEntityUrl, parseJsonBody, readQueryPage } from './WebApiAnswers';
+import { parseJsonBody, readQueryPage, readWriteResult } from './WebApiAnswers';
 import { assertEtag, batchRequestPart, conditionHeaders, isChangeSet, serializeRecord, webApiRoot } from './WebApiRequests';
 
 // The client's module is where its helpers are imported from (index.ts, the client's tests).
@@ -245,38 +245,14 @@ export class WebApiClient implements DataverseClient {
     return readQueryPage(await this.http.send({ operation: 'query', method: 'GET', url, headers }), url);
   }
 
-  private async writeResult(
-    entitySet: string,
-    response: DataverseHttpResponse,
-    knownId: string | undefined,
-    request: { method: string; path: string },
-  ): Promise<WriteResult> {
-    const entityIdUrl = response.headers.get('odata-entityid') ?? undefined;
-    const etag = response.headers.get('etag') ?? undefined;
-    if (response.status === 204 || response.bodyText.trim() === '') {
-      return { id: idFromEntityUrl(entityIdUrl) ?? knownId, entityIdUrl, outcome: 'unknown', etag, record: undefined };
-    }
-    const record = parseJsonBody(response, request);
-    let id = idFromEntityUrl(entityIdUrl) ?? knownId;
-    if (id === undefined) {
-      // ref 1.2: a representation comes without OData-EntityId; its primary key column names the record.
-      const primaryId = await this.getEntityMetadataBySetName(entitySet).then(
+  /** The write's result (WebApiAnswers.readWriteResult, shared with the write coalescer's batch parts). */
+  private writeResult(entitySet: string, response: DataverseHttpResponse, knownId: string | undefined, request: { method: string; path: string }): Promise<WriteResult> {
+    return readWriteResult({ status: response.status, header: (name) => response.headers.get(name) ?? undefined, bodyText: response.bodyText }, knownId, request, () =>
+      this.getEntityMetadataBySetName(entitySet).then(
         (metadata) => metadata.primaryIdAttribute,
         () => undefined,
-      );
-      const value = primaryId === undefined ? undefined : record[primaryId];
-      id = isGuid(value) ? value.toLowerCase() : undefined;
-    }
-    const recordEtag = record['@odata.etag'];
-    return {
-      id,
-      entityIdUrl,
-      outcome: response.status === 201 ? 'created' : response.status === 200 ? 'updated' : 'unknown',
-      etag: etag ?? (typeof recordEtag === 'string' ? recordEtag : undefined),
-      record,
-    };
+      ),
+    );
   }
-
-
 }
 

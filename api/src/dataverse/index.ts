@@ -11,3 +11,7 @@ export { MAX_BATCH_REQUESTS } from './BatchRequestWriter';
 export { EntityMetadataCache } from './EntityMetadataCache';
 export type { TokenProvider } from './auth/TokenProvider';
 export { createTokenProvider, type DataverseAuth, dataverseScope, isLocalEnvironmentUrl } from './auth/createTokenProvider';
+export { CoalescingDataverseClient, type CoalescingOptions } from './coalescing/CoalescingDataverseClient';
+export { COALESCING_DEFAULTS, CoalescingSettingsSchema, coalescingSettings, type CoalescingSettings, type CoalescingSettingsInput } from './coalescing/CoalescingSettings';
+export { GroupCommit, settle, type GroupCommitOptions, type Settled } from './coalescing/GroupCommit';
+export { refusedForItsContent } from './coalescing/BatchRefusal';

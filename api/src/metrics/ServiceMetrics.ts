@@ -33,6 +33,8 @@ export const METRICS_PATH = '/metrics';
 export const HTTP_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 /** One Dataverse attempt: 5 ms … 30 s (the default timeout per attempt). */
 export const DATAVERSE_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+/** Callers sharing one coalesced `$batch`: 2 … 1000. */
+export const COALESCED_MEMBERS_BUCKETS = [2, 4, 8, 16, 32, 64, 128, 256, 512, 1000];
 /** Stub created → hydrated: 1 s … 7 days. */
 export const TIME_TO_HYDRATE_BUCKETS = [1, 5, 15, 30, 60, 300, 900, 1_800, 3_600, 7_200, 21_600, 43_200, 86_400, 172_800, 345_600, 604_800];
 
@@ -81,6 +83,14 @@ export class ServiceMetrics implements StubRecorder {
     help: 'Duration of one HTTP attempt to a Dataverse instance (token, request and answer body).',
     labelNames: ['instance'] as const,
     buckets: DATAVERSE_DURATION_BUCKETS,
+    registers: this.registers,
+  });
+
+  private readonly coalescedMembers = new Histogram({
+    name: `${this.p}dataverse_coalesced_batch_members`,
+    help: 'Callers (writes) that shared one $batch sent by the write coalescer.',
+    labelNames: ['instance'] as const,
+    buckets: COALESCED_MEMBERS_BUCKETS,
     registers: this.registers,
   });
 
@@ -176,6 +186,11 @@ export class ServiceMetrics implements StubRecorder {
    */
   instrumentDataverseHooks(instance: string, hooks: DataverseClientHooks = {}): DataverseClientHooks {
     return instrumentHooks({ requests: this.dataverseRequests, duration: this.dataverseDuration }, instance, hooks);
+  }
+
+  /** A `$batch` the write coalescer sent for `members` callers (`CoalescingOptions.onMergedBatch`). */
+  recordCoalescedBatch(instance: string, members: number): void {
+    this.coalescedMembers.observe({ instance }, members);
   }
 
   /**

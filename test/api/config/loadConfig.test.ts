@@ -265,6 +265,18 @@ describe('loadConfig', () => {
     expect(issuesOf().join('\n')).toContain('instances.b.resilience.maxAttempts');
   });
 
+  test('coalescing: on with its defaults, read from the file and COALESCING_* variables, validated', () => {
+    writeConfig({ instances: { b: { local: { port: 0, memory: true }, tables: ['account'] } } });
+    expect(load().coalescing).toEqual({ enabled: true, maxBatchesInFlight: 4, maxOperations: 1000, maxBytes: 4194304 });
+    expect(load({ COALESCING_ENABLED: 'false', COALESCING_MAX_BATCHES_IN_FLIGHT: '8' }).coalescing).toMatchObject({ enabled: false, maxBatchesInFlight: 8 });
+    expect(issuesOf({ COALESCING_ENABLED: 'sometimes' })).toEqual(['COALESCING_ENABLED: must be true or false']);
+    expect(issuesOf({ COALESCING_MAX_BATCHES_IN_FLIGHT: '0' })).toEqual(['COALESCING_MAX_BATCHES_IN_FLIGHT: must be an integer from 1 to 52']);
+    writeConfig({ coalescing: { maxOperations: 50, maxBytes: 65536 }, instances: { b: { local: { port: 0, memory: true }, tables: ['account'] } } });
+    expect(load().coalescing).toEqual({ enabled: true, maxBatchesInFlight: 4, maxOperations: 50, maxBytes: 65536 });
+    writeConfig({ coalescing: { maxOperations: 1001 }, instances: { b: { local: { port: 0, memory: true }, tables: ['account'] } } });
+    expect(issuesOf().join('\n')).toContain('coalescing.maxOperations');
+  });
+
   test('webhooks.maxSubscriptionsPerKey: absent by default (20 applies), read, validated', () => {
     writeConfig({ instances: { b: { local: { port: 0, memory: true }, tables: ['account'] } } });
     expect(load().webhooks).toEqual({ allowPrivateNetworks: true });

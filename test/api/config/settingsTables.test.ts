@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { DEFAULTS } from '../../../api/src/config';
+import { COALESCING_DEFAULTS } from '../../../api/src/dataverse/coalescing/CoalescingSettings';
 import { ConfigFileSchema, ENVIRONMENT_ONLY_KEYS } from '../../../api/src/config/ConfigSchema';
 import { ENVIRONMENT_SETTINGS, INSTANCE_SETTINGS, OTHER_VARIABLES } from '../../../api/src/config/environmentVariables';
 import { QUEUE_DEFAULTS, QueueSettingsSchema } from '../../../api/src/queue/QueueSettings';
@@ -138,6 +139,7 @@ describe('the root README configuration reference', () => {
       ...Object.entries(DEFAULTS),
       ...Object.entries(QUEUE_DEFAULTS).map(([key, value]) => [`queue.${key}`, value] as [string, unknown]),
       ...Object.entries(RECONCILER_DEFAULTS).filter(([key]) => key !== 'columns').map(([key, value]) => [`reconciler.${key}`, value] as [string, unknown]),
+      ...Object.entries(COALESCING_DEFAULTS).map(([key, value]) => [`coalescing.${key}`, value] as [string, unknown]),
       ['webhooks.maxSubscriptionsPerKey', WEBHOOK_DEFAULTS.maxSubscriptionsPerKey],
       ...Object.entries(DEFAULT_RESILIENCE_SETTINGS).filter(([, value]) => typeof value !== 'object').map(([key, value]) => [`instances.<name>.resilience.${key}`, value] as [string, unknown]),
     ];

@@ -8,7 +8,6 @@
 import { writeChangeSet } from '../ChangeSets';
 import { withApiErrors } from '../DataverseFailures';
 import type { CallContext, EnsureInput, EnsureResult } from '../EnsureService';
-import { recordIdIn } from '../ExistenceLookup';
 import { refuseInvalidText } from '../InputText';
 import { referenceId, resolveKey } from '../RecordKeys';
 import type { Reference } from '../ReferenceResolution';
@@ -27,7 +26,7 @@ export async function ensure({ registry, cache, locks }: ActionParts, instanceNa
     const release = await locks.acquire([reference.id]);
     try {
       for (let attempt = 0; ; attempt++) {
-        const existing = await recordIdIn(instance.client, meta, key);
+        const existing = await registry.lookups(instance).recordId(meta, key);
         if (existing) {
           cache.remember(reference.id, existing);
           // Still a stub while its row is not Hydrated (Pending or Abandoned).

@@ -9,7 +9,6 @@
 import { recordOperation, recordOutcome, throwIfFailed } from '../ChangeSets';
 import { withApiErrors } from '../DataverseFailures';
 import type { CallContext, HydrateInput, HydrateResult } from '../EnsureService';
-import { recordIdIn } from '../ExistenceLookup';
 import { referenceId, resolveKey } from '../RecordKeys';
 import { writeRecord } from '../RecordWrite';
 import { resolveReferences } from '../ReferenceResolution';
@@ -28,7 +27,7 @@ export async function hydrate({ registry, cache, locks }: ActionParts, instanceN
     const id = referenceId(instance.name, meta.logicalName, key);
     const release = await locks.acquire([id]);
     try {
-      const recordId = key.kind === 'id' ? key.id : await recordIdIn(instance.client, meta, key);
+      const recordId = key.kind === 'id' ? key.id : await registry.lookups(instance).recordId(meta, key);
       // The hydration's own upsert clears the marker; a plain upsert leaves it (nothing is hydrated).
       const marker = registry.stubMarkers.uses(instance, meta) ? { [STUB_MARKER_COLUMN]: false } : {};
       const upsert = recordOperation(meta, key, { ...record, ...marker });

@@ -4,7 +4,6 @@
  * rolls the stubs back with it: nothing is left behind.
  */
 import { lastOperation, recordOutcome, writeChangeSet } from '../ChangeSets';
-import { findRecordIds } from '../ExistenceLookup';
 import { writeRecord } from '../RecordWrite';
 import { planStubs, reportStubsCreated, stubCreated, stubOperations } from '../StubPlanning';
 import type { SubmitStrategyImplementation, SubmitStrategyParts, SubmitWrite } from './SubmitStrategy';
@@ -13,7 +12,7 @@ export function atomicSubmit({ registry, cache }: SubmitStrategyParts): SubmitSt
   return {
     name: 'atomic',
     async write({ instance, meta, recordKey, record, recordOperation, unknown, context, ownWrite }: SubmitWrite) {
-      const found = await findRecordIds(instance.client, unknown);
+      const found = await registry.lookups(instance).findRecordIds(unknown);
       for (const [id, recordId] of found) cache.remember(id, recordId);
       const plans = await planStubs(registry, instance, unknown.filter((r) => !found.has(r.id)));
       if (plans.length === 0) {
