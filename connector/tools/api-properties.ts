@@ -10,8 +10,13 @@
  *   PolicyTemplateInstance-dynamichosturl; certified example: RAPID Platform). Our definition keeps
  *   basePath "/" and the API's real paths (/v1/…), so the template is the parameter alone and one
  *   connector works for every deployment.
+ * - `updatenextlink`, one per `nextLinkName`, on the operations marked `x-ms-pageable`: the platform
+ *   rewrites the `nextLink` of their answers so that the action's *Pagination* setting fetches the
+ *   next page through the connector (with the connection's host and key) instead of straight from
+ *   the link (shape: paconn schema PolicyTemplateInstance-updatenextlink). README "Paging".
  */
 import { BRAND_COLOR } from './brand';
+import { operationsOf, type JsonObject } from './validation/swagger-model';
 import { entraIdConnectionParameter, TOKEN_CONNECTION_PARAMETER, type EntraIdSettings, type SecurityVariant } from './security-variants';
 
 export const CONNECTION_PARAMETERS = {
@@ -29,6 +34,38 @@ export interface ApiPropertiesOptions {
   readonly security?: SecurityVariant;
   /** The app registrations of the entra-id variant; placeholders by default. */
   readonly entraId?: EntraIdSettings;
+  /** The operations marked `x-ms-pageable` (`pageableOperations(definition)`): each gets `updatenextlink`. */
+  readonly pageable?: readonly PageableOperation[];
+}
+
+export interface PageableOperation {
+  readonly operationId: string;
+  readonly nextLinkName: string;
+}
+
+/** The operations of a definition that carry `x-ms-pageable`, in the definition's order. */
+export function pageableOperations(definition: JsonObject): PageableOperation[] {
+  return operationsOf(definition).flatMap(({ operation }) => {
+    const pageable = operation['x-ms-pageable'];
+    const operationId = operation['operationId'];
+    if (typeof pageable !== 'object' || pageable === null || typeof operationId !== 'string') return [];
+    const nextLinkName = (pageable as Record<string, unknown>)['nextLinkName'];
+    return typeof nextLinkName === 'string' ? [{ operationId, nextLinkName }] : [];
+  });
+}
+
+/** One `updatenextlink` per next-link property name, naming its operations. */
+function nextLinkPolicies(pageable: readonly PageableOperation[]): Record<string, unknown>[] {
+  const byName = new Map<string, string[]>();
+  for (const { operationId, nextLinkName } of pageable) byName.set(nextLinkName, [...(byName.get(nextLinkName) ?? []), operationId]);
+  return [...byName].map(([nextLinkName, operationIds]) => ({
+    templateId: 'updatenextlink',
+    title: 'Route the next page link through the connector',
+    parameters: {
+      'x-ms-apimTemplate-operationName': operationIds,
+      'x-ms-apimTemplateParameter.nextLinkPropertyName': nextLinkName,
+    },
+  }));
 }
 
 export interface ApiProperties {
@@ -79,6 +116,7 @@ export function buildApiProperties(options: ApiPropertiesOptions = {}): ApiPrope
             'x-ms-apimTemplateParameter.urlTemplate': `@connectionParameters('${CONNECTION_PARAMETERS.hostUrl}')`,
           },
         },
+        ...nextLinkPolicies(options.pageable ?? []),
       ],
       publisher: options.publisher ?? 'Dataverse Ensure',
       stackOwner: options.stackOwner ?? 'Dataverse Ensure',

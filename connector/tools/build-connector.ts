@@ -12,7 +12,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { countOperations, readApiAnnotations } from './api-annotations';
-import { buildApiProperties } from './api-properties';
+import { buildApiProperties, pageableOperations } from './api-properties';
 import { baseDefinition, postProcessDefinition, serializeDefinition, DEFAULT_METADATA, type ConnectorMetadata } from './connector-definition';
 import { renderIcon } from './icon';
 import { formatReport, summarize } from './report';
@@ -69,7 +69,7 @@ export function generateConnector(options: BuildOptions = {}): GeneratedConnecto
   const definition = postProcessDefinition(raw, { ...(options.testConnectionOperationId !== undefined ? { testConnectionOperationId: options.testConnectionOperationId } : {}), ...security });
   return {
     [CONNECTOR_FILES.definition]: serializeDefinition(definition),
-    [CONNECTOR_FILES.properties]: stableJson(buildApiProperties(security)),
+    [CONNECTOR_FILES.properties]: stableJson(buildApiProperties({ ...security, pageable: pageableOperations(definition) })),
     [CONNECTOR_FILES.settings]: stableJson(buildSettings()),
     [CONNECTOR_FILES.icon]: renderIcon(),
   };

@@ -127,3 +127,29 @@ describe('build:connector', () => {
     }
   });
 });
+
+describe('paging the way Power Automate pages (the connector built from api/src)', () => {
+  const generated = generateConnector({ root: ROOT });
+  const definition = definitionOf(generated['apiDefinition.swagger.json']) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const properties = JSON.parse(generated['apiProperties.json']) as { properties: { policyTemplateInstances: Array<Record<string, any>> } }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const operations = Object.values(definition.paths as Record<string, Record<string, any>>).flatMap((item) => Object.values(item)); // eslint-disable-line @typescript-eslint/no-explicit-any
+  const pageSchema = (operation: Record<string, any>) => definition['definitions'][String(operation.responses['200'].schema.$ref).split('/').pop()!]; // eslint-disable-line @typescript-eslint/no-explicit-any
+  // A paged list is one whose page carries a skip token; List stubs and List operations today.
+  const paged = operations.filter((operation) => operation.responses?.['200']?.schema?.$ref && pageSchema(operation).properties?.nextSkipToken);
+
+  it('marks every paged list x-ms-pageable with nextLink, which its page declares beside value', () => {
+    expect(paged.map((operation) => operation.operationId).sort()).toEqual(['ListOperations', 'ListStubs']);
+    for (const operation of paged) {
+      expect(operation['x-ms-pageable']).toEqual({ nextLinkName: 'nextLink' });
+      expect(pageSchema(operation).properties.nextLink).toMatchObject({ type: 'string', format: 'uri' });
+      expect(pageSchema(operation).properties.value.type).toBe('array');
+    }
+  });
+
+  it('routes the next link of exactly those operations through the connector with updatenextlink', () => {
+    const policies = properties.properties.policyTemplateInstances.filter((policy) => policy['templateId'] === 'updatenextlink');
+    expect(policies).toHaveLength(1);
+    expect(policies[0]!['parameters']['x-ms-apimTemplateParameter.nextLinkPropertyName']).toBe('nextLink');
+    expect([...policies[0]!['parameters']['x-ms-apimTemplate-operationName']].sort()).toEqual(paged.map((operation) => operation.operationId).sort());
+  });
+});

@@ -56,7 +56,8 @@ describe('Entra ID connector variant', () => {
         customParameters: { resourceUri: { value: ENTRA_ID_PLACEHOLDERS.resourceUri }, tenantId: { value: 'common' }, loginUri: { value: 'https://login.microsoftonline.com' } },
       },
     });
-    expect(properties['properties']['policyTemplateInstances']).toEqual(buildApiProperties().properties.policyTemplateInstances);
+    expect(properties['properties']['policyTemplateInstances']).toEqual((JSON.parse(apiKey['apiProperties.json']) as Json)['properties']['policyTemplateInstances']);
+    expect(properties['properties']['policyTemplateInstances'][0]).toEqual(buildApiProperties().properties.policyTemplateInstances[0]);
   });
 
   it('the committed variant passes the validator with 0 errors and 0 warnings', async () => {

@@ -30,6 +30,19 @@ const op = (definition: Json, path: string, method = 'get'): Json => definition.
 const param = (definition: Json, path: string, name: string, method = 'get'): Json =>
   op(definition, path, method).parameters.find((p: Json) => p.name === name);
 
+/** Marks List stubs pageable by `nextLinkName`; optionally declares that property and routes it with updatenextlink. */
+function makePageable({ definition, properties }: EditableConnector, nextLinkName: string, options: { declare: boolean; route: boolean }): void {
+  op(definition, STUBS)['x-ms-pageable'] = { nextLinkName };
+  if (options.declare) definition.definitions.StubList.properties[nextLinkName] = { type: 'string', description: 'The next page.', 'x-ms-summary': 'Next Link' };
+  if (options.route) {
+    properties.properties.policyTemplateInstances.push({
+      templateId: 'updatenextlink',
+      title: 'Route the next page link through the connector',
+      parameters: { 'x-ms-apimTemplate-operationName': [op(definition, STUBS).operationId], 'x-ms-apimTemplateParameter.nextLinkPropertyName': nextLinkName },
+    });
+  }
+}
+
 function pngOfSize(width: number, height: number): Buffer {
   const png = new PNG({ width, height });
   png.data.fill(0x40);
@@ -337,6 +350,29 @@ const MUTATIONS: Mutation[] = [
     mutate: ({ definition }) => delete param(definition, ENSURE, 'body', 'post').schema.properties.key['x-ms-summary'],
     path: `paths.${ENSURE}.post.parameters[2].schema.properties.key.x-ms-summary`,
   },
+  {
+    ruleId: 'X08',
+    breaks: 'x-ms-pageable with a next link name the certification validator refuses',
+    mutate: (connector) => makePageable(connector, 'next', { declare: true, route: true }),
+    path: `paths.${STUBS}.get.x-ms-pageable.nextLinkName`,
+    source: 'S1 InvalidNextLinkNameValue',
+  },
+  {
+    ruleId: 'X08',
+    breaks: 'x-ms-pageable whose response does not declare the next link (a warning: Emigo)',
+    mutate: (connector) => makePageable(connector, 'nextLink', { declare: false, route: true }),
+    path: `paths.${STUBS}.get.x-ms-pageable.nextLinkName`,
+    source: 'S1 NextLinkPropertyMissing',
+    severity: 'warning',
+  },
+  {
+    ruleId: 'X08',
+    breaks: 'x-ms-pageable without an updatenextlink policy template (a warning: Emigo)',
+    mutate: (connector) => makePageable(connector, '@odata.nextLink', { declare: true, route: false }),
+    path: `paths.${STUBS}.get.x-ms-pageable.nextLinkName`,
+    source: 'S1 NextLinkNotRouted',
+    severity: 'warning',
+  },
   { ruleId: 'X06', breaks: 'no icon', mutate: (connector) => delete connector.icon, file: 'icon.png', path: '' },
 ];
 
@@ -394,6 +430,15 @@ describe('the catalog is calibrated', () => {
     const findings = await validateConnectorFiles(toConnectorFiles(connector));
     expect(findings.filter((f) => f.ruleId === 'R27').map((f) => f.severity)).toEqual(['warning']);
     expect(findings.filter((f) => f.severity === 'error').map(formatFinding)).toEqual([]);
+  });
+
+  it('x-ms-pageable with a declared next link routed by updatenextlink passes (X08), also for @odata.nextLink', async () => {
+    for (const name of ['nextLink', '@odata.nextLink']) {
+      const connector = loadEditable();
+      makePageable(connector, name, { declare: true, route: true });
+      const findings = await validateConnectorFiles(toConnectorFiles(connector));
+      expect(findings.map(formatFinding)).toEqual([]);
+    }
   });
 
   it('a schema property named x-ms-visibility is a property, not the extension (R43)', async () => {

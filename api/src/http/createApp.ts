@@ -41,6 +41,8 @@ export interface HttpConfig {
   apiKeys: readonly ApiKeyEntry[];
   /** Largest JSON body: bytes or a size such as "1mb" (default 1 MB). */
   bodyLimit?: number | string;
+  /** The public base URL (`PUBLIC_URL`) of the lists' `nextLink`; else see locationBase.ts. */
+  publicUrl?: string;
 }
 
 export interface CreateAppOptions {
@@ -124,7 +126,7 @@ export function createApp({ service: given, config, logger, preview, routers = [
   app.use(ensureRouter(service, actions));
   app.use(submitRouter(service, actions));
   app.use(hydrateRouter(service, actions));
-  app.use(stubsRouter(service));
+  app.use(stubsRouter(service, config.publicUrl));
   for (const router of routers) app.use(router);
 
   app.use(notFoundHandler);

@@ -46,12 +46,16 @@ function decodeSkipToken(token: string): { createdAtMs: number; id: string } {
   return { createdAtMs: Number(ms), id };
 }
 
-/** The filters and page of `GET /v1/operations` (400 naming the parameter), as the queue's query. */
-export function parseListQuery(requestQuery: unknown): { top: number; query: ListQuery } {
+/**
+ * The filters and page of `GET /v1/operations` (400 naming the parameter), as the queue's query, and
+ * as validated values for the page's `nextLink`.
+ */
+export function parseListQuery(requestQuery: unknown): { top: number; query: ListQuery; filters: { state?: string; instance?: string; top?: number } } {
   const query = parseRequestPart(ListQuerySchema, requestQuery, 'query');
   const top = query.top ?? 50;
   return {
     top,
+    filters: { state: query.state, instance: query.instance, top: query.top },
     query: {
       top: top + 1,
       ...(query.state ? { state: query.state as OperationRecord['state'] } : {}),

@@ -148,6 +148,12 @@ export const RULES = {
   }),
   X05: rule('X05', 'error', 'paconn-cli', SOURCES.paconn, 'connector files present and parseable JSON'),
   X07: rule('X07', 'warning', 'S3', SOURCES.S3, 'visible body and response properties have an x-ms-summary'),
+  X08: rule('X08', 'error', 'S1 InvalidNextLinkNameValue', SOURCES.S1, 'x-ms-pageable: nextLinkName is nextLink or @odata.nextLink, declared in the response, routed by updatenextlink', {
+    warningCodes: {
+      NextLinkPropertyMissing: `a pageable operation whose response schema lacks the next link: Emigo (GetItems, GetODataItems) among sampled ${SAMPLE}; the connector schema only describes it.`,
+      NextLinkNotRouted: `x-ms-pageable without an updatenextlink policy template: Emigo among sampled ${SAMPLE}; the connector schema asks for one (S6), no page says import fails.`,
+    },
+  }),
   X06: rule('X06', 'warning', 'paconn-cli', SOURCES.paconn, 'icon.png present (the platform shows a default icon otherwise)'),
 } as const satisfies Record<string, RuleDefinition>;
 

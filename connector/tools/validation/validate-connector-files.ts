@@ -11,6 +11,7 @@ import { jsonSchemaRules } from '../rules/json-schemas';
 import { mimeTypeRules } from '../rules/mime-types';
 import { operationStringRules } from '../rules/operation-strings';
 import { parameterRules } from '../rules/parameters';
+import { pageableRules } from '../rules/pageable';
 import { pathRules } from '../rules/paths';
 import { propertySummaryRules } from '../rules/property-summaries';
 import { referenceRules } from '../rules/references';
@@ -39,6 +40,7 @@ export const RULE_FAMILIES: readonly RuleFamily[] = [
   responseRules,
   webhookRules,
   extensionValueRules,
+  pageableRules,
   dynamicOperationRules,
   referenceRules,
   schemaRequiredRules,

@@ -61,7 +61,7 @@ afterAll(async () => {
 
 interface Page {
   status: number;
-  body: { value: Array<{ id: string; recordId: string; createdOn: string }>; nextSkipToken?: string; error?: { code: string; field?: string; message: string } };
+  body: { value: Array<{ id: string; recordId: string; createdOn: string }>; nextSkipToken?: string; nextLink?: string; error?: { code: string; field?: string; message: string } };
 }
 
 async function get(path: string): Promise<Page> {
@@ -119,6 +119,53 @@ describe('paging', () => {
     }
     expect(all).toHaveLength(8);
     expect(new Set(all).size).toBe(8);
+  });
+});
+
+describe('nextLink: the absolute URL of the next page', () => {
+  it('is on the address the request reached (no PUBLIC_URL), holds the same filters, and with the same key answers the next page; the last page has none', async () => {
+    let page = await stubs('table=contact&state=Pending&top=3');
+    const seen = [...page.body.value];
+    let links = 0;
+    while (page.body.nextLink !== undefined) {
+      const link = new URL(page.body.nextLink);
+      expect(`${link.origin}${link.pathname}`).toBe(`${baseUrl}/v1/instances/b/stubs`);
+      expect(Object.fromEntries(link.searchParams)).toEqual({ state: 'Pending', table: 'contact', top: '3', skipToken: page.body.nextSkipToken });
+      expect(page.body.nextLink).not.toContain(API_KEY);
+      expect((await fetch(page.body.nextLink)).status).toBe(401);
+      page = await get(page.body.nextLink.slice(baseUrl.length));
+      expect(page.status).toBe(200);
+      seen.push(...page.body.value);
+      links++;
+    }
+    expect(links).toBeGreaterThanOrEqual(2);
+    expect(page.body).not.toHaveProperty('nextSkipToken');
+    const ids = seen.map((stub) => stub.recordId);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toEqual(expect.arrayContaining(created));
+  });
+
+  it('is on PUBLIC_URL when one is configured, whatever Host the request claims', async () => {
+    const app = createApp({
+      service: f.core,
+      config: { apiKeys: [{ name: 'test', sha256: hashApiKey(API_KEY) }], publicUrl: 'https://ensure.example.com/base/' },
+      logger: pino({ level: 'silent' }),
+    });
+    const other = app.listen(0, '127.0.0.1');
+    await new Promise<void>((resolve) => other.once('listening', () => resolve()));
+    try {
+      const otherUrl = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
+      const response = await fetch(`${otherUrl}/v1/instances/b/stubs?top=2&olderThanSeconds=0`, { headers: { 'X-API-Key': API_KEY, Host: 'evil.example.com' } });
+      const body = (await response.json()) as Page['body'] & { nextLink?: string };
+      expect(body.nextLink).toBe(`https://ensure.example.com/base/v1/instances/b/stubs?olderThanSeconds=0&top=2&skipToken=${encodeURIComponent(body.nextSkipToken!)}`);
+      const next = await fetch(`${otherUrl}${body.nextLink!.slice('https://ensure.example.com/base'.length)}`, { headers: { 'X-API-Key': API_KEY } });
+      expect(next.status).toBe(200);
+    } finally {
+      await new Promise<void>((resolve) => {
+        other.close(() => resolve());
+        other.closeAllConnections();
+      });
+    }
   });
 });
 

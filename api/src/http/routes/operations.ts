@@ -11,6 +11,7 @@ import type { OperationRecord, OperationScope } from '../../queue/OperationRecor
 import type { ApiError } from '../../core/ApiError';
 import { ApiErrors } from '../../core/ApiErrors';
 import { operationPage, operationSummary, parseListQuery } from '../operationViews';
+import { nextPageLink } from '../nextLink';
 import { locals } from '../requestContext';
 import { parseRequestPart } from '../requestValidation';
 import { sendActionAnswer } from './actionResponse';
@@ -82,6 +83,8 @@ function notFound(id: string, detail = ''): ApiError {
  *     summary: List operations
  *     description: This API key's operations (every key's for an admin key), oldest first; state=failed lists the dead letters with their request and error.
  *     x-ms-visibility: advanced
+ *     x-ms-pageable:
+ *       nextLinkName: nextLink
  *     parameters:
  *       - name: state
  *         in: query
@@ -322,6 +325,11 @@ function notFound(id: string, detail = ''): ApiError {
  *         type: string
  *         description: Pass as skipToken for the next page; absent on the last page.
  *         x-ms-summary: Next Skip Token
+ *       nextLink:
+ *         type: string
+ *         format: uri
+ *         description: The absolute URL of the next page (the same filters and page size with the next skip token), which the action's Pagination setting follows; request it with the same API key. Absent on the last page.
+ *         x-ms-summary: Next Link
  */
 /** Why an operation that is not queued cannot be cancelled. */
 const CANCEL_REFUSALS: Record<OperationRecord['state'], string> = {
@@ -336,8 +344,10 @@ const CANCEL_REFUSALS: Record<OperationRecord['state'], string> = {
 export function operationsRouter(queue: OperationQueue, publicUrl?: string): Router {
   const router = Router();
   router.get('/v1/operations', async (request: Request, response: Response) => {
-    const { top, query } = parseListQuery(request.query);
-    response.json(operationPage(await queue.list(query, scopeOf(response)), top));
+    const { top, query, filters } = parseListQuery(request.query);
+    const page = operationPage(await queue.list(query, scopeOf(response)), top);
+    const nextLink = page.nextSkipToken !== undefined ? nextPageLink(request, publicUrl, '/v1/operations', filters, page.nextSkipToken) : undefined;
+    response.json({ ...page, ...(nextLink !== undefined ? { nextLink } : {}) });
   });
   router.get('/v1/operations/:id', async (request: Request, response: Response) => {
     const { id } = parseRequestPart(OperationParamsSchema, request.params, 'params');

@@ -5,6 +5,7 @@
 import { Router } from 'express';
 import type { Stub, StubQueries, StubQuery } from '../../core/EnsureService';
 import { ApiErrors } from '../../core/ApiErrors';
+import { nextPageLink } from '../nextLink';
 import { InstanceParamsSchema, NoQuerySchema, parseRequestPart, StubParamsSchema, StubQuerySchema } from '../requestValidation';
 
 /**
@@ -15,6 +16,8 @@ import { InstanceParamsSchema, NoQuerySchema, parseRequestPart, StubParamsSchema
  *     summary: List stubs
  *     description: Lists the stubs of an instance by state, table and age, oldest first, one page at a time.
  *     x-ms-visibility: important
+ *     x-ms-pageable:
+ *       nextLinkName: nextLink
  *     parameters:
  *       - $ref: '#/parameters/Instance'
  *       - name: state
@@ -280,6 +283,11 @@ import { InstanceParamsSchema, NoQuerySchema, parseRequestPart, StubParamsSchema
  *         type: string
  *         description: Pass it unchanged as skipToken, with the same filters or none, to get the next page; absent on the last page.
  *         x-ms-summary: Next Skip Token
+ *       nextLink:
+ *         type: string
+ *         format: uri
+ *         description: The absolute URL of the next page (the same filters and page size with the next skip token), which the action's Pagination setting follows; request it with the same API key. Absent on the last page.
+ *         x-ms-summary: Next Link
  *   Stub:
  *     type: object
  *     required: [id, table, recordId, state, attempts, createdOn]
@@ -351,13 +359,16 @@ import { InstanceParamsSchema, NoQuerySchema, parseRequestPart, StubParamsSchema
  *         description: When the stub was created.
  *         x-ms-summary: Created On
  */
-export function stubsRouter(service: StubQueries): Router {
+/** `publicUrl`: the base of the list's `nextLink` (`PUBLIC_URL`); else see locationBase.ts. */
+export function stubsRouter(service: StubQueries, publicUrl?: string): Router {
   const router = Router();
   router.get('/v1/instances/:instance/stubs', async (request, response) => {
     const { instance } = parseRequestPart(InstanceParamsSchema, request.params, 'params');
     const query: StubQuery = parseRequestPart(StubQuerySchema, request.query, 'query');
     const page = await service.listStubs(instance, query);
-    response.json({ ...page, value: page.value.map(withoutNulls) });
+    const nextLink =
+      page.nextSkipToken !== undefined ? nextPageLink(request, publicUrl, `/v1/instances/${encodeURIComponent(instance)}/stubs`, { ...query }, page.nextSkipToken) : undefined;
+    response.json({ ...page, value: page.value.map(withoutNulls), ...(nextLink !== undefined ? { nextLink } : {}) });
   });
   // Before '/stubs/:table/:id' (it cannot match one segment, but the order states which route wins).
   router.get('/v1/instances/:instance/stubs/summary', async (request, response) => {
