@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { localUserObjectId, ThrottledError, WebApiClient } from '../../../api/src/dataverse';
 import { parseBudgetHeader } from '../../../api/src/dataverse/identities/RateLimitHeaders';
+import { startLocalDataverse } from '../../../api/src/local-dataverse';
 import { createResilientHooks } from '../../../api/src/resilience';
 
 const APP1 = localUserObjectId('app1');
@@ -137,4 +138,30 @@ test('budget headers are parsed tolerantly: digits, thousands separators, decima
   expect(parseBudgetHeader('1 200 000')).toBe(1_200_000);
   expect(parseBudgetHeader('0')).toBe(0);
   for (const garbage of [null, '', 'abc', '-1', '1,2,3', '12,34', '1e9', '5999; x', '١٢٣', '9'.repeat(50)]) expect(parseBudgetHeader(garbage)).toBeUndefined();
+});
+
+test('the local Dataverse sees each localUser identity as its own caller (createdby is its oid)', async () => {
+  const dataverse = await startLocalDataverse({ port: 0, memory: true });
+  const client = new WebApiClient({
+    url: dataverse.url,
+    identities: [{ auth: { kind: 'localUser', name: 'app1' } }, { auth: { kind: 'localUser', name: 'app2' } }],
+  });
+  try {
+    const written = await Promise.all([1, 2, 3, 4].map((n) => client.create('accounts', { name: `identity ${n}` })));
+    const creators = await Promise.all(written.map(async (result) => (await client.retrieve('accounts', result.id!))['_createdby_value']));
+    expect(new Set(creators)).toEqual(new Set([APP1, APP2]));
+    expect(APP1).not.toBe(APP2);
+  } finally {
+    await client.close();
+    await dataverse.close();
+  }
+});
+
+test("the instance's recommended parallelism is the sum of each identity's latest hint", () => {
+  const resilience = createResilientHooks('b');
+  const describe = { operation: 'query', method: 'GET', url: 'http://127.0.0.1/x' };
+  resilience.hooks.onResponse!(describe, { status: 200, durationMs: 1, error: undefined, dopHint: 4, identity: 'app1' });
+  resilience.hooks.onResponse!(describe, { status: 200, durationMs: 1, error: undefined, dopHint: 6, identity: 'app2' });
+  resilience.hooks.onResponse!(describe, { status: 200, durationMs: 1, error: undefined, dopHint: 2, identity: 'app1' });
+  expect(resilience.parallelism.value).toBe(8);
 });
