@@ -50,10 +50,6 @@ export class IdentityPool {
     if (identities.length === 0) throw new Error('an instance needs at least one identity');
   }
 
-  get size(): number {
-    return this.identities.length;
-  }
-
   /**
    * Runs `exchange` on an identity's slot; on a 429 from it, again on another identity (at most once
    * per other identity) while one is not resting.
