@@ -147,7 +147,8 @@ export async function startService(config: AppConfig, options: StartServiceOptio
       metrics.observeParallelism(instance.name, resilience.parallelism);
       const client = new WebApiClient({
         url: instanceUrls[instance.name]!,
-        ...(instance.auth ? { auth: instance.auth } : {}),
+        // Several application users: each request goes as one of them, within that one's limits.
+        ...(instance.identities ? { identities: instance.identities } : instance.auth ? { auth: instance.auth } : {}),
         hooks: metrics.instrumentDataverseHooks(instance.name, resilience.hooks),
       });
       clients.push(client);

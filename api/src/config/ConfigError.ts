@@ -21,7 +21,7 @@ export class ConfigError extends Error {
 function originOf(dotted: string, origins: ReadonlyMap<string, Origin>): (Origin & { path: string }) | undefined {
   let found: { path: string; origin: Origin } | undefined;
   for (const [path, origin] of origins) {
-    if ((dotted === path || dotted.startsWith(`${path}.`)) && (found === undefined || path.length > found.path.length)) found = { path, origin };
+    if ((dotted === path || dotted.startsWith(`${path}.`) || dotted.startsWith(`${path}[`)) && (found === undefined || path.length > found.path.length)) found = { path, origin };
   }
   return found && { ...found.origin, path: found.path };
 }
@@ -35,10 +35,10 @@ function describe(settingPath: readonly string[], message: string, origins: Read
   return `${dotted}: ${said}${origin ? ` (from ${origin.variable})` : ''}`;
 }
 
-/** One line per issue (one per unknown key), each line once. */
-export function formatIssues(error: z.ZodError, origins: ReadonlyMap<string, Origin>): string[] {
+/** One line per issue (one per unknown key), each line once; `prefix`: where the parsed value sits in the tree. */
+export function formatIssues(error: z.ZodError, origins: ReadonlyMap<string, Origin>, prefix: readonly string[] = []): string[] {
   const lines = error.issues.flatMap((issue) => {
-    const path = issue.path.map(String);
+    const path = [...prefix, ...issue.path.map(String)];
     if (issue.code === 'invalid_key') return [describe(path, issue.issues[0]?.message ?? 'is not an allowed name', origins)];
     if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => describe([...path, key], 'is not a known setting', origins));
     if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) return [describe(path, 'is required', origins)];

@@ -46,17 +46,32 @@ const guidText = z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}
 const secretInFile = (name: string, variable: string) =>
   z.never({ message: `secrets are not read from the file: set ${variable} in the environment instead (${name})` }).optional();
 
-/** How an instance authenticates. Secrets are filled in from the environment by `loadConfig`. */
+/** An identity's label in logs and metrics (a `localUser`'s name is also what its token is made from). */
+const identityName = z.string().regex(API_KEY_NAME, { message: 'must be 1–64 letters, digits, ".", "_" or "-"' });
+/** Every identity: its label (default its position, `1`, `2`, …) and its own ceiling on requests under way. */
+const identityFields = {
+  name: identityName.optional(),
+  /** At most this many requests under way as this identity (Dataverse allows 52 per user; `x-ms-dop-hint` may lower it). */
+  maxConcurrent: z.number().int().min(1).max(52).optional(),
+};
+
+/**
+ * How an instance authenticates: one identity (application user). `instances.<name>.auth` may also be
+ * a list of them (1–16); `loadConfig` splits a list off before the parse (authList.ts) so each entry's
+ * errors name its index. Secrets are filled in from the environment by `loadConfig`.
+ */
 export const AuthFileSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('none') }),
+  z.strictObject({ kind: z.literal('none'), ...identityFields }),
   z.strictObject({
     kind: z.literal('clientSecret'),
+    ...identityFields,
     tenantId: guidText.optional(),
     clientId: z.uuid({ message: 'must be a GUID (the application (client) ID)' }).optional(),
     clientSecret: secretInFile('clientSecret', 'DVE_INSTANCE_<NAME>_CLIENT_SECRET'),
   }),
   z.strictObject({
     kind: z.literal('clientCertificate'),
+    ...identityFields,
     tenantId: guidText.optional(),
     clientId: z.uuid({ message: 'must be a GUID (the application (client) ID)' }).optional(),
     certificatePath: z.string().min(1).optional(),
@@ -65,10 +80,13 @@ export const AuthFileSchema = z.discriminatedUnion('kind', [
   }),
   z.strictObject({
     kind: z.literal('managedIdentity'),
+    ...identityFields,
     /** A user-assigned managed identity's client id; omitted: system-assigned / DefaultAzureCredential. */
     clientId: z.uuid({ message: 'must be a GUID (the managed identity client ID)' }).optional(),
     tenantId: guidText.optional(),
   }),
+  /** A made-up application user of the local Dataverse (tests, the benchmark): an unsigned token whose `oid` comes from `name`. */
+  z.strictObject({ kind: z.literal('localUser'), name: identityName, maxConcurrent: identityFields.maxConcurrent }),
 ]);
 
 export const StubDefaultsSchema = z.strictObject({

@@ -22,6 +22,8 @@ const boolean: Reader = (value) => {
 };
 /** Comma-separated, blanks dropped. */
 const list: Reader = (value) => value.split(',').map((item) => item.trim()).filter(Boolean);
+/** Comma-separated names: one `localUser` identity each (the local Dataverse's made-up application users). */
+const localUsers: Reader = (value) => (list(value) as string[]).map((name) => ({ kind: 'localUser', name }));
 
 const PORT_EXPECTS = 'must be an integer from 0 to 65535';
 
@@ -81,6 +83,7 @@ export const INSTANCE_SETTINGS: readonly InstanceSetting[] = [
   { suffix: 'CERTIFICATE_PATH', path: ['auth', 'certificatePath'], read: text, impliesAuth: 'clientCertificate' },
   { suffix: 'CLIENT_SECRET', read: text, impliesAuth: 'clientSecret', secret: 'clientSecret' },
   { suffix: 'LOCAL_PORT', path: ['local', 'port'], read: integer, replaces: 'url', expects: PORT_EXPECTS },
+  { suffix: 'LOCAL_USERS', path: ['auth'], read: localUsers },
   { suffix: 'TENANT_ID', path: ['auth', 'tenantId'], read: text, impliesAuth: 'byCertificatePath' },
   { suffix: 'CLIENT_ID', path: ['auth', 'clientId'], read: text, impliesAuth: 'byCertificatePath' },
   { suffix: 'SOURCE', path: ['source'], read: text },
@@ -89,10 +92,17 @@ export const INSTANCE_SETTINGS: readonly InstanceSetting[] = [
 ];
 export type InstanceVariable = (typeof INSTANCE_SETTINGS)[number]['suffix'];
 const INSTANCE_PREFIX = 'DVE_INSTANCE_';
+/** Most identities (application users) per instance. */
+export const MAX_IDENTITIES = 16;
+/** A variable of identity n ≥ 2 (`auth[n-1]`) ends in `_<n>`: `DVE_INSTANCE_B_CLIENT_SECRET_2`. */
+const IDENTITY_SUFFIX = /^(.+)_([2-9]|1[0-6])$/;
 
-/** The environment variable for one instance setting, e.g. `instanceVariable('b', 'URL')` → `DVE_INSTANCE_B_URL`. */
-export function instanceVariable(instance: string, suffix: InstanceVariable): string {
-  return `${INSTANCE_PREFIX}${instance.toUpperCase()}_${suffix}`;
+/**
+ * The environment variable for one instance setting, e.g. `instanceVariable('b', 'URL')` →
+ * `DVE_INSTANCE_B_URL`; of identity n ≥ 2 (`identity` is its index, n - 1): `…_CLIENT_SECRET_2`.
+ */
+export function instanceVariable(instance: string, suffix: InstanceVariable, identity = 0): string {
+  return `${INSTANCE_PREFIX}${instance.toUpperCase()}_${suffix}${identity > 0 ? `_${identity + 1}` : ''}`;
 }
 
 export interface InstanceSecrets {
@@ -109,10 +119,10 @@ export interface Origin {
 }
 
 export interface AppliedEnvironment {
-  /** Dotted path (`instances.b.url`) → the variable that set it. */
+  /** Dotted path (`instances.b.url`, `instances.b.auth[1].clientId`) → the variable that set it. */
   origins: Map<string, Origin>;
-  /** Per instance name, its secrets. */
-  secrets: Map<string, InstanceSecrets>;
+  /** Per instance name, its secrets, by identity (index 0: the unsuffixed variables). */
+  secrets: Map<string, InstanceSecrets[]>;
   /** Variables that are no setting (`DVE_INSTANCE_B_COLOUR`). */
   issues: string[];
 }
@@ -145,25 +155,59 @@ function applyInstanceEnvironment(tree: Record<string, unknown>, env: NodeJS.Pro
   // Sorted, so the order the variables are met in (and which one creates `auth`) never depends on the environment's.
   for (const [variable, value] of Object.entries(env).sort(([a], [b]) => a.localeCompare(b))) {
     if (!variable.startsWith(INSTANCE_PREFIX) || value === undefined || value === '') continue;
-    const rest = variable.slice(INSTANCE_PREFIX.length);
-    const setting = INSTANCE_SETTINGS.find((candidate) => rest.endsWith(`_${candidate.suffix}`));
-    const name = setting ? rest.slice(0, -(setting.suffix.length + 1)).toLowerCase() : '';
-    if (!setting || !INSTANCE_NAME.test(name)) {
-      applied.issues.push(`${variable}: not a known setting (expected ${INSTANCE_PREFIX}<NAME>_{${INSTANCE_SETTINGS.map((s) => s.suffix).join('|')}})`);
+    const found = findInstanceSetting(variable.slice(INSTANCE_PREFIX.length));
+    if (!found) {
+      applied.issues.push(
+        `${variable}: not a known setting (expected ${INSTANCE_PREFIX}<NAME>_{${INSTANCE_SETTINGS.map((s) => s.suffix).join('|')}}, _2 … _${MAX_IDENTITIES} for identities 2 to ${MAX_IDENTITIES})`,
+      );
       continue;
     }
+    const { setting, name, identity } = found;
     const instance = isObject(instances[name]) ? instances[name] : (instances[name] = {});
-    if (setting.impliesAuth !== undefined && !isObject(instance['auth'])) {
-      const kind = setting.impliesAuth === 'byCertificatePath' ? (env[instanceVariable(name, 'CERTIFICATE_PATH')] ? 'clientCertificate' : 'clientSecret') : setting.impliesAuth;
-      instance['auth'] = { kind };
-      applied.origins.set(`instances.${name}.auth`, { variable, named: false });
-    }
     if (setting.secret !== undefined) {
-      applied.secrets.set(name, { ...applied.secrets.get(name), [setting.secret]: value });
+      const secrets = applied.secrets.get(name) ?? [];
+      secrets[identity] = { ...secrets[identity], [setting.secret]: value };
+      applied.secrets.set(name, secrets);
+    }
+    const authPath = setting.impliesAuth === undefined ? undefined : identityAuth(instance, identity);
+    if (authPath !== undefined && setting.impliesAuth !== undefined && !isObject(authPath.holder[authPath.key])) {
+      const certificate = env[instanceVariable(name, 'CERTIFICATE_PATH', identity)];
+      authPath.holder[authPath.key] = { kind: setting.impliesAuth === 'byCertificatePath' ? (certificate ? 'clientCertificate' : 'clientSecret') : setting.impliesAuth };
+      applied.origins.set(`instances.${name}.${authPath.label}`, { variable, named: false });
+    }
+    if (setting.secret !== undefined) continue;
+    if (setting.replaces !== undefined) delete instance[setting.replaces];
+    if (authPath !== undefined) {
+      // An auth field: into `auth`, or into `auth[n]` when the instance has a list of identities.
+      place(authPath.holder[authPath.key] as Record<string, unknown>, setting.path!.slice(1), setting.read(value));
+      applied.origins.set(`instances.${name}.${authPath.label}.${setting.path!.slice(1).join('.')}`, { variable, named: false, ...(setting.expects ? { expects: setting.expects } : {}) });
       continue;
     }
-    if (setting.replaces !== undefined) delete instance[setting.replaces];
     place(instance, setting.path!, setting.read(value));
     applied.origins.set(`instances.${name}.${setting.path!.join('.')}`, { variable, named: false, ...(setting.expects ? { expects: setting.expects } : {}) });
   }
+}
+
+/** The setting, instance name and identity index a variable's name (after the prefix) stands for. */
+function findInstanceSetting(rest: string): { setting: InstanceSetting; name: string; identity: number } | undefined {
+  const plain = INSTANCE_SETTINGS.find((candidate) => rest.endsWith(`_${candidate.suffix}`));
+  const plainName = plain ? rest.slice(0, -(plain.suffix.length + 1)).toLowerCase() : '';
+  if (plain && INSTANCE_NAME.test(plainName)) return { setting: plain, name: plainName, identity: 0 };
+  const numbered = IDENTITY_SUFFIX.exec(rest);
+  if (!numbered) return undefined;
+  const setting = INSTANCE_SETTINGS.find((candidate) => candidate.impliesAuth !== undefined && numbered[1]!.endsWith(`_${candidate.suffix}`));
+  const name = setting ? numbered[1]!.slice(0, -(setting.suffix.length + 1)).toLowerCase() : '';
+  return setting && INSTANCE_NAME.test(name) ? { setting, name, identity: Number(numbered[2]) - 1 } : undefined;
+}
+
+/**
+ * Where identity `index`'s auth object lives: `instance.auth` while the instance has one identity, else
+ * `instance.auth[index]` (a second identity's variable turns a single `auth` into a list).
+ */
+function identityAuth(instance: Record<string, unknown>, index: number): { holder: Record<string | number, unknown>; key: string | number; label: string } {
+  if (index === 0 && !Array.isArray(instance['auth'])) return { holder: instance, key: 'auth', label: 'auth' };
+  if (!Array.isArray(instance['auth'])) instance['auth'] = instance['auth'] === undefined ? [] : [instance['auth']];
+  const list = instance['auth'] as unknown[];
+  for (let slot = list.length; slot < index; slot++) list[slot] = {}; // a gap: its identity's errors will say what is missing
+  return { holder: list as unknown as Record<number, unknown>, key: index, label: `auth[${index}]` };
 }

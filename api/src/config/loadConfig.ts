@@ -17,12 +17,14 @@ import { hashApiKey, MIN_API_KEY_LENGTH, readDataFolderApiKeys } from './ApiKeys
 import { ConfigError, formatIssues } from './ConfigError';
 import { ENVIRONMENT_ONLY_KEYS, SettingsSchema, type ApiKeyEntry, type ConfigFile, type LOG_FORMATS } from './ConfigSchema';
 import { EMBEDDED_DEFAULT_CONFIG } from './embeddedDefault';
+import { parseAuthList, takeAuthLists } from './authList';
 import { applyEnvironment } from './environmentVariables';
-import { buildAuth } from './instanceAuth';
+import { buildIdentities, type InstanceIdentity } from './instanceAuth';
 import { isLoopbackHost } from './loopbackHost';
 
 export { ConfigError } from './ConfigError';
 export { instanceVariable } from './environmentVariables';
+export type { InstanceIdentity } from './instanceAuth';
 
 export const DEFAULT_CONFIG_FILE_NAME = 'dataverse-ensure.config.json';
 export const DEFAULTS = {
@@ -47,8 +49,10 @@ export interface InstanceConfig {
   url?: string;
   /** A local Dataverse that `npm start` starts, persisted in `dataDir` unless `memory`. */
   local?: { port: number; memory: boolean; dataDir: string };
-  /** Undefined: none over http, DefaultAzureCredential over https (the client's default). */
+  /** One plain identity. Undefined (and no `identities`): none over http, DefaultAzureCredential over https (the client's default). */
   auth?: DataverseAuth;
+  /** Instead of `auth`: the instance's application users, when `auth` is a list or names a label or `maxConcurrent`. */
+  identities?: InstanceIdentity[];
   source?: string;
   tables: string[];
   stubDefaults: Record<string, StubDefaultsConfig>;
@@ -155,6 +159,8 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
   for (const key of ENVIRONMENT_ONLY_KEYS) delete tree[key];
   const { origins, secrets, issues: variableIssues } = applyEnvironment(tree, env);
   issues.push(...variableIssues);
+  const authLists = new Map<string, ReturnType<typeof parseAuthList>>();
+  for (const [name, list] of takeAuthLists(tree)) authLists.set(name, parseAuthList(name, list, origins, issues));
   const keyIssues: string[] = [];
   const environmentKeys = [...readApiKeysVariable('API_KEYS', env['API_KEYS'], keyIssues), ...readApiKeysVariable('ADMIN_API_KEYS', env['ADMIN_API_KEYS'], keyIssues)];
 
@@ -168,7 +174,8 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
   const dataDir = resolve(cwd, file.dataDir ?? DEFAULTS.dataDir);
 
   const instances: InstanceConfig[] = Object.entries(file.instances).map(([name, instance]) => {
-    const auth = buildAuth(name, instance, secrets.get(name), issues);
+    const list = authLists.get(name);
+    const { auth, identities } = authLists.has(name) && list === undefined ? {} : buildIdentities(name, instance, list, secrets.get(name), issues);
     return {
       name,
       ...(instance.url !== undefined ? { url: instance.url } : {}),
@@ -176,6 +183,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
         ? { local: { port: instance.local.port, memory: instance.local.memory ?? false, dataDir: join(dataDir, 'local-dataverse', name) } }
         : {}),
       ...(auth !== undefined ? { auth } : {}),
+      ...(identities !== undefined ? { identities } : {}),
       ...(instance.source !== undefined ? { source: instance.source } : {}),
       tables: [...new Set(instance.tables)],
       stubDefaults: instance.stubDefaults ?? {},
@@ -256,7 +264,8 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
     instances: config.instances.map((instance) => ({
       name: instance.name,
       ...(instance.url ? { url: instance.url } : { local: { port: instance.local?.port, memory: instance.local?.memory } }),
-      auth: instance.auth?.kind ?? (instance.url?.startsWith('https:') ? 'default' : 'none'),
+      auth: (instance.identities?.[0]?.auth ?? instance.auth)?.kind ?? (instance.url?.startsWith('https:') ? 'default' : 'none'),
+      ...(instance.identities ? { identities: instance.identities.map((identity) => ({ name: identity.name, auth: identity.auth.kind, maxConcurrent: identity.maxConcurrent })) } : {}),
       source: instance.source,
       tables: instance.tables,
     })),

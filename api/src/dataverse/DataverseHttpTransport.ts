@@ -1,17 +1,23 @@
 import { Agent, type Dispatcher } from 'undici';
 import type { TokenProvider } from './auth/TokenProvider';
 import {
-  type DataverseError,
+  DataverseError,
   dataverseErrorFromResponse,
+  type FailedRequest,
   InvalidDataverseInputError,
   transientErrorFromException,
   UnauthorizedError,
 } from './DataverseErrors';
+import { IdentityPool, type PoolClock } from './identities/IdentityPool';
+import { DEFAULT_PACING, IdentityState, MAX_CONCURRENT_PER_IDENTITY, type IdentitySnapshot, type PacingRule } from './identities/IdentityState';
+import { readBudget } from './identities/RateLimitHeaders';
 
 /**
  * One HTTP exchange with Dataverse over undici (the HTTP client inside Node's fetch): default OData headers, the
- * bearer token, a per-request timeout, a keep-alive connection pool, the hooks the resilience layer
- * uses, and the mapping of failures to DataverseErrors. No retries.
+ * bearer token of one of the instance's identities (chosen and paced by its IdentityPool), a per-request
+ * timeout, a keep-alive connection pool, the hooks the resilience layer uses, and the mapping of failures
+ * to DataverseErrors. No retries — but a 429 is re-sent at once on another identity when one is free
+ * (identities/IdentityPool.ts).
  */
 
 /** What the hooks see of a request: never headers or tokens. */
@@ -33,6 +39,8 @@ export interface DataverseResponseOutcome {
    * sends it with its answers; "Send parallel requests" in Microsoft's docs); absent when not sent.
    */
   readonly dopHint?: number;
+  /** The identity (application user) the request went as, by its label. */
+  readonly identity?: string;
 }
 
 /**
@@ -69,15 +77,31 @@ export interface DataverseHttpResponse {
   readonly bodyText: string;
 }
 
-export interface DataverseHttpTransportOptions {
+/** One application user of the instance. */
+export interface TransportIdentity {
+  /** Its label in logs and metrics. */
+  readonly name: string;
   readonly tokenProvider: TokenProvider;
+  /** Most requests under way at once for it (default and ceiling 52; lowered further by `x-ms-dop-hint`). */
+  readonly maxConcurrent?: number;
+}
+
+export interface DataverseHttpTransportOptions {
+  /** One identity (named `1`); or give `identities`. */
+  readonly tokenProvider?: TokenProvider;
+  /** Several application users: each request goes as one of them (IdentityPool). */
+  readonly identities?: readonly TransportIdentity[];
   /** Per-request timeout covering connect, answer and body (default 30 000 ms). */
   readonly timeoutMs?: number;
-  /** Most open connections to the environment (default 52, Dataverse's concurrent-request limit, ref 6.4). */
+  /** Most open connections to the environment (default 52 per identity, Dataverse's concurrent-request limit, ref 6.4). */
   readonly maxConnections?: number;
   /** How long an idle connection is kept (default 30 000 ms). */
   readonly keepAliveTimeoutMs?: number;
   readonly hooks?: DataverseClientHooks;
+  /** When identities are slowed down before a 429 (tests change it). */
+  readonly pacing?: PacingRule;
+  /** The limiter's clock (tests give a fake one). */
+  readonly clock?: PoolClock;
 }
 
 /** Sent on every request (ref: pitfalls file "Standard headers"; ref 6.1 `OData-Version: 4.0`). */
@@ -91,16 +115,22 @@ export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 export class DataverseHttpTransport {
   private readonly dispatcher: Dispatcher;
   private readonly timeoutMs: number;
-  private readonly tokenProvider: TokenProvider;
+  private readonly identities: IdentityPool;
   private readonly hooks: DataverseClientHooks;
 
   constructor(options: DataverseHttpTransportOptions) {
-    this.tokenProvider = options.tokenProvider;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.hooks = options.hooks ?? {};
     if (!(this.timeoutMs > 0)) throw new InvalidDataverseInputError('timeoutMs must be positive');
+    const identities = options.identities ?? (options.tokenProvider ? [{ name: '1', tokenProvider: options.tokenProvider }] : []);
+    if (identities.length === 0) throw new InvalidDataverseInputError('give a tokenProvider or at least one identity');
+    const pacing = options.pacing ?? DEFAULT_PACING;
+    this.identities = new IdentityPool(
+      identities.map((identity) => new IdentityState(identity.name, identity.tokenProvider, Math.min(MAX_CONCURRENT_PER_IDENTITY, identity.maxConcurrent ?? MAX_CONCURRENT_PER_IDENTITY), pacing)),
+      options.clock,
+    );
     this.dispatcher = new Agent({
-      connections: options.maxConnections ?? 52,
+      connections: options.maxConnections ?? MAX_CONCURRENT_PER_IDENTITY * identities.length,
       keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
     });
   }
@@ -112,24 +142,53 @@ export class DataverseHttpTransport {
     return this.hooks.wrap ? this.hooks.wrap(description, attempt) : attempt();
   }
 
+  /** Each identity's state: requests under way, its limit, budget, rest. */
+  identityStates(): IdentitySnapshot[] {
+    return this.identities.snapshot();
+  }
+
   /** Closes the connection pool. */
   async close(): Promise<void> {
     await this.dispatcher.close();
   }
 
+  /**
+   * One attempt: a slot on an identity (waiting, if need be, within the deadline), then the exchange;
+   * on a 429 the pool re-sends on another identity before the attempt ends.
+   */
   private async attempt(request: DataverseHttpRequest, description: DataverseRequestDescription, signal?: AbortSignal): Promise<DataverseHttpResponse> {
     const failed = { method: request.method, path: `${request.url.pathname}${request.url.search}` };
+    const deadline = attemptDeadline(this.timeoutMs, signal);
+    try {
+      return await this.identities.run((identity) => this.exchange(request, description, failed, identity, deadline.signal), deadline.signal);
+    } catch (error) {
+      if (error instanceof DataverseError) throw error;
+      throw transientErrorFromException(error, { request: failed }); // the deadline ended the wait for a slot
+    } finally {
+      deadline.dispose();
+    }
+  }
+
+  private async exchange(
+    request: DataverseHttpRequest,
+    description: DataverseRequestDescription,
+    failed: FailedRequest,
+    identity: IdentityState,
+    signal: AbortSignal,
+  ): Promise<DataverseHttpResponse> {
     const headers: Record<string, string> = { ...DEFAULT_HEADERS };
     if (request.body !== undefined) headers['Content-Type'] = JSON_CONTENT_TYPE;
     Object.assign(headers, request.headers ?? {});
     const started = performance.now();
     observe(() => this.hooks.onRequest?.(description));
     const finish = (status: number | undefined, error: DataverseError | undefined, dopHint?: number) =>
-      observe(() => this.hooks.onResponse?.(description, { status, durationMs: performance.now() - started, error, ...(dopHint !== undefined ? { dopHint } : {}) }));
+      observe(() =>
+        this.hooks.onResponse?.(description, { status, durationMs: performance.now() - started, error, ...(dopHint !== undefined ? { dopHint } : {}), identity: identity.name }),
+      );
 
     let token: string | undefined;
     try {
-      token = await this.tokenProvider.getToken();
+      token = await identity.tokenProvider.getToken();
     } catch (cause) {
       const error = new UnauthorizedError({
         message: `could not get an access token: ${cause instanceof Error ? cause.message : String(cause)}`,
@@ -141,7 +200,6 @@ export class DataverseHttpTransport {
     }
     if (token !== undefined) headers.Authorization = `Bearer ${token}`;
 
-    const deadline = attemptDeadline(this.timeoutMs, signal);
     let status: number;
     let responseHeaders: ResponseHeaders;
     let bodyText: string;
@@ -154,7 +212,7 @@ export class DataverseHttpTransport {
         method: request.method,
         headers,
         body: request.body,
-        signal: deadline.signal,
+        signal,
       });
       status = response.statusCode;
       responseHeaders = toHeaders(response.headers);
@@ -163,11 +221,11 @@ export class DataverseHttpTransport {
       const error = transientErrorFromException(cause, { request: failed });
       finish(undefined, error);
       throw error;
-    } finally {
-      deadline.dispose();
     }
 
     const dopHint = parseDopHint(responseHeaders.get('x-ms-dop-hint'));
+    const budget = readBudget(responseHeaders);
+    this.identities.observe(identity, (state) => state.observe(dopHint, budget));
     // 3xx other than 304 (e.g. a redirect to a sign-in page) is not an answer we can use.
     if (status >= 300 && status !== 304 && !request.acceptFailure?.(status, responseHeaders.get('content-type') ?? undefined)) {
       const error = dataverseErrorFromResponse(

@@ -24,8 +24,9 @@ import type {
   WriteResult,
 } from './DataverseClient';
 import { DataverseRequestError, InvalidDataverseInputError, NotFoundError, ResourceNotFoundError } from './DataverseErrors';
-import { type DataverseClientHooks, DataverseHttpTransport, type DataverseHttpResponse } from './DataverseHttpTransport';
+import { type DataverseClientHooks, DataverseHttpTransport, type DataverseHttpResponse, type TransportIdentity } from './DataverseHttpTransport';
 import { EntityMetadataCache, type EntityMetadataCacheOptions } from './EntityMetadataCache';
+import type { IdentitySnapshot } from './identities/IdentityState';
 import { CHOICE_ATTRIBUTE_CASTS, CHOICE_OPTIONS_QUERY, ENTITY_DEFINITION_QUERY, readChoiceOptions, readEntityDefinition } from './EntityDefinitionReader';
 import { assertODataIdentifier } from './ODataIdentifier';
 import { type EntityKey, percentEncodeODataText, recordPath } from './ODataKeyLiteral';
@@ -48,6 +49,11 @@ export interface WebApiClientOptions {
   readonly auth?: DataverseAuth;
   /** Overrides `auth` (tests, custom credentials). */
   readonly tokenProvider?: TokenProvider;
+  /**
+   * Several application users of the environment, instead of `auth` / `tokenProvider`: each has its own
+   * service-protection limits, and each request goes as one of them (README, "Identities").
+   */
+  readonly identities?: readonly WebApiClientIdentity[];
   /** Per-request timeout in ms (default 30 000). */
   readonly timeoutMs?: number;
   /** Connection pool size (default 52, ref 6.4). */
@@ -56,6 +62,15 @@ export interface WebApiClientOptions {
   readonly hooks?: DataverseClientHooks;
   /** Metadata cache bounds (default 256 entries, 15 min). */
   readonly metadataCache?: EntityMetadataCacheOptions;
+}
+
+/** One application user: `auth` (or a `tokenProvider`), a label (default its position, `1`, `2`, …), a ceiling. */
+export interface WebApiClientIdentity {
+  readonly name?: string;
+  readonly auth?: DataverseAuth;
+  readonly tokenProvider?: TokenProvider;
+  /** Most requests under way at once as this identity (at most 52, Dataverse's limit per user). */
+  readonly maxConcurrent?: number;
 }
 
 /**
@@ -72,8 +87,16 @@ export class WebApiClient implements DataverseClient {
   constructor(options: WebApiClientOptions) {
     this.root = webApiRoot(options.url);
     this.webApiUrl = this.root.href;
+    const identities: TransportIdentity[] = (options.identities ?? [{ ...(options.auth ? { auth: options.auth } : {}), ...(options.tokenProvider ? { tokenProvider: options.tokenProvider } : {}) }]).map(
+      (identity, index) => ({
+        name: identity.name ?? String(index + 1),
+        tokenProvider: identity.tokenProvider ?? createTokenProvider(this.root.origin, identity.auth),
+        ...(identity.maxConcurrent === undefined ? {} : { maxConcurrent: identity.maxConcurrent }),
+      }),
+    );
+    if (identities.length === 0) throw new InvalidDataverseInputError('identities must list at least one identity');
     this.http = new DataverseHttpTransport({
-      tokenProvider: options.tokenProvider ?? createTokenProvider(this.root.origin, options.auth),
+      identities,
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
       ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }),
       ...(options.keepAliveTimeoutMs === undefined ? {} : { keepAliveTimeoutMs: options.keepAliveTimeoutMs }),
@@ -85,6 +108,11 @@ export class WebApiClient implements DataverseClient {
 
   async close(): Promise<void> {
     await this.http.close();
+  }
+
+  /** Each identity's state now: requests under way, its limit, what is left of its budget, its rest after a 429. */
+  identityStates(): IdentitySnapshot[] {
+    return this.http.identityStates();
   }
 
   /** POST (ref 1.1, 1.2): id from OData-EntityId, or from the representation. */

@@ -4,7 +4,8 @@ export * from './DataverseErrors';
 export * from './ODataKeyLiteral';
 export * from './ODataIdentifier';
 export * from './ODataQuery';
-export { WebApiClient, type WebApiClientOptions, webApiRoot, idFromEntityUrl } from './WebApiClient';
+export { WebApiClient, type WebApiClientIdentity, type WebApiClientOptions, webApiRoot, idFromEntityUrl } from './WebApiClient';
+export type { IdentitySnapshot } from './identities/IdentityState';
 export type { DataverseClientHooks, DataverseRequestDescription, DataverseResponseOutcome } from './DataverseHttpTransport';
 export type { BatchPartResponse } from './BatchResponseReader';
 export { MAX_BATCH_REQUESTS } from './BatchRequestWriter';
@@ -15,3 +16,4 @@ export { CoalescingDataverseClient, type CoalescingOptions } from './coalescing/
 export { COALESCING_DEFAULTS, CoalescingSettingsSchema, coalescingSettings, type CoalescingSettings, type CoalescingSettingsInput } from './coalescing/CoalescingSettings';
 export { GroupCommit, settle, type GroupCommitOptions, type Settled } from './coalescing/GroupCommit';
 export { refusedForItsContent } from './coalescing/BatchRefusal';
+export { localUserObjectId } from './auth/LocalUserTokenProvider';

@@ -2,8 +2,10 @@
  * The degree of parallelism an instance recommends to its clients: Dataverse sends it as the
  * `x-ms-dop-hint` header of its answers, and Microsoft asks clients sending many requests to follow it
  * rather than a fixed number ("Send parallel requests"). The environment's resources change over time,
- * so the latest answer counts. The durable queue sends at most this many requests at once to the
- * instance (and never more than `queue.concurrency`); the reconciler's hydrations stay within it too.
+ * so the latest answer counts. The hint is per caller (application user): with several identities the
+ * instance's value is the sum of each identity's latest hint. The durable queue sends at most this many
+ * requests at once to the instance (and never more than `queue.concurrency`); the reconciler's
+ * hydrations stay within it too.
  */
 import type { ResilienceLogger } from './ResilienceLogger';
 
@@ -17,6 +19,8 @@ export function withinHint(ceiling: number, hint: ParallelismHint | undefined): 
 
 export class RecommendedParallelism {
   private hint: number | undefined;
+  /** Each identity's latest hint, by its label (`''` when the answer named none). */
+  private readonly hints = new Map<string, number>();
 
   constructor(
     private readonly instance: string,
@@ -28,11 +32,17 @@ export class RecommendedParallelism {
     return this.hint;
   }
 
-  /** Takes the hint of one answer (undefined: the answer carried none, which changes nothing). */
-  observe(hint: number | undefined): void {
-    if (hint === undefined || hint === this.hint) return;
+  /** Takes the hint of one answer to `identity` (undefined: the answer carried none, which changes nothing). */
+  observe(hint: number | undefined, identity = ''): void {
+    if (hint === undefined || this.hints.get(identity) === hint) return;
+    this.hints.set(identity, hint);
     const previous = this.hint;
-    this.hint = hint;
-    this.logger?.info({ instance: this.instance, dopHint: hint, previous }, 'the instance recommends a new degree of parallelism (x-ms-dop-hint)');
+    let sum = 0;
+    for (const value of this.hints.values()) sum += value;
+    this.hint = sum;
+    this.logger?.info(
+      { instance: this.instance, dopHint: sum, previous, ...(identity === '' ? {} : { identity, identityDopHint: hint }) },
+      'the instance recommends a new degree of parallelism (x-ms-dop-hint)',
+    );
   }
 }

@@ -102,7 +102,7 @@ export function createResilientHooks(instanceName: string, settings: ResilienceS
 
   const parallelism = new RecommendedParallelism(instanceName, logger);
   const hooks: DataverseClientHooks = {
-    onResponse: (_request, outcome) => parallelism.observe(outcome.dopHint),
+    onResponse: (_request, outcome) => parallelism.observe(outcome.dopHint, outcome.identity),
     wrap: async <T>(request: DataverseRequestDescription, attempt: (signal?: AbortSignal) => Promise<T>): Promise<T> => {
       try {
         // The policy's signal aborts the attempt's socket when its timeout fires (not only the wait).

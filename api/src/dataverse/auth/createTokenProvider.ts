@@ -6,6 +6,7 @@ import {
 } from '@azure/identity';
 import { InvalidDataverseInputError } from '../DataverseErrors';
 import { CredentialTokenProvider } from './CredentialTokenProvider';
+import { LocalUserTokenProvider } from './LocalUserTokenProvider';
 import { NoTokenProvider, type TokenProvider } from './TokenProvider';
 
 /**
@@ -18,6 +19,8 @@ import { NoTokenProvider, type TokenProvider } from './TokenProvider';
  *   the PEM text (`ClientCertificateCredential`).
  * - `default`: `DefaultAzureCredential` — managed identity on Azure (optionally a user-assigned one by
  *   client id), environment variables or a developer login elsewhere.
+ * - `localUser`: a made-up application user of the local Dataverse, by name (an unsigned token; only
+ *   to an `http://` loopback URL).
  */
 export type DataverseAuth =
   | { readonly kind: 'none' }
@@ -32,7 +35,8 @@ export type DataverseAuth =
       /** Send the x5c chain (subject name + issuer authentication). */
       readonly sendCertificateChain?: boolean;
     }
-  | { readonly kind: 'default'; readonly managedIdentityClientId?: string; readonly tenantId?: string };
+  | { readonly kind: 'default'; readonly managedIdentityClientId?: string; readonly tenantId?: string }
+  | { readonly kind: 'localUser'; readonly name: string };
 
 /** Builds `@azure/identity` credentials; replaced by a fake in tests (Entra ID is unreachable here). */
 export interface CredentialFactory {
@@ -87,6 +91,12 @@ export function createTokenProvider(
   }
   const effective: DataverseAuth = auth ?? (url.protocol === 'http:' ? { kind: 'none' } : { kind: 'default' });
   if (effective.kind === 'none') return new NoTokenProvider();
+  if (effective.kind === 'localUser') {
+    // An unsigned token is worthless to anyone but the local Dataverse, and must not reach anyone else.
+    if (!isLocalEnvironmentUrl(url)) throw new InvalidDataverseInputError(`localUser auth is only for the local Dataverse (an http:// loopback URL); got ${url.origin}`);
+    if (typeof effective.name !== 'string' || effective.name.trim() === '') throw new InvalidDataverseInputError('localUser auth needs a name');
+    return new LocalUserTokenProvider(effective.name);
+  }
   if (url.protocol !== 'https:') {
     throw new InvalidDataverseInputError(`credentials (${effective.kind}) need an https environment URL; ${url.origin} is ${url.protocol}`);
   }
