@@ -57,7 +57,8 @@ function propertySetsNamedIn(element: XmlElement): string[] {
   const names: string[] = Object.values(PropertySet);
   const mentioned = new Set<string>();
   for (const node of [element, ...descendants(element, '*')]) {
-    if (names.includes(node.localName)) mentioned.add(node.localName);
+    const name = node.localName ?? '';
+    if (names.includes(name)) mentioned.add(name);
     for (const attribute of Array.from(node.attributes)) if (names.includes(attribute.value)) mentioned.add(attribute.value);
   }
   return [...mentioned].sort();
@@ -78,7 +79,7 @@ describe('the PendingStubs grid in the solution: unbound property-sets, none req
     expect(places.sort()).toEqual(['Entities/ec_Stub/Entity.xml 0', 'Entities/ec_Stub/Entity.xml 1', 'Entities/ec_Stub/Entity.xml 2', 'form 0', 'form 1', 'form 2']);
     for (const { file, formFactor, dataSet } of found) {
       expect({ file, formFactor, dataSet: dataSet !== undefined }).toEqual({ file, formFactor, dataSet: true });
-      const parameters = childElements(dataSet as XmlElement).map((parameter) => parameter.localName);
+      const parameters = childElements(dataSet as XmlElement).map((parameter) => parameter.localName ?? '');
       expect({ file, formFactor, unknown: parameters.filter((name) => !VIEW_PARAMETERS.includes(name)) }).toEqual({ file, formFactor, unknown: [] });
     }
   });
