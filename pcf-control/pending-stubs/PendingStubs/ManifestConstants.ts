@@ -1,7 +1,7 @@
 /**
- * Names from `ControlManifest.Input.xml`, written once. Each property-set is bound by the maker to
- * an `ec_stub` column; when a view does not map one, the control falls back to the column of the
- * same meaning in `ec_stub` (docs/data-model.md).
+ * Names from `ControlManifest.Input.xml`, written once. No property-set is required: a maker may bind
+ * one to another column, and an unbound one reads the `ec_stub` column of the same meaning
+ * (docs/data-model.md), which is how the solution's grid and form configure the control.
  */
 import { StubColumn } from '../../common/StubTable';
 

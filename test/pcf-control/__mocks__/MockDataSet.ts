@@ -43,6 +43,31 @@ export function boundColumns(overrides: Partial<Record<PropertySetName, string |
   return columns;
 }
 
+/**
+ * Columns as a view gives them when no property-set is bound: each column under its own name, none
+ * aliased to a property-set. Laid out like the solution's "Pending stubs" view (ec_name first).
+ */
+export function unboundViewColumns(): Column[] {
+  const typed = Object.values(PropertySet).map((propertySet) => ({
+    name: DefaultColumnOfPropertySet[propertySet],
+    dataType: dataTypeOf[propertySet],
+  }));
+  return [{ name: 'ec_name', dataType: 'SingleLine.Text' }, ...typed].map(
+    ({ name, dataType }, order) =>
+      ({
+        name,
+        alias: name,
+        displayName: name,
+        dataType,
+        order,
+        visualSizeFactor: 100,
+        isHidden: false,
+        isPrimary: name === 'ec_name',
+        disableSorting: false,
+      }) as Column,
+  );
+}
+
 export interface MockDataSetOptions {
   /** One object per record: `ec_stubid` is the record id, other keys are column values. */
   rows?: Record<string, unknown>[];

@@ -11,7 +11,8 @@ import { loadStubSummary } from '../../../pcf-control/pending-stubs/PendingStubs
 import { dateOf, numberOf, textOf } from '../../../pcf-control/common/StubValues';
 import type { StubRow } from '../../../pcf-control/pending-stubs/PendingStubs/components/PendingStubsGrid.types';
 import { StubState } from '../../../pcf-control/common/StubTable';
-import { boundColumns, createMockDataSet } from '../__mocks__/MockDataSet';
+import { boundColumns, createMockDataSet, unboundViewColumns } from '../__mocks__/MockDataSet';
+import { DefaultColumnOfPropertySet } from '../../../pcf-control/pending-stubs/PendingStubs/ManifestConstants';
 import { NOW, RECORD_IDS, STUB_IDS, stubRows } from './stubFixtures';
 
 function row(overrides: Partial<StubRow>): StubRow {
@@ -60,6 +61,14 @@ describe('dataset → rows', () => {
     expect(map.recordName).toBe('ec_name');
     expect(map.attempts).toBe('ec_attempts');
     expect(map.stubTable).toBe('ec_table');
+  });
+
+  it('maps a view that binds no property-set to the ec_stub columns, all of them sortable', () => {
+    const columns = unboundViewColumns();
+    const map = columnMapOf(columns);
+    expect(map).toEqual(DefaultColumnOfPropertySet);
+    expect(sortableGridColumns(columns, map)).toEqual(['record', 'table', 'state', 'age', 'attempts', 'lastError', 'hydrationRequestedOn', 'hydratedOn']);
+    expect(stubRowsOf(createMockDataSet({ rows: stubRows(), columns }))).toEqual(stubRowsOf(createMockDataSet({ rows: stubRows() })));
   });
 
   it('only offers sorting on grid columns whose column is in the view', () => {

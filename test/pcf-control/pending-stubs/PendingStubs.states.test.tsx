@@ -4,6 +4,7 @@
  */
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { StubState } from '../../../pcf-control/common/StubTable';
+import { PropertySet } from '../../../pcf-control/pending-stubs/PendingStubs/ManifestConstants';
 import { mockFormatDateTime } from '../__mocks__/MockContext';
 import { fixNow, restoreNow } from './fakeNow';
 import { renderPendingStubs, rowOf } from './renderPendingStubs';
@@ -124,6 +125,29 @@ describe('rows', () => {
     const { boundColumns } = jest.requireActual('../__mocks__/MockDataSet') as typeof import('../__mocks__/MockDataSet');
     renderPendingStubs({ rows, columns: boundColumns({ recordName: 'ec_name' }) });
     expect(rowOf(STUB_IDS.staleAccount)).toHaveTextContent('stub of Contoso Ltd');
+  });
+
+  it('reads every value from the ec_stub column of the same meaning when no property-set is bound', () => {
+    // The solution's form and grid bind no property-set (none is required): the view's columns come
+    // under their own names, and the rows must be the same as with every property-set bound.
+    const { unboundViewColumns } = jest.requireActual('../__mocks__/MockDataSet') as typeof import('../__mocks__/MockDataSet');
+    const columns = unboundViewColumns();
+    const propertySets: string[] = Object.values(PropertySet);
+    expect(columns.filter((column) => propertySets.includes(column.alias))).toEqual([]);
+    const { context } = renderPendingStubs({ rows: stubRows(), columns });
+
+    expect(within(screen.getByRole('grid')).getAllByRole('row')).toHaveLength(5);
+    const contoso = rowOf(STUB_IDS.staleAccount);
+    for (const text of ['Contoso Ltd', "Key: accountnumber='A-100'", 'account', 'Pending', '3 h', '4', 'Source instance a answered 503 Service Unavailable']) {
+      expect(contoso).toHaveTextContent(text);
+    }
+    expect(rowOf(STUB_IDS.freshContact)).toHaveTextContent(mockFormatDateTime(new Date(NOW.getTime() - 10 * 60_000)));
+    expect(rowOf(STUB_IDS.hydratedAccount)).toHaveTextContent('Hydrated');
+    expect(rowOf(STUB_IDS.hydratedAccount)).toHaveTextContent(mockFormatDateTime(new Date(NOW.getTime() - 5 * 3_600_000)));
+    expect(rowOf(STUB_IDS.abandonedAccount)).toHaveTextContent('Abandoned');
+    // stubTable + recordId open the stubbed record
+    fireEvent.click(screen.getByRole('button', { name: 'Open Nancy Davolio (contact)' }));
+    expect(context.navigation.openForm).toHaveBeenCalledWith({ entityName: 'contact', entityId: RECORD_IDS.nancy });
   });
 
   it('reads the text values the pcf-start harness gives (CSV strings) like typed values', () => {
