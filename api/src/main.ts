@@ -152,6 +152,7 @@ export async function startService(config: AppConfig, options: StartServiceOptio
         hooks: metrics.instrumentDataverseHooks(instance.name, resilience.hooks),
       });
       clients.push(client);
+      metrics.observeIdentities(instance.name, client);
       // Concurrent writes share one $batch (each a request against the service protection limits).
       const coalescing = config.coalescing;
       return {

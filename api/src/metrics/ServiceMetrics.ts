@@ -14,6 +14,7 @@
 import { Router, type RequestHandler } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { DataverseClientHooks } from '../dataverse/DataverseHttpTransport';
+import type { IdentitySnapshot } from '../dataverse/identities/IdentityState';
 import type { ParallelismHint } from '../resilience/RecommendedParallelism';
 import {
   type BreakerStateSource,
@@ -39,6 +40,11 @@ export const COALESCED_MEMBERS_BUCKETS = [2, 4, 8, 16, 32, 64, 128, 256, 512, 10
 export const TIME_TO_HYDRATE_BUCKETS = [1, 5, 15, 30, 60, 300, 900, 1_800, 3_600, 7_200, 21_600, 43_200, 86_400, 172_800, 345_600, 604_800];
 
 export type OperationOutcome = 'succeeded' | 'failed';
+
+/** What the identity gauges read: an instance's client (`WebApiClient.identityStates`). */
+export interface IdentityStateSource {
+  identityStates(): readonly IdentitySnapshot[];
+}
 
 export interface CreateMetricsOptions {
   /** Node/process metrics (`dve_process_*`, `dve_nodejs_*`); default true. */
@@ -104,6 +110,35 @@ export class ServiceMetrics implements StubRecorder {
     collect: () => {
       for (const [instance, hint] of this.parallelismHints) if (hint.value !== undefined) this.dopHint.set({ instance }, hint.value);
     },
+  });
+  private readonly identitySources = new Map<string, IdentityStateSource>();
+  private readonly identityUnderWay = new Gauge({
+    name: `${this.p}dataverse_identity_requests_under_way`,
+    help: 'Requests under way as one application user (identity) of a Dataverse instance.',
+    labelNames: ['instance', 'identity'] as const,
+    registers: this.registers,
+    collect: () => this.collectIdentities(),
+  });
+  private readonly identityRemaining = new Gauge({
+    name: `${this.p}dataverse_identity_burst_remaining`,
+    help: "Requests left in the identity's service-protection window, from the instance's latest x-ms-ratelimit-burst-remaining-xrm-requests; absent until the instance sent one.",
+    labelNames: ['instance', 'identity'] as const,
+    registers: this.registers,
+    collect: () => this.collectIdentities(),
+  });
+  private readonly identityResting = new Gauge({
+    name: `${this.p}dataverse_identity_resting_seconds`,
+    help: 'Seconds until the identity may send again after a 429 (its Retry-After); 0 when it is not resting.',
+    labelNames: ['instance', 'identity'] as const,
+    registers: this.registers,
+    collect: () => this.collectIdentities(),
+  });
+  private readonly identityPaced = new Gauge({
+    name: `${this.p}dataverse_identity_paced`,
+    help: 'Whether the identity sends one request at a time because little of its budget is left (1) or not (0).',
+    labelNames: ['instance', 'identity'] as const,
+    registers: this.registers,
+    collect: () => this.collectIdentities(),
   });
   private readonly circuitState = new Gauge({
     name: `${this.p}circuit_state`,
@@ -186,6 +221,24 @@ export class ServiceMetrics implements StubRecorder {
    */
   instrumentDataverseHooks(instance: string, hooks: DataverseClientHooks = {}): DataverseClientHooks {
     return instrumentHooks({ requests: this.dataverseRequests, duration: this.dataverseDuration }, instance, hooks);
+  }
+
+  /** Shows the application users (identities) of `instance` at every scrape (`WebApiClient.identityStates`). */
+  observeIdentities(instance: string, source: IdentityStateSource): void {
+    this.identitySources.set(instance, source);
+  }
+
+  /** One read of every instance's identities sets all four identity gauges (each gauge's collect reads them: a scrape may ask for one alone). */
+  private collectIdentities(): void {
+    for (const [instance, source] of this.identitySources) {
+      for (const identity of source.identityStates()) {
+        const labels = { instance, identity: identity.name };
+        this.identityUnderWay.set(labels, identity.underWay);
+        if (identity.burstRemaining !== undefined) this.identityRemaining.set(labels, identity.burstRemaining);
+        this.identityResting.set(labels, identity.restingForMs / 1000);
+        this.identityPaced.set(labels, identity.paced ? 1 : 0);
+      }
+    }
   }
 
   /** A `$batch` the write coalescer sent for `members` callers (`CoalescingOptions.onMergedBatch`). */

@@ -157,3 +157,39 @@ describe('dve_dataverse_dop_hint', () => {
     expect((await app.scrape()).value('dve_dataverse_dop_hint', { instance: 'b' })).toBe(3);
   });
 });
+
+describe('dve_dataverse_identity_*', () => {
+  const post = (path: string, body: unknown) => fetch(new URL(path, fixture.url), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  afterEach(async () => {
+    await post('/_admin/limits', { enabled: false });
+  });
+
+  it("show each application user's requests under way, remaining budget, rest after a 429 and pacing", async () => {
+    const { app, metrics } = await startAppWithMetrics(new RecordingService(), createMetrics({ defaultMetrics: false }));
+    apps.push(app);
+    const client = new WebApiClient({ url: fixture.url, identities: [{ name: 'app1', auth: { kind: 'localUser', name: 'app1' } }, { name: 'app2', auth: { kind: 'localUser', name: 'app2' } }] });
+    clients.push(client);
+    metrics.observeIdentities('b', client);
+    let scrape = await app.scrape();
+    expect(scrape.value('dve_dataverse_identity_requests_under_way', { instance: 'b', identity: 'app1' })).toBe(0);
+    expect(scrape.value('dve_dataverse_identity_burst_remaining', { instance: 'b', identity: 'app1' })).toBeUndefined(); // nothing sent yet
+    expect(scrape.value('dve_dataverse_identity_resting_seconds', { instance: 'b', identity: 'app2' })).toBe(0);
+
+    // Two requests per identity allowed in the window: one each, then both budgets are nearly spent.
+    expect((await post('/_admin/limits', { enabled: true, windowSeconds: 300, maxRequests: 2 })).status).toBe(200);
+    await client.query('accounts', { top: 1 });
+    await client.query('accounts', { top: 1 });
+    scrape = await app.scrape();
+    expect(scrape.value('dve_dataverse_identity_burst_remaining', { instance: 'b', identity: 'app1' })).toBe(1);
+    expect(scrape.value('dve_dataverse_identity_burst_remaining', { instance: 'b', identity: 'app2' })).toBe(1);
+    expect(scrape.value('dve_dataverse_identity_paced', { instance: 'b', identity: 'app1' })).toBe(1); // 1 left: one at a time
+
+    // Each identity's second request spends its budget; the third answer is a 429 that rests one of them.
+    await client.query('accounts', { top: 1 });
+    await client.query('accounts', { top: 1 });
+    await failureOf(client.query('accounts', { top: 1 }));
+    scrape = await app.scrape();
+    const resting = ['app1', 'app2'].map((identity) => scrape.value('dve_dataverse_identity_resting_seconds', { instance: 'b', identity }) ?? 0);
+    expect(Math.max(...resting)).toBeGreaterThan(0);
+  });
+});
