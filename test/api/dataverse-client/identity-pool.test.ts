@@ -7,7 +7,7 @@
 import { ThrottledError } from '../../../api/src/dataverse/DataverseErrors';
 import { NoTokenProvider } from '../../../api/src/dataverse/auth/TokenProvider';
 import { IdentityPool, type PoolClock } from '../../../api/src/dataverse/identities/IdentityPool';
-import { DEFAULT_PACING, IdentityState } from '../../../api/src/dataverse/identities/IdentityState';
+import { DEFAULT_PACING, IdentityState, type PacingRule } from '../../../api/src/dataverse/identities/IdentityState';
 
 class FakeClock implements PoolClock {
   time = 1_000_000;
@@ -39,9 +39,9 @@ interface Exchange {
   readonly fail: (error: unknown) => void;
 }
 
-function setUp(names: string[], options: { maxConcurrent?: number[] } = {}) {
+function setUp(names: string[], options: { maxConcurrent?: number[]; pacing?: PacingRule } = {}) {
   const clock = new FakeClock();
-  const states = names.map((name, index) => new IdentityState(name, new NoTokenProvider(), options.maxConcurrent?.[index] ?? 52, DEFAULT_PACING));
+  const states = names.map((name, index) => new IdentityState(name, new NoTokenProvider(), options.maxConcurrent?.[index] ?? 52, options.pacing ?? DEFAULT_PACING));
   const pool = new IdentityPool(states, clock);
   const started: Exchange[] = [];
   /** A request whose exchanges wait until the test finishes or fails them. */
@@ -259,7 +259,9 @@ describe('several identities', () => {
 });
 
 describe("holding to the sliding window: budget comes back only as the identity's own requests leave it", () => {
-  const WINDOW = DEFAULT_PACING.windowMs;
+  /** The local Dataverse's window in the benchmark: short enough that a hold is waited out. */
+  const WINDOW = 10_000;
+  const pacing: PacingRule = { ...DEFAULT_PACING, windowMs: WINDOW };
   const timersAt = (clock: FakeClock) => clock.timers.filter((timer) => !timer.cancelled).map((timer) => timer.at);
 
   /** Sends one request and answers it at once with `burst` remaining. */
@@ -271,7 +273,7 @@ describe("holding to the sliding window: budget comes back only as the identity'
   }
 
   it('after a burst that leaves 2, one more goes (1 in reserve); the next starts exactly when the oldest send leaves the window', async () => {
-    const setup = setUp(['1']);
+    const setup = setUp(['1'], { pacing });
     const { started, run, clock, byName } = setup;
     const t0 = clock.now();
     await answered(setup, 'a', 4); // sent at t0
@@ -317,7 +319,7 @@ describe("holding to the sliding window: budget comes back only as the identity'
   });
 
   it('a request leaves the window counted from its answer (Dataverse counted it at most then), and requests under way count as spent', async () => {
-    const setup = setUp(['1']);
+    const setup = setUp(['1'], { pacing });
     const { started, run, clock, byName } = setup;
     await answered(setup, 'first', 100);
     const t0 = clock.now();
@@ -350,7 +352,7 @@ describe("holding to the sliding window: budget comes back only as the identity'
   });
 
   it('no hold and no timer while no answer has carried a burst reading', async () => {
-    const { started, run, clock, byName } = setUp(['1']);
+    const { started, run, clock, byName } = setUp(['1'], { pacing });
     for (let round = 0; round < 3; round++) {
       const results = Array.from({ length: 20 }, (_, index) => run(`${round}.${index}`));
       await settle();
@@ -363,8 +365,25 @@ describe("holding to the sliding window: budget comes back only as the identity'
     expect(clock.timers).toHaveLength(0);
   });
 
+  it('a hold longer than maxHoldMs is not waited out: the request goes, and the 429 says how long to rest', async () => {
+    const setup = setUp(['1']); // Dataverse's 300 s window
+    const { started, run, clock, byName } = setup;
+    await answered(setup, 'a', 1);
+    expect(byName('1').snapshot(clock.now())).toMatchObject({ heldForMs: 0, paced: true });
+    clock.advance(DEFAULT_PACING.pacedIntervalMs);
+    const b = run('b');
+    await settle();
+    expect(started).toHaveLength(2); // a leaves the window only in 300 s: sent, not held
+    started[1]!.fail(throttled(60_000));
+    await expect(b).rejects.toBeInstanceOf(ThrottledError);
+    expect(byName('1').snapshot(clock.now()).restingForMs).toBe(60_000);
+    // Within maxHoldMs of a's leaving, the identity holds again rather than send into another 429.
+    clock.advance(DEFAULT_PACING.windowMs - DEFAULT_PACING.maxHoldMs - DEFAULT_PACING.pacedIntervalMs);
+    expect(byName('1').snapshot(clock.now())).toMatchObject({ restingForMs: 0, heldForMs: DEFAULT_PACING.maxHoldMs });
+  });
+
   it('a 429 still rests the identity for its Retry-After, and the rest outlasts a shorter hold', async () => {
-    const setup = setUp(['1']);
+    const setup = setUp(['1'], { pacing });
     const { started, run, clock, byName } = setup;
     await answered(setup, 'a', 2);
     const b = run('b');

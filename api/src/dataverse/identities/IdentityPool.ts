@@ -16,7 +16,8 @@
  *
  * - A sliding window gives budget back only as the identity's own earlier requests leave it: while the
  *   budget expected now (IdentityState.expectedBudget) is within the reserve, the identity is held
- *   until its oldest logged request leaves the window, rather than sent into a certain 429.
+ *   until its oldest logged request leaves the window (when that is within PacingRule.maxHoldMs),
+ *   rather than sent into a certain 429.
  *
  * Nothing runs while nothing waits: a timer exists only while a request waits for a rest, a hold or a
  * pace to end.

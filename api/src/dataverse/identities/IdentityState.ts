@@ -24,6 +24,12 @@ export interface PacingRule {
   readonly windowMs: number;
   /** Held (no start) while the budget expected now is at most this many requests, until a logged request leaves the window. */
   readonly holdReserveRequests: number;
+  /**
+   * The longest such hold: a request that would wait longer is sent, and Dataverse's 429 says how long
+   * to rest — the circuit breaker then answers 202 and the queue delivers, rather than the request
+   * waiting out its attempt's timeout (30 s by default) in the line.
+   */
+  readonly maxHoldMs: number;
 }
 
 export const DEFAULT_PACING: PacingRule = {
@@ -33,6 +39,7 @@ export const DEFAULT_PACING: PacingRule = {
   defaultRestMs: 5_000,
   windowMs: 300_000,
   holdReserveRequests: 1,
+  maxHoldMs: 15_000,
 };
 
 export interface IdentitySnapshot {
@@ -137,14 +144,14 @@ export class IdentityState {
 
   /**
    * Held while the budget expected now is within the reserve: until its oldest logged request leaves
-   * the window (one more request is then available), or — with none logged — until an answer under
-   * way says more (Infinity). Undefined: not held.
+   * the window (one more request is then available) if that is at most `maxHoldMs` away, or — with none
+   * logged — until an answer under way says more (Infinity). Undefined: not held.
    */
   heldUntil(now: number): number | undefined {
     const expected = this.expectedBudget(now);
     if (expected === undefined || expected > this.rule.holdReserveRequests) return undefined;
     const oldest = this.log.oldestAnsweredAt;
-    if (oldest !== undefined) return oldest + this.rule.windowMs;
+    if (oldest !== undefined) return oldest + this.rule.windowMs - now <= this.rule.maxHoldMs ? oldest + this.rule.windowMs : undefined;
     return this.underWay > 0 ? Infinity : undefined; // nothing to wait for: the pacing interval alone
   }
 
