@@ -180,7 +180,9 @@ async function budget(dir: string, source: string, flow: Flow, identities: 1 | 3
   const port = await freePort();
   const b = { local: { port, memory: true }, source: 'a', tables: TABLES, stubDefaults: { contact: { nameColumn: 'lastname' } } };
   const config = { reconciler: { enabled: false }, instances: { a: { url: source, tables: TABLES }, b } };
-  const api = await startApi(dir, config, { ...coalescingEnv(flow), ...(identities === 3 ? { DVE_INSTANCE_B_LOCAL_USERS: USERS } : {}) });
+  // The identities pace to the same sliding window as the local Dataverse's limits.
+  const window = { DVE_INSTANCE_B_RATE_LIMIT_WINDOW_SECONDS: String(LIMITS.windowSeconds) };
+  const api = await startApi(dir, config, { ...coalescingEnv(flow), ...window, ...(identities === 3 ? { DVE_INSTANCE_B_LOCAL_USERS: USERS } : {}) });
   const dataverse = `http://127.0.0.1:${port}`;
   try {
     await admin(dataverse, 'faults', { mode: 'slow', latencyMs: LATENCY_MS });

@@ -149,6 +149,7 @@ export async function startService(config: AppConfig, options: StartServiceOptio
         url: instanceUrls[instance.name]!,
         // Several application users: each request goes as one of them, within that one's limits.
         ...(instance.identities ? { identities: instance.identities } : instance.auth ? { auth: instance.auth } : {}),
+        ...(instance.rateLimitWindowSeconds !== undefined ? { rateLimitWindowSeconds: instance.rateLimitWindowSeconds } : {}),
         hooks: metrics.instrumentDataverseHooks(instance.name, resilience.hooks),
       });
       clients.push(client);

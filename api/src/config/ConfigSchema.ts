@@ -112,6 +112,8 @@ export const InstanceFileSchema = z
     stubDefaults: z.record(z.string().regex(TABLE_LOGICAL_NAME, { message: 'must be a table logical name' }), StubDefaultsSchema).optional(),
     /** Retry, circuit breaker and timeout for this instance (api/src/resilience/README.md); defaults apply. */
     resilience: ResilienceSettingsSchema.optional(),
+    /** The service protection limits' sliding window in seconds (Dataverse: 300); the identities pace to it. */
+    rateLimitWindowSeconds: z.number().int().min(1).max(3600).optional(),
   })
   .superRefine((instance, context) => {
     if ((instance.url === undefined) === (instance.local === undefined)) {

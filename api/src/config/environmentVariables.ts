@@ -84,6 +84,7 @@ export const INSTANCE_SETTINGS: readonly InstanceSetting[] = [
   { suffix: 'CLIENT_SECRET', read: text, impliesAuth: 'clientSecret', secret: 'clientSecret' },
   { suffix: 'LOCAL_PORT', path: ['local', 'port'], read: integer, replaces: 'url', expects: PORT_EXPECTS },
   { suffix: 'LOCAL_USERS', path: ['auth'], read: localUsers },
+  { suffix: 'RATE_LIMIT_WINDOW_SECONDS', path: ['rateLimitWindowSeconds'], read: integer, expects: 'must be an integer from 1 to 3600' },
   { suffix: 'TENANT_ID', path: ['auth', 'tenantId'], read: text, impliesAuth: 'byCertificatePath' },
   { suffix: 'CLIENT_ID', path: ['auth', 'clientId'], read: text, impliesAuth: 'byCertificatePath' },
   { suffix: 'SOURCE', path: ['source'], read: text },

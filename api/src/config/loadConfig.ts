@@ -58,6 +58,8 @@ export interface InstanceConfig {
   stubDefaults: Record<string, StubDefaultsConfig>;
   /** Retry / circuit breaker / timeout settings; defaults in api/src/resilience/ResilienceSettings.ts. */
   resilience?: ResilienceSettingsInput;
+  /** The service protection limits' sliding window in seconds; undefined: the client's default (300). */
+  rateLimitWindowSeconds?: number;
 }
 
 export interface AppConfig {
@@ -188,6 +190,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
       tables: [...new Set(instance.tables)],
       stubDefaults: instance.stubDefaults ?? {},
       ...(instance.resilience !== undefined ? { resilience: instance.resilience } : {}),
+      ...(instance.rateLimitWindowSeconds !== undefined ? { rateLimitWindowSeconds: instance.rateLimitWindowSeconds } : {}),
     };
   });
   const localPorts = new Map<number, string>();

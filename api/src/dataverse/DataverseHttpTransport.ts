@@ -100,6 +100,8 @@ export interface DataverseHttpTransportOptions {
   readonly hooks?: DataverseClientHooks;
   /** When identities are slowed down before a 429 (tests change it). */
   readonly pacing?: PacingRule;
+  /** Dataverse's sliding window for the service protection limits (default 300 000 ms); overrides `pacing.windowMs`. */
+  readonly rateLimitWindowMs?: number;
   /** The limiter's clock (tests give a fake one). */
   readonly clock?: PoolClock;
 }
@@ -122,9 +124,10 @@ export class DataverseHttpTransport {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.hooks = options.hooks ?? {};
     if (!(this.timeoutMs > 0)) throw new InvalidDataverseInputError('timeoutMs must be positive');
+    if (options.rateLimitWindowMs !== undefined && !(options.rateLimitWindowMs > 0)) throw new InvalidDataverseInputError('rateLimitWindowMs must be positive');
     const identities = options.identities ?? (options.tokenProvider ? [{ name: '1', tokenProvider: options.tokenProvider }] : []);
     if (identities.length === 0) throw new InvalidDataverseInputError('give a tokenProvider or at least one identity');
-    const pacing = options.pacing ?? DEFAULT_PACING;
+    const pacing = { ...(options.pacing ?? DEFAULT_PACING), ...(options.rateLimitWindowMs === undefined ? {} : { windowMs: options.rateLimitWindowMs }) };
     this.identities = new IdentityPool(
       identities.map((identity) => new IdentityState(identity.name, identity.tokenProvider, Math.min(MAX_CONCURRENT_PER_IDENTITY, identity.maxConcurrent ?? MAX_CONCURRENT_PER_IDENTITY), pacing)),
       options.clock,

@@ -56,6 +56,8 @@ export interface WebApiClientOptions {
   readonly identities?: readonly WebApiClientIdentity[];
   /** Per-request timeout in ms (default 30 000). */
   readonly timeoutMs?: number;
+  /** The service protection limits' sliding window in seconds (default 300, Dataverse's): README, "Identities". */
+  readonly rateLimitWindowSeconds?: number;
   /** Connection pool size (default 52, ref 6.4). */
   readonly maxConnections?: number;
   readonly keepAliveTimeoutMs?: number;
@@ -98,6 +100,7 @@ export class WebApiClient implements DataverseClient {
     this.http = new DataverseHttpTransport({
       identities,
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      ...(options.rateLimitWindowSeconds === undefined ? {} : { rateLimitWindowMs: options.rateLimitWindowSeconds * 1000 }),
       ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }),
       ...(options.keepAliveTimeoutMs === undefined ? {} : { keepAliveTimeoutMs: options.keepAliveTimeoutMs }),
       ...(options.hooks === undefined ? {} : { hooks: options.hooks }),

@@ -116,6 +116,21 @@ describe('identities from the environment', () => {
     ]);
     expect(issuesOf({ DVE_INSTANCE_B_LOCAL_USERS: ' , ' })).toEqual(['instances.b.auth: must list 1 to 16 identities (has 0) (from DVE_INSTANCE_B_LOCAL_USERS)']);
   });
+
+  it('RATE_LIMIT_WINDOW_SECONDS sets the window the identities pace to (1–3600 s; absent: the client default, 300)', () => {
+    writeConfig({ instances: { b: { local: { port: 0 }, tables: ['account'] }, c: remote({ rateLimitWindowSeconds: 60 }) } });
+    const config = load({ DVE_INSTANCE_B_RATE_LIMIT_WINDOW_SECONDS: '10' });
+    expect(config.instances.map((instance) => [instance.name, instance.rateLimitWindowSeconds])).toEqual([
+      ['b', 10],
+      ['c', 60],
+    ]);
+    expect(load().instances[0]!.rateLimitWindowSeconds).toBeUndefined();
+    for (const bad of ['0', '3601', 'ten']) {
+      expect(issuesOf({ DVE_INSTANCE_B_RATE_LIMIT_WINDOW_SECONDS: bad })).toEqual([
+        'instances.b.rateLimitWindowSeconds: must be an integer from 1 to 3600 (from DVE_INSTANCE_B_RATE_LIMIT_WINDOW_SECONDS)',
+      ]);
+    }
+  });
 });
 
 describe('localUser', () => {

@@ -186,7 +186,7 @@ describe('loadConfig', () => {
     });
 
     it('refuses unknown DVE_INSTANCE_ variables and two local instances on one port', () => {
-      expect(issuesOf({ DVE_INSTANCE_B_COLOUR: 'blue' })).toEqual(['DVE_INSTANCE_B_COLOUR: not a known setting (expected DVE_INSTANCE_<NAME>_{MANAGED_IDENTITY_CLIENT_ID|CERTIFICATE_PASSWORD|CERTIFICATE_PATH|CLIENT_SECRET|LOCAL_PORT|LOCAL_USERS|TENANT_ID|CLIENT_ID|SOURCE|TABLES|URL}, _2 … _16 for identities 2 to 16)']);
+      expect(issuesOf({ DVE_INSTANCE_B_COLOUR: 'blue' })).toEqual(['DVE_INSTANCE_B_COLOUR: not a known setting (expected DVE_INSTANCE_<NAME>_{MANAGED_IDENTITY_CLIENT_ID|CERTIFICATE_PASSWORD|CERTIFICATE_PATH|CLIENT_SECRET|LOCAL_PORT|LOCAL_USERS|RATE_LIMIT_WINDOW_SECONDS|TENANT_ID|CLIENT_ID|SOURCE|TABLES|URL}, _2 … _16 for identities 2 to 16)']);
       expect(issuesOf({ DVE_INSTANCE_B_LOCAL_PORT: '5551' })).toEqual(['instances.b.local.port: 5551 is already used by instance "a"']);
       expect(load({ DVE_INSTANCE_A_LOCAL_PORT: '0', DVE_INSTANCE_B_LOCAL_PORT: '0' }).instances.map((i) => i.local?.port)).toEqual([0, 0]);
     });

@@ -165,3 +165,22 @@ test("the instance's recommended parallelism is the sum of each identity's lates
   resilience.hooks.onResponse!(describe, { status: 200, durationMs: 1, error: undefined, dopHint: 2, identity: 'app1' });
   expect(resilience.parallelism.value).toBe(8);
 });
+
+test('paced to the sliding window: 12 requests through one identity against 5 per 2 s, and not one 429', async () => {
+  const dataverse = await startLocalDataverse({ port: 0, memory: true });
+  const admin = (path: string, body?: unknown) =>
+    fetch(`${dataverse.url}/_admin/${path}`, body === undefined ? {} : { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  expect((await admin('limits', { enabled: true, windowSeconds: 2, maxRequests: 5 })).status).toBe(200);
+  const client = new WebApiClient({ url: dataverse.url, auth: { kind: 'localUser', name: 'app1' }, rateLimitWindowSeconds: 2 });
+  try {
+    await client.query('accounts'); // the first answer tells the budget; the rest go at once, concurrently
+    const results = await Promise.all(Array.from({ length: 11 }, () => client.query('accounts')));
+    expect(results).toHaveLength(11);
+    const { value } = (await (await admin('requests')).json()) as { value: { path: string; status: number }[] };
+    const statuses = value.filter((entry) => entry.path.includes('/accounts')).map((entry) => entry.status);
+    expect(statuses).toEqual(Array.from({ length: 12 }, () => 200));
+  } finally {
+    await client.close();
+    await dataverse.close();
+  }
+});

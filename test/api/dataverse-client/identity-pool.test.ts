@@ -7,7 +7,7 @@
 import { ThrottledError } from '../../../api/src/dataverse/DataverseErrors';
 import { NoTokenProvider } from '../../../api/src/dataverse/auth/TokenProvider';
 import { IdentityPool, type PoolClock } from '../../../api/src/dataverse/identities/IdentityPool';
-import { DEFAULT_PACING, IdentityState } from '../../../api/src/dataverse/identities/IdentityState';
+import { DEFAULT_PACING, IdentityState, type PacingRule } from '../../../api/src/dataverse/identities/IdentityState';
 
 class FakeClock implements PoolClock {
   time = 1_000_000;
@@ -39,9 +39,9 @@ interface Exchange {
   readonly fail: (error: unknown) => void;
 }
 
-function setUp(names: string[], options: { maxConcurrent?: number[] } = {}) {
+function setUp(names: string[], options: { maxConcurrent?: number[]; pacing?: PacingRule } = {}) {
   const clock = new FakeClock();
-  const states = names.map((name, index) => new IdentityState(name, new NoTokenProvider(), options.maxConcurrent?.[index] ?? 52, DEFAULT_PACING));
+  const states = names.map((name, index) => new IdentityState(name, new NoTokenProvider(), options.maxConcurrent?.[index] ?? 52, options.pacing ?? DEFAULT_PACING));
   const pool = new IdentityPool(states, clock);
   const started: Exchange[] = [];
   /** A request whose exchanges wait until the test finishes or fails them. */
@@ -255,5 +255,143 @@ describe('several identities', () => {
     started[1]!.finish();
     started[2]!.finish();
     await expect(Promise.all([a, b])).resolves.toEqual(['a@2', 'b@1']);
+  });
+});
+
+describe("holding to the sliding window: budget comes back only as the identity's own requests leave it", () => {
+  /** The local Dataverse's window in the benchmark: short enough that a hold is waited out. */
+  const WINDOW = 10_000;
+  const pacing: PacingRule = { ...DEFAULT_PACING, windowMs: WINDOW };
+  const timersAt = (clock: FakeClock) => clock.timers.filter((timer) => !timer.cancelled).map((timer) => timer.at);
+
+  /** Sends one request and answers it at once with `burst` remaining. */
+  async function answered(setup: ReturnType<typeof setUp>, label: string, burst: number) {
+    const result = setup.run(label);
+    await settle();
+    setup.started.find((exchange) => exchange.label === label)!.finish({ burst });
+    await result;
+  }
+
+  it('after a burst that leaves 2, one more goes (1 in reserve); the next starts exactly when the oldest send leaves the window', async () => {
+    const setup = setUp(['1'], { pacing });
+    const { started, run, clock, byName } = setup;
+    const t0 = clock.now();
+    await answered(setup, 'a', 4); // sent at t0
+    clock.advance(1_000);
+    await answered(setup, 'b', 3); // t0 + 1 s
+    clock.advance(1_000);
+    await answered(setup, 'c', 2); // t0 + 2 s
+    expect(byName('1').expectedBudget(clock.now())).toBe(2);
+    clock.advance(DEFAULT_PACING.pacedIntervalMs); // paced since a: one at a time, spaced out
+    const d = run('d');
+    await settle();
+    expect(started.map((exchange) => exchange.label)).toEqual(['a', 'b', 'c', 'd']); // 2 > the reserve: sent at once
+    started[3]!.finish({ burst: 1 });
+    await d;
+    const [e, f] = [run('e'), run('f')];
+    await settle();
+    expect(started).toHaveLength(4); // 1 left: held, not sent into a 429
+    expect(timersAt(clock)).toEqual([t0 + WINDOW]); // one timer, for when a leaves the window
+    expect(byName('1').snapshot(clock.now())).toMatchObject({ heldForMs: t0 + WINDOW - clock.now(), paced: true });
+    clock.advance(t0 + WINDOW - 1 - clock.now());
+    await settle();
+    expect(started).toHaveLength(4);
+    clock.advance(1);
+    await settle();
+    expect(clock.now()).toBe(t0 + WINDOW);
+    expect(started.map((exchange) => exchange.label)).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(byName('1').expectedBudget(clock.now())).toBe(1); // 1, plus a given back, less e
+    started[4]!.finish({ burst: 1 }); // a left, e came in: still 1
+    await e;
+    await settle();
+    expect(started).toHaveLength(5); // f: held until b leaves, one at a time
+    expect(timersAt(clock)).toEqual([t0 + 1_000 + WINDOW]);
+    clock.advance(999);
+    await settle();
+    expect(started).toHaveLength(5);
+    clock.advance(1);
+    await settle();
+    expect(clock.now()).toBe(t0 + 1_000 + WINDOW);
+    expect(started.map((exchange) => exchange.label)).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
+    started[5]!.finish({ burst: 5_000 });
+    await f;
+    expect(clock.timers.filter((timer) => !timer.cancelled)).toHaveLength(0);
+  });
+
+  it('a request leaves the window counted from its answer (Dataverse counted it at most then), and requests under way count as spent', async () => {
+    const setup = setUp(['1'], { pacing });
+    const { started, run, clock, byName } = setup;
+    await answered(setup, 'first', 100);
+    const t0 = clock.now();
+    const burst = ['a', 'b', 'c'].map((label) => run(label)); // 100 left: not paced, all three go
+    await settle();
+    expect(started).toHaveLength(4);
+    clock.advance(500);
+    started[1]!.finish({ burst: 2 }); // b and c still under way: maybe not counted yet
+    await burst[0];
+    expect(byName('1').expectedBudget(clock.now())).toBe(0);
+    started[2]!.finish({ burst: 1 });
+    started[3]!.finish({ burst: 0 });
+    await Promise.all(burst);
+    const next = run('next');
+    await settle();
+    expect(started).toHaveLength(4);
+    expect(timersAt(clock)).toEqual([t0 + WINDOW]); // `first`, sent and answered at t0
+    clock.advance(t0 + WINDOW - clock.now());
+    await settle();
+    expect(started).toHaveLength(4); // first left, but 0 + 1 is still within the reserve
+    expect(timersAt(clock)).toEqual([t0 + 500 + WINDOW]); // a, sent at t0, answered 500 ms later
+    clock.advance(499);
+    await settle();
+    expect(started).toHaveLength(4);
+    clock.advance(1);
+    await settle();
+    expect(started.map((exchange) => exchange.label)).toEqual(['first', 'a', 'b', 'c', 'next']);
+    started[4]!.finish();
+    await next;
+  });
+
+  it('no hold and no timer while no answer has carried a burst reading', async () => {
+    const { started, run, clock, byName } = setUp(['1'], { pacing });
+    for (let round = 0; round < 3; round++) {
+      const results = Array.from({ length: 20 }, (_, index) => run(`${round}.${index}`));
+      await settle();
+      expect(started).toHaveLength(20 * (round + 1));
+      for (const exchange of started.slice(20 * round)) exchange.finish({ dop: 52 });
+      await Promise.all(results);
+    }
+    expect(byName('1').expectedBudget(clock.now())).toBeUndefined();
+    expect(byName('1').snapshot(clock.now())).toMatchObject({ heldForMs: 0, paced: false });
+    expect(clock.timers).toHaveLength(0);
+  });
+
+  it('a hold longer than maxHoldMs is not waited out: the request goes, and the 429 says how long to rest', async () => {
+    const setup = setUp(['1']); // Dataverse's 300 s window
+    const { started, run, clock, byName } = setup;
+    await answered(setup, 'a', 1);
+    expect(byName('1').snapshot(clock.now())).toMatchObject({ heldForMs: 0, paced: true });
+    clock.advance(DEFAULT_PACING.pacedIntervalMs);
+    const b = run('b');
+    await settle();
+    expect(started).toHaveLength(2); // a leaves the window only in 300 s: sent, not held
+    started[1]!.fail(throttled(60_000));
+    await expect(b).rejects.toBeInstanceOf(ThrottledError);
+    expect(byName('1').snapshot(clock.now()).restingForMs).toBe(60_000);
+    // Within maxHoldMs of a's leaving, the identity holds again rather than send into another 429.
+    clock.advance(DEFAULT_PACING.windowMs - DEFAULT_PACING.maxHoldMs - DEFAULT_PACING.pacedIntervalMs);
+    expect(byName('1').snapshot(clock.now())).toMatchObject({ restingForMs: 0, heldForMs: DEFAULT_PACING.maxHoldMs });
+  });
+
+  it('a 429 still rests the identity for its Retry-After, and the rest outlasts a shorter hold', async () => {
+    const setup = setUp(['1'], { pacing });
+    const { started, run, clock, byName } = setup;
+    await answered(setup, 'a', 2);
+    const b = run('b');
+    await settle();
+    started[1]!.fail(throttled(WINDOW + 60_000));
+    await expect(b).rejects.toBeInstanceOf(ThrottledError);
+    expect(byName('1').snapshot(clock.now())).toMatchObject({ restingForMs: WINDOW + 60_000 });
+    expect(byName('1').canStart(clock.now() + WINDOW)).toBe(false); // a has left the window by then, but the rest goes on
+    expect(byName('1').wakeAt(clock.now())).toBe(clock.now() + WINDOW + 60_000);
   });
 });

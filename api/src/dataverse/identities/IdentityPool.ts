@@ -14,9 +14,15 @@
  *   choice: while every identity rests, requests still go out (to the one whose rest ends first), as
  *   with a single identity before — the circuit breaker above decides whether to send at all.
  *
- * Nothing runs while nothing waits: a timer exists only while a request waits for a rest or a pace to end.
+ * - A sliding window gives budget back only as the identity's own earlier requests leave it: while the
+ *   budget expected now (IdentityState.expectedBudget) is within the reserve, the identity is held
+ *   until its oldest logged request leaves the window (when that is within PacingRule.maxHoldMs),
+ *   rather than sent into a certain 429.
+ *
+ * Nothing runs while nothing waits: a timer exists only while a request waits for a rest, a hold or a
+ * pace to end.
  */
-import { ThrottledError } from '../DataverseErrors';
+import { DataverseError, ThrottledError } from '../DataverseErrors';
 import { type IdentitySnapshot, IdentityState } from './IdentityState';
 
 export interface PoolClock {
@@ -58,10 +64,17 @@ export class IdentityPool {
     let resend = false;
     for (let sent = 1; ; sent++) {
       const identity = await this.acquire(signal, resend);
+      const sentAt = this.clock.now();
       try {
-        return await exchange(identity);
+        const result = await exchange(identity);
+        identity.answered(sentAt, this.clock.now());
+        return result;
       } catch (error) {
-        if (!(error instanceof ThrottledError)) throw error;
+        // An answer other than 429 was counted against the budget; a 429 or no answer perhaps not.
+        if (!(error instanceof ThrottledError)) {
+          if (error instanceof DataverseError && error.status !== undefined) identity.answered(sentAt, this.clock.now());
+          throw error;
+        }
         const now = this.clock.now();
         identity.rest(now, error.retryAfterMs);
         const shortest = this.shortestRestIfAllResting(now);
@@ -77,6 +90,7 @@ export class IdentityPool {
 
   /** Updates an identity from an answer's headers; a larger hint or a recovered budget may free slots. */
   observe(identity: IdentityState, update: (identity: IdentityState) => void): void {
+    identity.tell(this.clock.now()); // a budget reading is dated now
     update(identity);
     if (this.line.length > 0) this.pump();
   }
@@ -130,7 +144,7 @@ export class IdentityPool {
     this.scheduleWake(now);
   }
 
-  /** A timer only while someone waits for a rest or a pace to end (a request ending pumps by itself). */
+  /** A timer only while someone waits for a rest, a hold or a pace to end (a request ending pumps by itself). */
   private scheduleWake(now: number): void {
     let at = Infinity;
     if (this.line.length > 0 && this.shortestRestIfAllResting(now) === undefined) {
