@@ -112,34 +112,13 @@ export class ServiceMetrics implements StubRecorder {
     },
   });
   private readonly identitySources = new Map<string, IdentityStateSource>();
-  private readonly identityUnderWay = new Gauge({
-    name: `${this.p}dataverse_identity_requests_under_way`,
-    help: 'Requests under way as one application user (identity) of a Dataverse instance.',
-    labelNames: ['instance', 'identity'] as const,
-    registers: this.registers,
-    collect: () => this.collectIdentities(),
-  });
-  private readonly identityRemaining = new Gauge({
-    name: `${this.p}dataverse_identity_burst_remaining`,
-    help: "Requests left in the identity's service-protection window, from the instance's latest x-ms-ratelimit-burst-remaining-xrm-requests; absent until the instance sent one.",
-    labelNames: ['instance', 'identity'] as const,
-    registers: this.registers,
-    collect: () => this.collectIdentities(),
-  });
-  private readonly identityResting = new Gauge({
-    name: `${this.p}dataverse_identity_resting_seconds`,
-    help: 'Seconds until the identity may send again after a 429 (its Retry-After); 0 when it is not resting.',
-    labelNames: ['instance', 'identity'] as const,
-    registers: this.registers,
-    collect: () => this.collectIdentities(),
-  });
-  private readonly identityPaced = new Gauge({
-    name: `${this.p}dataverse_identity_paced`,
-    help: 'Whether the identity sends one request at a time because little of its budget is left (1) or not (0).',
-    labelNames: ['instance', 'identity'] as const,
-    registers: this.registers,
-    collect: () => this.collectIdentities(),
-  });
+  private readonly identityUnderWay = this.identityGauge('requests_under_way', 'Requests under way as one application user (identity) of a Dataverse instance.');
+  private readonly identityRemaining = this.identityGauge(
+    'burst_remaining',
+    "Requests left in the identity's service-protection window, from the instance's latest x-ms-ratelimit-burst-remaining-xrm-requests; absent until the instance sent one.",
+  );
+  private readonly identityResting = this.identityGauge('resting_seconds', 'Seconds until the identity may send again after a 429 (its Retry-After); 0 when it is not resting.');
+  private readonly identityPaced = this.identityGauge('paced', 'Whether the identity sends one request at a time because little of its budget is left (1) or not (0).');
   private readonly circuitState = new Gauge({
     name: `${this.p}circuit_state`,
     help: 'Circuit breaker of a Dataverse instance: 0 closed, 1 half-open (the next request is a probe), 2 open (requests fail fast), 3 isolated (held open by hand).',
@@ -221,6 +200,17 @@ export class ServiceMetrics implements StubRecorder {
    */
   instrumentDataverseHooks(instance: string, hooks: DataverseClientHooks = {}): DataverseClientHooks {
     return instrumentHooks({ requests: this.dataverseRequests, duration: this.dataverseDuration }, instance, hooks);
+  }
+
+  /** A gauge per instance and identity, read from the identities at every scrape (each may be asked for alone). */
+  private identityGauge(name: string, help: string): Gauge<'instance' | 'identity'> {
+    return new Gauge({
+      name: `${this.p}dataverse_identity_${name}`,
+      help,
+      labelNames: ['instance', 'identity'] as const,
+      registers: this.registers,
+      collect: () => this.collectIdentities(),
+    });
   }
 
   /** Shows the application users (identities) of `instance` at every scrape (`WebApiClient.identityStates`). */
