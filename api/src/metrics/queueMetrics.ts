@@ -6,9 +6,10 @@
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 
-/** The operation states the queue reports. */
-export const OPERATION_STATES = ['queued', 'running', 'succeeded', 'rejected', 'failed'] as const;
-export type OperationState = (typeof OPERATION_STATES)[number];
+import { OPERATION_STATES, type OperationState } from '../queue/OperationRecord';
+
+// The states are the queue's own (cancelled included), so the gauge cannot miss one the store counts.
+export { OPERATION_STATES, type OperationState };
 
 export interface QueueSnapshot {
   /** Operations per state, now. */

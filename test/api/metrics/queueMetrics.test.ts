@@ -15,7 +15,7 @@ beforeEach(async () => {
 afterEach(() => app.stop());
 
 const snapshot = (queued: number, deadLetters: number, oldest: number | null): QueueSnapshot => ({
-  byState: { queued, running: 2, failed: 1, succeeded: 40, rejected: 3 },
+  byState: { queued, running: 2, failed: 1, succeeded: 40, rejected: 3, cancelled: 4 },
   oldestPendingAgeSeconds: oldest,
   deadLetters,
 });
@@ -56,6 +56,7 @@ describe('the queue gauges', () => {
     expect(scrape.value('dve_operations', { state: 'running' })).toBe(2);
     expect(scrape.value('dve_operations', { state: 'failed' })).toBe(1);
     expect(scrape.value('dve_operations', { state: 'succeeded' })).toBe(40);
+    expect(scrape.value('dve_operations', { state: 'cancelled' })).toBe(4);
     expect(scrape.value('dve_operations_oldest_pending_age_seconds')).toBe(120.5);
     expect(scrape.value('dve_operations_dead_letters')).toBe(3);
 
