@@ -1,6 +1,6 @@
 /**
  * Which referenced records exist in an instance: one by one (a GET by key), or many at once (one query
- * per table, all in one round trip). `ExistenceLookups` (one per instance) coalesces concurrent lookups
+ * per table, all in one round trip: a round of their own). `ExistenceLookups` (one per instance) coalesces concurrent lookups
  * with the client's group commit: a lookup on an idle instance goes out at once, as before; those that
  * arrive while `maxInFlight` are under way wait and then share one query per table (keys OR-ed in
  * `$filter`, at most `MAX_KEYS_PER_QUERY` per query), each caller getting its own answer.
@@ -28,30 +28,6 @@ const MAX_REFERENCES_PER_ROUND = 1000;
 export async function recordIdIn(client: DataverseClient, meta: EntityMetadata, key: ResolvedKey): Promise<string | undefined> {
   const row = await client.tryRetrieve(meta.entitySetName, toEntityKey(key), { select: [meta.primaryIdAttribute] });
   return row ? String(row[meta.primaryIdAttribute]).toLowerCase() : undefined;
-}
-
-/** Which references exist, by reference id → record GUID: one query per table, all in one round trip. */
-export async function findRecordIds(client: DataverseClient, references: Reference[]): Promise<Map<string, string>> {
-  const found = new Map<string, string>();
-  if (references.length === 0) return found;
-  const byTable = new Map<string, Reference[]>();
-  for (const reference of references) byTable.set(reference.meta.logicalName, [...(byTable.get(reference.meta.logicalName) ?? []), reference]);
-  const queries = [...byTable.values()].map((group) => ({ group, meta: group[0]!.meta, options: queryOptions(group[0]!.meta, group.map((r) => r.key)) }));
-  const rowsPerQuery: Array<Record<string, unknown>[]> = [];
-  if (queries.length === 1) {
-    rowsPerQuery.push((await client.query(queries[0]!.meta.entitySetName, queries[0]!.options)).records);
-  } else {
-    const result = await client.executeBatch(queries.map((q) => ({ method: 'GET', target: { entitySet: q.meta.entitySetName }, query: q.options }) satisfies BatchOperation));
-    if (result.errors.length > 0) throw result.errors[0]!;
-    for (const operation of result.operations) rowsPerQuery.push(((operation.response?.body as { value?: Record<string, unknown>[] } | undefined)?.value) ?? []);
-  }
-  queries.forEach((query, i) => {
-    for (const reference of query.group) {
-      const row = rowsPerQuery[i]!.find((r) => rowMatchesKey(query.meta, r, reference.key));
-      if (row) found.set(reference.id, String(row[query.meta.primaryIdAttribute]).toLowerCase());
-    }
-  });
-  return found;
 }
 
 function queryOptions(meta: EntityMetadata, keys: ResolvedKey[]) {
@@ -93,15 +69,20 @@ export class ExistenceLookups {
     return (this.rounds ? this.rounds.run(lookup) : this.alone(lookup)) as Promise<string | undefined>;
   }
 
-  /** `findRecordIds` on this instance. */
+  /** Which references exist, by reference id → record GUID: one query per table, all in one round trip. */
   findRecordIds(references: Reference[]): Promise<Map<string, string>> {
     if (references.length === 0) return Promise.resolve(new Map());
     const lookup: Lookup = { kind: 'many', references };
     return (this.rounds ? this.rounds.run(lookup) : this.alone(lookup)) as Promise<Map<string, string>>;
   }
 
-  private alone(lookup: Lookup): Promise<LookupAnswer> {
-    return lookup.kind === 'one' ? recordIdIn(this.client, lookup.meta, lookup.key) : findRecordIds(this.client, lookup.references);
+  /** One lookup as its own request: a GET by key, or a submit's references as one round of their own. */
+  private async alone(lookup: Lookup): Promise<LookupAnswer> {
+    if (lookup.kind === 'one') return recordIdIn(this.client, lookup.meta, lookup.key);
+    const queries = roundQueries([lookup]);
+    await this.run(queries);
+    for (const query of queries) if (query.outcome && 'error' in query.outcome) throw query.outcome.error;
+    return answer(lookup, queries);
   }
 
   private async send(group: readonly Lookup[]): Promise<Settled<LookupAnswer>[]> {
