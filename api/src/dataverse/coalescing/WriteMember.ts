@@ -30,16 +30,25 @@ export interface MergeLimits {
   readonly maxBytes: number;
 }
 
+/**
+ * The member of `call`. Its size in bytes is measured only when asked (when it could join others): a
+ * write that finds the instance idle goes out alone, and its bodies are serialized once, by the writer.
+ */
 export function writeMember(call: WriteCall, limits: MergeLimits): WriteMember {
   const items = itemsOf(call);
   const operations = items.reduce((n, item) => n + (isChangeSet(item) ? item.changeSet.length : 1), 0);
-  const bytes = bodyBytes(items);
+  let bytes: number | undefined;
+  const measured = () => (bytes ??= bodyBytes(items));
   return {
     call,
     items,
     operations,
-    bytes,
-    mergeable: mergeable(call) && operations >= 1 && operations <= limits.maxOperations && bytes <= limits.maxBytes,
+    get bytes() {
+      return measured();
+    },
+    get mergeable() {
+      return mergeable(call) && operations >= 1 && operations <= limits.maxOperations && measured() <= limits.maxBytes;
+    },
   };
 }
 
