@@ -30,7 +30,7 @@ import { isChangeSet } from '../WebApiRequests';
 import { refusedForItsContent } from './BatchRefusal';
 import { COALESCING_DEFAULTS, type CoalescingSettings } from './CoalescingSettings';
 import { GroupCommit, settle, type Settled } from './GroupCommit';
-import { memberResult, mergeMembers } from './MergedBatch';
+import { memberResult, mergeMembers, unattributedErrors } from './MergedBatch';
 import { type WriteCall, type WriteMember, writeMember } from './WriteMember';
 
 export interface CoalescingOptions extends Partial<Omit<CoalescingSettings, 'enabled'>> {
@@ -149,7 +149,8 @@ export class CoalescingDataverseClient implements DataverseClient {
       throw result.errors[0] ?? new Error(`$batch answered ${result.status}`);
     }
     this.options.onMergedBatch?.(group.length, merged.items.reduce((n, item) => n + (isChangeSet(item) ? item.changeSet.length : 1), 0));
-    return Promise.all(merged.members.map((placed) => settle(() => this.answer(placed.member, memberResult(placed, result)))));
+    const unattributed = unattributedErrors(result);
+    return Promise.all(merged.members.map((placed) => settle(() => this.answer(placed.member, memberResult(placed, result, unattributed)))));
   }
 
   /** The member's own call, exactly as without the coalescer. */

@@ -110,11 +110,15 @@ function rewriteReferences(operation: BatchOperation, renamed: ReadonlyMap<strin
   return result;
 }
 
-/** One member's share of the merged answer: the `BatchResult` it would have got alone. */
-export function memberResult(placed: PlacedMember, merged: BatchResult): BatchResult {
-  const { member, firstItem, firstPart, parts } = placed;
+/** The merged answer's errors that no request of it carries (given to members whose parts got no answer). */
+export function unattributedErrors(merged: BatchResult): DataverseError[] {
   const attributed = new Set(merged.operations.flatMap((operation) => (operation.error ? [operation.error] : [])));
-  const unattributed = merged.errors.filter((error) => !attributed.has(error));
+  return merged.errors.filter((error) => !attributed.has(error));
+}
+
+/** One member's share of the merged answer: the `BatchResult` it would have got alone (`unattributed`: `unattributedErrors(merged)`, read once per batch). */
+export function memberResult(placed: PlacedMember, merged: BatchResult, unattributed: readonly DataverseError[]): BatchResult {
+  const { member, firstItem, firstPart, parts } = placed;
   const operations: BatchOperationResult[] = parts.map((part, i) => {
     const operation = merged.operations[firstPart + i];
     if (operation === undefined) {
