@@ -10,7 +10,7 @@ import {
 } from './DataverseErrors';
 import { IdentityPool, type PoolClock } from './identities/IdentityPool';
 import { DEFAULT_PACING, IdentityState, MAX_CONCURRENT_PER_IDENTITY, type IdentitySnapshot, type PacingRule } from './identities/IdentityState';
-import { readBudget } from './identities/RateLimitHeaders';
+import { DOP_HINT_HEADER, readBudget } from './identities/RateLimitHeaders';
 
 /**
  * One HTTP exchange with Dataverse over undici (the HTTP client inside Node's fetch): default OData headers, the
@@ -226,7 +226,7 @@ export class DataverseHttpTransport {
       throw error;
     }
 
-    const dopHint = parseDopHint(responseHeaders.get('x-ms-dop-hint'));
+    const dopHint = parseDopHint(responseHeaders.get(DOP_HINT_HEADER));
     const budget = readBudget(responseHeaders);
     this.identities.observe(identity, (state) => state.observe(dopHint, budget));
     // 3xx other than 304 (e.g. a redirect to a sign-in page) is not an answer we can use.
