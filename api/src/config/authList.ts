@@ -6,9 +6,7 @@
  */
 import { formatIssues } from './ConfigError';
 import { type AuthFile, AuthFileSchema } from './ConfigSchema';
-import { MAX_IDENTITIES, type Origin } from './environmentVariables';
-
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+import { isObject, MAX_IDENTITIES, type Origin } from './environmentVariables';
 
 /** Removes every list-valued `auth` from the raw tree; returns them by instance name. */
 export function takeAuthLists(tree: Record<string, unknown>): Map<string, unknown[]> {

@@ -128,7 +128,8 @@ export interface AppliedEnvironment {
   issues: string[];
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+/** A JSON object of the raw configuration tree (not an array, not null). */
+export const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Sets `path` under `tree`, making objects on the way (replacing whatever else is there). */
 function place(tree: Record<string, unknown>, path: readonly string[], value: unknown): void {
